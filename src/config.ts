@@ -1,0 +1,257 @@
+/**
+ * The one place that reads the environment. Every process parses it once at start with
+ * `loadConfig(process.env)` (or `loadConfigOrExit`) and passes the typed result to factories;
+ * nothing else reads `process.env`.
+ */
+import { z } from 'zod';
+
+/** Env values arrive as strings; an empty string means "not set", as in a blank `.env` line. */
+const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+
+const str = (fallback?: string) =>
+  z.preprocess(blankToUndefined, fallback === undefined ? z.string().optional() : z.string().default(fallback));
+
+const int = (fallback: number, min: number, max: number) =>
+  z.preprocess(
+    blankToUndefined,
+    z.coerce
+      .number({ error: 'must be a whole number' })
+      .int({ error: 'must be a whole number' })
+      .min(min, { error: `must be at least ${min}` })
+      .max(max, { error: `must be at most ${max}` })
+      .default(fallback),
+  );
+
+const bool = (fallback: boolean) =>
+  z.preprocess(
+    blankToUndefined,
+    z
+      .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' })
+      .default(fallback ? 'true' : 'false')
+      .transform((v) => v === 'true' || v === '1' || v === 'yes'),
+  );
+
+const url = (fallback?: string) => {
+  const base = z
+    .string()
+    .refine((v) => isHttpUrl(v), { error: 'must be an http(s) URL' })
+    .transform((v) => v.replace(/\/+$/, ''));
+  return z.preprocess(blankToUndefined, fallback === undefined ? base.optional() : base.default(fallback));
+};
+
+export function isHttpUrl(value: string): boolean {
+  try {
+    const u = new URL(value);
+    return u.protocol === 'http:' || u.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
+export function isValidTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const timeZone = (fallback: string) =>
+  z.preprocess(
+    blankToUndefined,
+    z.string().refine(isValidTimeZone, { error: 'must be an IANA time zone such as UTC or Europe/Berlin' }).default(fallback),
+  );
+
+/** Roles end up in prompts, JWTs and file names (`souls/<role>.md`), so they are kept to a safe alphabet. */
+export const ROLE_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+/** User ids travel in URLs, workflow ids and search attributes. */
+export const USER_ID_PATTERN = /^[A-Za-z0-9_.@-]{1,128}$/;
+
+/** `CLASPER_AGENTS=u1:lead,u1:writer` → the agents whose heartbeat and standup schedules are ensured. */
+const agents = z.preprocess(
+  blankToUndefined,
+  z
+    .string()
+    .default('')
+    .transform((v, ctx) => {
+      const list: { userId: string; role: string }[] = [];
+      for (const item of v.split(',').map((s) => s.trim()).filter(Boolean)) {
+        const [userId, role, ...rest] = item.split(':');
+        if (!userId || !role || rest.length > 0 || !USER_ID_PATTERN.test(userId) || !ROLE_PATTERN.test(role)) {
+          ctx.addIssue({ code: 'custom', message: `entry '${item}' must look like user_id:role (e.g. u1:lead)` });
+          return z.NEVER;
+        }
+        list.push({ userId, role });
+      }
+      return list;
+    }),
+);
+
+const envSchema = z.object({
+  CLASPER_PORT: int(8081, 1, 65535),
+  CLASPER_HOST: str('0.0.0.0'),
+  LOG_LEVEL: z.preprocess(
+    blankToUndefined,
+    z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  ),
+  BACKEND_URL: url('http://localhost:8000'),
+  AGENT_JWT_SECRET: str(),
+  AGENT_JWT_ALGORITHM: z.preprocess(blankToUndefined, z.enum(['HS256', 'HS384', 'HS512']).default('HS256')),
+  AGENT_JWT_TTL_SEC: int(300, 10, 86_400),
+  AGENT_DAEMON_API_KEY: str(),
+  INTERNAL_API_TOKEN: str(),
+  CLASPER_WORKSPACE: str('./workspace'),
+  CLASPER_DEFAULT_TASK: str(),
+  CLASPER_DEFAULT_TIMEZONE: timeZone('UTC'),
+  CLASPER_INCLUDE_TIME_CONTEXT: bool(true),
+  CLASPER_CONTEXT_WARNING_THRESHOLD: int(75, 1, 100),
+  CLASPER_MAX_TOOL_ITERATIONS: int(8, 1, 50),
+  CLASPER_SEND_TIMEOUT_SEC: int(120, 1, 3600),
+  CLASPER_WEBHOOK_ALLOW_PRIVATE: bool(false),
+  CLASPER_BODY_LIMIT_BYTES: int(1_048_576, 1024, 64 * 1_048_576),
+  OPENAI_API_KEY: str(),
+  OPENAI_BASE_URL: url(),
+  LLM_MODEL_DEFAULT: str('gpt-4o-mini'),
+  LLM_MODEL_FALLBACK: str(),
+  LLM_MODEL_CHEAP: str(),
+  TEMPORAL_ADDRESS: str('localhost:7233'),
+  TEMPORAL_NAMESPACE: str('default'),
+  CLASPER_TASK_QUEUE: str('clasper'),
+  DISPATCH_INTERVAL_SEC: int(5, 1, 86_400),
+  DISPATCH_LIMIT_USERS: int(25, 1, 1000),
+  DISPATCH_LIMIT_NOTIFICATIONS: int(25, 1, 1000),
+  STANDUP_CRON: str('0 9 * * *'),
+  STANDUP_TIMEZONE: timeZone('UTC'),
+  HEARTBEAT_TASK: str('Agent Heartbeat'),
+  CLASPER_AGENTS: agents,
+  MC_LITE_PORT: int(8000, 1, 65535),
+  USER_ID: str(),
+  AGENT_ROLE: z.preprocess(
+    blankToUndefined,
+    z.string().regex(ROLE_PATTERN, { error: 'must match [A-Za-z0-9_-]{1,64}' }).default('agent'),
+  ),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export interface Config {
+  server: { port: number; host: string; logLevel: Env['LOG_LEVEL']; daemonApiKey?: string; bodyLimitBytes: number; sendTimeoutSec: number };
+  temporal: { address: string; namespace: string; taskQueue: string };
+  backend: {
+    url: string;
+    jwtSecret?: string;
+    jwtAlgorithm: Env['AGENT_JWT_ALGORITHM'];
+    jwtTtlSec: number;
+    internalToken?: string;
+  };
+  llm: { apiKey?: string; baseUrl?: string; model: string; fallbackModel?: string; cheapModel?: string };
+  agent: {
+    workspace: string;
+    defaultTask?: string;
+    defaultTimezone: string;
+    includeTimeContext: boolean;
+    contextWarningThreshold: number;
+    maxToolIterations: number;
+    webhookAllowPrivate: boolean;
+  };
+  dispatch: { intervalSec: number; limitUsers: number; limitNotifications: number };
+  schedules: { standupCron: string; standupTimezone: string; heartbeatTask: string; agents: { userId: string; role: string }[] };
+  missionControlLite: { port: number };
+  script: { userId?: string; agentRole: string };
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(problems.join('\n'));
+    this.name = 'ConfigError';
+  }
+}
+
+function describeValue(value: unknown): string {
+  return value === undefined ? 'nothing' : `'${String(value)}'`;
+}
+
+/**
+ * Parses the environment. Throws a ConfigError whose message has one line per problem, each naming
+ * the variable, what it must be, and the value it got: `BACKEND_URL must be an http(s) URL, got 'localhost'`.
+ * `require` lists variables this process cannot run without (e.g. the worker needs AGENT_JWT_SECRET).
+ */
+export function loadConfig(env: Record<string, string | undefined>, require: (keyof Env)[] = []): Config {
+  const parsed = envSchema.safeParse(env);
+  const problems: string[] = [];
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const name = String(issue.path[0] ?? 'environment');
+      problems.push(`${name} ${issue.message}, got ${describeValue(env[name])}`);
+    }
+  }
+  for (const name of require) {
+    if (blankToUndefined(env[name]) === undefined) problems.push(`${name} is required for this process, got nothing`);
+  }
+  if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
+  const e = parsed.data;
+  return {
+    server: {
+      port: e.CLASPER_PORT,
+      host: e.CLASPER_HOST,
+      logLevel: e.LOG_LEVEL,
+      daemonApiKey: e.AGENT_DAEMON_API_KEY,
+      bodyLimitBytes: e.CLASPER_BODY_LIMIT_BYTES,
+      sendTimeoutSec: e.CLASPER_SEND_TIMEOUT_SEC,
+    },
+    temporal: { address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE, taskQueue: e.CLASPER_TASK_QUEUE },
+    backend: {
+      url: e.BACKEND_URL,
+      jwtSecret: e.AGENT_JWT_SECRET,
+      jwtAlgorithm: e.AGENT_JWT_ALGORITHM,
+      jwtTtlSec: e.AGENT_JWT_TTL_SEC,
+      internalToken: e.INTERNAL_API_TOKEN,
+    },
+    llm: {
+      apiKey: e.OPENAI_API_KEY,
+      baseUrl: e.OPENAI_BASE_URL,
+      model: e.LLM_MODEL_DEFAULT,
+      fallbackModel: e.LLM_MODEL_FALLBACK,
+      cheapModel: e.LLM_MODEL_CHEAP,
+    },
+    agent: {
+      workspace: e.CLASPER_WORKSPACE,
+      defaultTask: e.CLASPER_DEFAULT_TASK,
+      defaultTimezone: e.CLASPER_DEFAULT_TIMEZONE,
+      includeTimeContext: e.CLASPER_INCLUDE_TIME_CONTEXT,
+      contextWarningThreshold: e.CLASPER_CONTEXT_WARNING_THRESHOLD,
+      maxToolIterations: e.CLASPER_MAX_TOOL_ITERATIONS,
+      webhookAllowPrivate: e.CLASPER_WEBHOOK_ALLOW_PRIVATE,
+    },
+    dispatch: {
+      intervalSec: e.DISPATCH_INTERVAL_SEC,
+      limitUsers: e.DISPATCH_LIMIT_USERS,
+      limitNotifications: e.DISPATCH_LIMIT_NOTIFICATIONS,
+    },
+    schedules: {
+      standupCron: e.STANDUP_CRON,
+      standupTimezone: e.STANDUP_TIMEZONE,
+      heartbeatTask: e.HEARTBEAT_TASK,
+      agents: e.CLASPER_AGENTS,
+    },
+    missionControlLite: { port: e.MC_LITE_PORT },
+    script: { userId: e.USER_ID, agentRole: e.AGENT_ROLE },
+  };
+}
+
+/** For process entry points: a bad environment prints one line per problem and exits 1. */
+export function loadConfigOrExit(require: (keyof Env)[] = []): Config {
+  try {
+    return loadConfig(process.env, require);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`Invalid configuration:\n${err.problems.map((p) => `  ${p}`).join('\n')}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+}
+
+/** Every variable the schema knows, for docs and the docker-compose check. */
+export const ENV_NAMES = Object.keys(envSchema.shape) as (keyof Env)[];

@@ -1,0 +1,100 @@
+/**
+ * Starts and stops a real `temporal server start-dev` (the CLI found or installed by
+ * scripts/ensure-temporal.sh). Used by the jest global setup and by scenario tests that need a
+ * server of their own (e.g. to restart it).
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
+import path from 'node:path';
+import { Connection } from '@temporalio/client';
+import { devServerSearchAttributeArgs } from '../../src/workflows/lib/search-attributes';
+
+export const REPO_ROOT = path.resolve(__dirname, '../..');
+
+export function temporalCliPath(): string {
+  return execFileSync('bash', [path.join(REPO_ROOT, 'scripts/ensure-temporal.sh')], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  }).trim();
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export interface DevServer {
+  address: string;
+  port: number;
+  process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+export interface DevServerOptions {
+  port?: number;
+  dbFilename?: string;
+  uiPort?: number;
+  startTimeoutMs?: number;
+}
+
+export async function startDevServer(opts: DevServerOptions = {}): Promise<DevServer> {
+  const cli = temporalCliPath();
+  const port = opts.port ?? (await freePort());
+  const args = [
+    'server',
+    'start-dev',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--namespace',
+    'default',
+    '--log-level',
+    'error',
+    ...(opts.uiPort ? ['--ui-port', String(opts.uiPort)] : ['--headless']),
+    ...(opts.dbFilename ? ['--db-filename', opts.dbFilename] : []),
+    ...devServerSearchAttributeArgs(),
+  ];
+  const child = spawn(cli, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => {
+    stderr = (stderr + d.toString()).slice(-4000);
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const address = `127.0.0.1:${port}`;
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+    await exited;
+    clearTimeout(timer);
+  };
+  const deadline = Date.now() + (opts.startTimeoutMs ?? 30_000);
+  for (;;) {
+    if (child.exitCode !== null) {
+      throw new Error(`temporal server start-dev exited with code ${child.exitCode}: ${stderr}`);
+    }
+    try {
+      const conn = await Connection.connect({ address, connectTimeout: 1000 });
+      try {
+        await conn.workflowService.describeNamespace({ namespace: 'default' });
+        return { address, port, process: child, stop };
+      } finally {
+        await conn.close();
+      }
+    } catch (err) {
+      if (Date.now() > deadline) {
+        await stop();
+        throw new Error(`temporal dev server on ${address} not ready after ${opts.startTimeoutMs ?? 30_000} ms: ${String(err)}\n${stderr}`);
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+}
