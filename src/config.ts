@@ -8,8 +8,8 @@ import { z } from 'zod';
 /** Env values arrive as strings; an empty string means "not set", as in a blank `.env` line. */
 const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 
-const str = (fallback?: string) =>
-  z.preprocess(blankToUndefined, fallback === undefined ? z.string().optional() : z.string().default(fallback));
+const str = (fallback: string) => z.preprocess(blankToUndefined, z.string().default(fallback));
+const optionalStr = () => z.preprocess(blankToUndefined, z.string().optional());
 
 const int = (fallback: number, min: number, max: number) =>
   z.preprocess(
@@ -31,13 +31,13 @@ const bool = (fallback: boolean) =>
       .transform((v) => v === 'true' || v === '1' || v === 'yes'),
   );
 
-const url = (fallback?: string) => {
-  const base = z
+const httpUrl = () =>
+  z
     .string()
     .refine((v) => isHttpUrl(v), { error: 'must be an http(s) URL' })
     .transform((v) => v.replace(/\/+$/, ''));
-  return z.preprocess(blankToUndefined, fallback === undefined ? base.optional() : base.default(fallback));
-};
+const url = (fallback: string) => z.preprocess(blankToUndefined, httpUrl().default(fallback));
+const optionalUrl = () => z.preprocess(blankToUndefined, httpUrl().optional());
 
 export function isHttpUrl(value: string): boolean {
   try {
@@ -96,13 +96,13 @@ const envSchema = z.object({
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   ),
   BACKEND_URL: url('http://localhost:8000'),
-  AGENT_JWT_SECRET: str(),
+  AGENT_JWT_SECRET: optionalStr(),
   AGENT_JWT_ALGORITHM: z.preprocess(blankToUndefined, z.enum(['HS256', 'HS384', 'HS512']).default('HS256')),
   AGENT_JWT_TTL_SEC: int(300, 10, 86_400),
-  AGENT_DAEMON_API_KEY: str(),
-  INTERNAL_API_TOKEN: str(),
+  AGENT_DAEMON_API_KEY: optionalStr(),
+  INTERNAL_API_TOKEN: optionalStr(),
   CLASPER_WORKSPACE: str('./workspace'),
-  CLASPER_DEFAULT_TASK: str(),
+  CLASPER_DEFAULT_TASK: optionalStr(),
   CLASPER_DEFAULT_TIMEZONE: timeZone('UTC'),
   CLASPER_INCLUDE_TIME_CONTEXT: bool(true),
   CLASPER_CONTEXT_WARNING_THRESHOLD: int(75, 1, 100),
@@ -110,11 +110,11 @@ const envSchema = z.object({
   CLASPER_SEND_TIMEOUT_SEC: int(120, 1, 3600),
   CLASPER_WEBHOOK_ALLOW_PRIVATE: bool(false),
   CLASPER_BODY_LIMIT_BYTES: int(1_048_576, 1024, 64 * 1_048_576),
-  OPENAI_API_KEY: str(),
-  OPENAI_BASE_URL: url(),
+  OPENAI_API_KEY: optionalStr(),
+  OPENAI_BASE_URL: optionalUrl(),
   LLM_MODEL_DEFAULT: str('gpt-4o-mini'),
-  LLM_MODEL_FALLBACK: str(),
-  LLM_MODEL_CHEAP: str(),
+  LLM_MODEL_FALLBACK: optionalStr(),
+  LLM_MODEL_CHEAP: optionalStr(),
   TEMPORAL_ADDRESS: str('localhost:7233'),
   TEMPORAL_NAMESPACE: str('default'),
   CLASPER_TASK_QUEUE: str('clasper'),
@@ -126,7 +126,7 @@ const envSchema = z.object({
   HEARTBEAT_TASK: str('Agent Heartbeat'),
   CLASPER_AGENTS: agents,
   MC_LITE_PORT: int(8000, 1, 65535),
-  USER_ID: str(),
+  USER_ID: optionalStr(),
   AGENT_ROLE: z.preprocess(
     blankToUndefined,
     z.string().regex(ROLE_PATTERN, { error: 'must match [A-Za-z0-9_-]{1,64}' }).default('agent'),
