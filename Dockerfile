@@ -1,0 +1,43 @@
+# One image for every Clasper process; pick the process with the command:
+#   API (default):    node dist/src/api/main.js
+#   worker:           node dist/src/worker/main.js
+#   reference backend node dist/examples/mission-control-lite/main.js
+#   search attributes node dist/scripts/temporal-setup.js
+# Configuration comes from the environment only (see .env.example).
+
+# ---- build: compile TypeScript and prebuild the workflow bundle ----
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+
+# Dependencies first, so source edits do not invalidate the npm layer.
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+COPY examples ./examples
+COPY scripts ./scripts
+
+# tsc -p tsconfig.build.json → dist/{src,examples,scripts}; then the workflow bundle →
+# dist/workflow-bundle.js, so workers start without webpack and all run identical workflow code.
+RUN npm run build && npm run build:workflows
+
+# Dev dependencies (compilers, test tools) stay out of the runtime image.
+RUN npm prune --omit=dev --no-audit --no-fund
+
+# ---- runtime ----
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production
+WORKDIR /app
+
+COPY --from=build /app/package.json /app/package-lock.json ./
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+# The example workspace (CLASPER_WORKSPACE=./workspace). Mount your own over /app/workspace.
+COPY workspace ./workspace
+
+# Files stay root-owned and read-only to the process; it runs as the image's unprivileged `node` user.
+USER node
+
+EXPOSE 8081 8000
+CMD ["node", "dist/src/api/main.js"]

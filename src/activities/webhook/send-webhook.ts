@@ -1,0 +1,178 @@
+/**
+ * The `sendWebhook` activity: POSTs the turn's completion event (`agent.completed` /
+ * `agent.failed`) to the caller's URL.
+ *
+ * Failure classes, as Temporal failure types the workflow's retry policy sees:
+ * - `Webhook.Refused`   (non-retryable) the URL fails the destination policy (see url-policy.ts)
+ * - `Webhook.Unseal`    (non-retryable) the sealed secrets cannot be opened (see sealed.ts)
+ * - `Webhook.Invalid`   (non-retryable) a caller header cannot be sent
+ * - `Webhook.Rejected`  (non-retryable) the receiver answered 3xx or a 4xx other than 408/429
+ * - `Webhook.Retryable` (retryable)     network error, timeout, 408, 429, 5xx; honours Retry-After
+ *
+ * Secrets: the caller's secret and headers arrive sealed and are opened only here. No error
+ * message, detail or log line carries them, nor the URL's path and query (webhook URLs often embed
+ * a token there); errors name the origin only.
+ */
+import { ApplicationFailure } from '@temporalio/common';
+import { buildWebhookHeaders, InvalidWebhookHeaderError } from './headers';
+import { unsealWebhookSecrets, type WebhookSecrets } from './sealed';
+import { checkWebhookUrl, type LookupAll } from './url-policy';
+
+export interface SendWebhookInput {
+  url: string;
+  /** `sealWebhookSecrets` output, when the caller gave a secret or headers. */
+  sealed?: string;
+  /** The event, e.g. `{event: "agent.completed", turn_id, ...}`; sent as the JSON body. */
+  payload: Record<string, unknown>;
+}
+
+export interface WebhookActivityDeps {
+  /** AGENT_JWT_SECRET: the key the API sealed with. Needed only when an input carries `sealed`. */
+  jwtSecret?: string;
+  /** CLASPER_WEBHOOK_ALLOW_PRIVATE. */
+  allowPrivate: boolean;
+  fetchImpl?: typeof fetch;
+  /** For tests: DNS resolution used by the URL policy. */
+  lookupAll?: LookupAll;
+  /** Per-request timeout; 10 s by default so a slow receiver cannot hold a worker slot. */
+  timeoutMs?: number;
+  /** For tests: the clock used for X-Clasper-Timestamp. */
+  now?: () => Date;
+}
+
+export interface WebhookActivities {
+  sendWebhook(input: SendWebhookInput): Promise<{ status: number }>;
+}
+
+const DEFAULT_TIMEOUT_MS = 10_000;
+/** A receiver asking for a longer pause than this gets it capped, so a bogus header cannot park the turn. */
+const MAX_RETRY_AFTER_MS = 10 * 60_000;
+
+function failure(
+  type: string,
+  message: string,
+  nonRetryable: boolean,
+  nextRetryDelayMs?: number,
+): ApplicationFailure {
+  return ApplicationFailure.create({
+    type,
+    message,
+    nonRetryable,
+    ...(nextRetryDelayMs !== undefined ? { nextRetryDelay: nextRetryDelayMs } : {}),
+  });
+}
+
+/** Retry-After is either delay-seconds or an HTTP date (RFC 9110 §10.2.3). */
+export function parseRetryAfterMs(value: string | null, now: Date): number | undefined {
+  if (!value) return undefined;
+  const text = value.trim();
+  let ms: number;
+  if (/^\d+$/.test(text)) ms = Number(text) * 1000;
+  else {
+    const at = Date.parse(text);
+    if (Number.isNaN(at)) return undefined;
+    ms = at - now.getTime();
+  }
+  return Math.min(Math.max(ms, 0), MAX_RETRY_AFTER_MS);
+}
+
+function originOf(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return 'the webhook URL';
+  }
+}
+
+/** Duck-typed, not `instanceof Error`: fetch errors can come from another realm (e.g. under jest). */
+function networkErrorCode(err: unknown): string {
+  const e = (err ?? {}) as { name?: unknown; cause?: { code?: unknown } };
+  if (e.name === 'TimeoutError' || e.name === 'AbortError') return 'timed out';
+  if (typeof e.cause?.code === 'string') return e.cause.code;
+  return typeof e.name === 'string' ? e.name : 'network error';
+}
+
+export function createWebhookActivities(deps: WebhookActivityDeps): WebhookActivities {
+  const fetchImpl = deps.fetchImpl ?? fetch;
+  const timeoutMs = deps.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const now = deps.now ?? (() => new Date());
+
+  async function sendWebhook(input: SendWebhookInput): Promise<{ status: number }> {
+    const origin = originOf(input.url);
+
+    // Checked again here, not only at the API: DNS may have changed since the request was accepted.
+    // fetch resolves the name once more when connecting; a rebinding DNS server could answer
+    // differently in between. Closing that gap needs a pinned-address dispatcher (not available
+    // without the undici package); redirects, the other bypass, are refused below.
+    const policy = await checkWebhookUrl(input.url, {
+      allowPrivate: deps.allowPrivate,
+      lookupAll: deps.lookupAll,
+    });
+    if (!policy.ok) {
+      if (policy.transient)
+        throw failure('Webhook.Retryable', `Webhook to ${origin} not sent: ${policy.reason}`, false);
+      throw failure('Webhook.Refused', `Webhook to ${origin} refused: ${policy.reason}`, true);
+    }
+
+    const secrets: WebhookSecrets = input.sealed
+      ? unsealWebhookSecrets(deps.jwtSecret ?? '', input.sealed)
+      : {};
+    const body = JSON.stringify(input.payload);
+    let headers: Headers;
+    try {
+      headers = buildWebhookHeaders({
+        body,
+        callerHeaders: secrets.headers,
+        secret: secrets.secret,
+        timestampSec: Math.floor(now().getTime() / 1000),
+      });
+    } catch (err) {
+      if (err instanceof InvalidWebhookHeaderError)
+        throw failure('Webhook.Invalid', `Webhook to ${origin} not sent: ${err.message}`, true);
+      throw err;
+    }
+
+    let res: Response;
+    try {
+      res = await fetchImpl(input.url, {
+        method: 'POST',
+        headers,
+        body,
+        // A redirect could lead past the URL policy (e.g. to 169.254.169.254), so none is followed.
+        redirect: 'manual',
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+    } catch (err) {
+      throw failure(
+        'Webhook.Retryable',
+        `Webhook POST to ${origin} failed (${networkErrorCode(err)}); will retry`,
+        false,
+      );
+    }
+    // The body is not used; release the connection. Its text is never put in errors: a receiver may echo headers.
+    await res.body?.cancel().catch(() => undefined);
+
+    const status = res.status;
+    if (status >= 200 && status < 300) return { status };
+    if (status === 408 || status === 429 || status >= 500) {
+      const delay = parseRetryAfterMs(res.headers.get('retry-after'), now());
+      throw failure(
+        'Webhook.Retryable',
+        `Webhook receiver at ${origin} answered ${status}; will retry`,
+        false,
+        delay,
+      );
+    }
+    const hint =
+      status >= 300 && status < 400
+        ? 'redirects are not followed; use the final URL'
+        : 'check the URL, the secret and the headers the receiver expects';
+    throw failure(
+      'Webhook.Rejected',
+      `Webhook receiver at ${origin} answered ${status}; not retried (${hint})`,
+      true,
+    );
+  }
+
+  return { sendWebhook };
+}
