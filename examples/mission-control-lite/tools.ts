@@ -1,0 +1,75 @@
+/**
+ * Backend-defined tools (`GET /api/tools`, `POST /api/tools/{name}`). They are deterministic on
+ * purpose: end-to-end tests can assert a model's tool call produced an exact result. Each tool's
+ * zod schema is both the validator and the source of the JSON Schema the model sees, so the two
+ * cannot drift.
+ */
+import { z } from 'zod';
+import { HttpError, parseOrThrow } from './errors';
+
+interface ToolDefinition<S extends z.ZodType = z.ZodType> {
+  name: string;
+  description: string;
+  input: S;
+  run: (args: z.output<S>) => Record<string, unknown>;
+}
+
+// Inference per tool; the registry below erases the type parameter.
+function defineTool<S extends z.ZodType>(tool: ToolDefinition<S>): ToolDefinition {
+  return tool as unknown as ToolDefinition;
+}
+
+export const TOOLS: readonly ToolDefinition[] = [
+  defineTool({
+    name: 'echo',
+    description: 'Returns the given text unchanged. Useful to check that tool calling works end to end.',
+    input: z.strictObject({ text: z.string().describe('Text to echo back') }),
+    run: ({ text }) => ({ text }),
+  }),
+  defineTool({
+    name: 'add_numbers',
+    description: 'Adds two numbers and returns their sum.',
+    input: z.strictObject({
+      a: z.number().describe('First addend'),
+      b: z.number().describe('Second addend'),
+    }),
+    run: ({ a, b }) => ({ sum: a + b }),
+  }),
+  defineTool({
+    name: 'word_count',
+    description: 'Counts the whitespace-separated words and the characters of a text.',
+    input: z.strictObject({ text: z.string().describe('Text to count') }),
+    run: ({ text }) => {
+      const trimmed = text.trim();
+      return { words: trimmed === '' ? 0 : trimmed.split(/\s+/).length, characters: text.length };
+    },
+  }),
+];
+
+export interface ToolListing {
+  name: string;
+  description: string;
+  parameters: Record<string, unknown>;
+}
+
+/** Listing in the shape LLM function calling wants; `$schema` is dropped because some providers reject it. */
+export function listTools(): ToolListing[] {
+  return TOOLS.map((tool) => {
+    const { $schema: _dialect, ...parameters } = z.toJSONSchema(tool.input) as Record<string, unknown>;
+    return { name: tool.name, description: tool.description, parameters };
+  });
+}
+
+export function executeTool(name: string, args: unknown): Record<string, unknown> {
+  const tool = TOOLS.find((t) => t.name === name);
+  if (!tool) {
+    const known = TOOLS.map((t) => t.name).join(', ');
+    throw new HttpError(
+      404,
+      `Tool "${name}" does not exist; GET /api/tools lists the tools (${known})`,
+      'tool_not_found',
+    );
+  }
+  const parsed = parseOrThrow(tool.input, args, `arguments for tool "${name}"`, 'arguments');
+  return tool.run(parsed);
+}
