@@ -1,0 +1,259 @@
+/**
+ * The one place that turns a failed model call into a Temporal failure (DESIGN §3 "Retry
+ * classes"). The `openai` client runs with `maxRetries: 0`, so Temporal's retry policy is the only
+ * retry loop: a retryable failure here is retried by the activity (honouring `Retry-After` through
+ * `nextRetryDelay`), a non-retryable one fails the attempt at once so the workflow can move to the
+ * fallback model or report the error. Messages keep the provider's own words and never the API key.
+ */
+import { ApplicationFailure } from '@temporalio/common';
+import { APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai';
+
+export const ModelError = {
+  /** 429 with a rate limit (not a spent quota). */
+  RateLimited: 'Model.RateLimited',
+  /** 429 `insufficient_quota`: the account is out of credit; retrying cannot help. */
+  QuotaExceeded: 'Model.QuotaExceeded',
+  Timeout: 'Model.Timeout',
+  Conflict: 'Model.Conflict',
+  ServerError: 'Model.ServerError',
+  /** No HTTP answer: refused, reset, DNS, or our own request timeout. */
+  Network: 'Model.Network',
+  BadRequest: 'Model.BadRequest',
+  Unauthorized: 'Model.Unauthorized',
+  Forbidden: 'Model.Forbidden',
+  NotFound: 'Model.NotFound',
+  Unprocessable: 'Model.Unprocessable',
+  /** Any other 4xx. */
+  ClientError: 'Model.ClientError',
+  /** 1xx/3xx or a status the client could not read. */
+  UnexpectedStatus: 'Model.UnexpectedStatus',
+  /** A 2xx whose body is not a chat completion (wrong OPENAI_BASE_URL, a proxy's page). */
+  InvalidResponse: 'Model.InvalidResponse',
+  /** The fallback tier was asked for but LLM_MODEL_FALLBACK is not set. */
+  NoFallback: 'Model.NoFallback',
+  /** Our own code asked for something that cannot work (e.g. an unknown tier); never retried. */
+  InvalidInput: 'Model.InvalidInput',
+  /** Anything that is not an `openai` error (a bug, a library surprise). */
+  Unknown: 'Model.Unknown',
+} as const;
+export type ModelErrorType = (typeof ModelError)[keyof typeof ModelError];
+
+/** Only these travel in a failure's details: enough to debug, nothing secret. */
+export interface ModelFailureDetails {
+  status: number | null;
+  model?: string;
+  /** Origin of a non-default OPENAI_BASE_URL, to tell which server answered. */
+  endpoint?: string;
+  /** The provider's error code, e.g. 'rate_limit_exceeded', 'model_not_found'. */
+  code?: string;
+  requestId?: string;
+}
+
+export interface ModelErrorContext {
+  /** Origin of a non-default OPENAI_BASE_URL (never its path or credentials), e.g. 'http://localhost:11434'. */
+  endpoint?: string;
+  /** The model that was asked; goes to details and hints. */
+  model?: string;
+  /** Strings to scrub from messages if anything echoes them (the configured API key). */
+  redact?: string[];
+  /** Our request timeout, so a timeout's message can say how long we waited. */
+  timeoutMs?: number;
+  now?: Date;
+}
+
+/**
+ * Messages name the API, not the vendor behind OPENAI_BASE_URL: operators grep for one prefix, and
+ * a compatible server's origin is in the details (and in network messages, where it matters most).
+ */
+const PROVIDER = 'OpenAI';
+
+/**
+ * A provider asking for a long pause (OpenAI sometimes says minutes on a 429) would park the turn
+ * far beyond any sensible wait; past this the activity's own retry policy decides instead.
+ */
+export const MAX_RETRY_AFTER_MS = 10 * 60 * 1000;
+/** Provider error text is quoted into messages; a whole HTML error page is not useful there. */
+const MAX_ERROR_TEXT_CHARS = 500;
+
+/**
+ * Classifies anything a model call threw. Always returns (never throws) so callers write
+ * `throw classifyModelError(err, ctx)`. An ApplicationFailure passes through unchanged.
+ */
+export function classifyModelError(err: unknown, ctx: ModelErrorContext = {}): ApplicationFailure {
+  if (err instanceof ApplicationFailure) return err;
+  const scrubText = (text: string) => scrub(text, ctx.redact);
+
+  // APIConnectionError extends APIError with no status, so it must be checked first.
+  if (err instanceof APIConnectionError) {
+    const reason =
+      err instanceof APIConnectionTimeoutError
+        ? `no answer within ${ctx.timeoutMs !== undefined ? `${ctx.timeoutMs} ms` : 'the request timeout'}`
+        : describeConnectionError(err);
+    return ApplicationFailure.create({
+      message: scrubText(
+        `Could not get an answer from ${PROVIDER}${ctx.endpoint ? ` at ${ctx.endpoint}` : ''}: ${reason}; ` +
+          `check that ${ctx.endpoint ? 'OPENAI_BASE_URL' : 'api.openai.com'} is reachable from the worker`,
+      ),
+      type: ModelError.Network,
+      nonRetryable: false,
+      details: [details(null, ctx)],
+      cause: sanitizedCause(err, ctx.redact),
+    });
+  }
+
+  if (err instanceof APIError && typeof err.status === 'number') {
+    const status = err.status;
+    const text = providerText(err);
+    const code = typeof err.code === 'string' ? err.code : undefined;
+    const [type, retryable] = statusClass(status, code);
+    const hint = hintFor(type, ctx.model);
+    const delayMs = retryable ? retryDelayFrom(err.headers, ctx.now) : undefined;
+    return ApplicationFailure.create({
+      message: scrubText(`${PROVIDER} answered ${status}: ${text}${hint ? ` (${hint})` : ''}`),
+      type,
+      nonRetryable: !retryable,
+      details: [details(status, ctx, code, err.requestID ?? undefined)],
+      cause: sanitizedCause(err, ctx.redact),
+      ...(delayMs !== undefined ? { nextRetryDelay: delayMs } : {}),
+    });
+  }
+
+  // Not an HTTP answer we can read (an aborted request, a bug in our mapping): retryable, because
+  // the activity's retry policy bounds the attempts and the workflow then tries the fallback model.
+  const message = err instanceof Error ? err.message : String(err);
+  return ApplicationFailure.create({
+    message: scrubText(`Calling ${PROVIDER} failed unexpectedly: ${shorten(message)}`),
+    type: ModelError.Unknown,
+    nonRetryable: false,
+    details: [details(null, ctx)],
+    cause: err instanceof Error ? sanitizedCause(err, ctx.redact) : undefined,
+  });
+}
+
+/** The fallback tier has nothing to fall back to; a configuration fact, never retried. */
+export function noFallbackConfigured(): ApplicationFailure {
+  return ApplicationFailure.create({
+    message:
+      'No fallback model is configured: set LLM_MODEL_FALLBACK to let a turn move to another model when the default one keeps failing',
+    type: ModelError.NoFallback,
+    nonRetryable: true,
+  });
+}
+
+/** A 2xx whose body is not a chat completion; retrying the same server will not fix it. */
+export function invalidResponse(problem: string, ctx: ModelErrorContext = {}): ApplicationFailure {
+  return ApplicationFailure.create({
+    message: `${PROVIDER} answered but ${problem}; check that OPENAI_BASE_URL points at an OpenAI-compatible chat-completions API`,
+    type: ModelError.InvalidResponse,
+    nonRetryable: true,
+    details: [details(null, ctx)],
+  });
+}
+
+function statusClass(status: number, code: string | undefined): [ModelErrorType, boolean] {
+  if (status === 429)
+    return code === 'insufficient_quota' ? [ModelError.QuotaExceeded, false] : [ModelError.RateLimited, true];
+  if (status === 408) return [ModelError.Timeout, true];
+  if (status === 409) return [ModelError.Conflict, true];
+  if (status >= 500 && status <= 599) return [ModelError.ServerError, true];
+  if (status === 400) return [ModelError.BadRequest, false];
+  if (status === 401) return [ModelError.Unauthorized, false];
+  if (status === 403) return [ModelError.Forbidden, false];
+  if (status === 404) return [ModelError.NotFound, false];
+  if (status === 422) return [ModelError.Unprocessable, false];
+  if (status >= 400 && status <= 499) return [ModelError.ClientError, false];
+  return [ModelError.UnexpectedStatus, false];
+}
+
+function hintFor(type: ModelErrorType, model: string | undefined): string | undefined {
+  switch (type) {
+    case ModelError.Unauthorized:
+      return 'check OPENAI_API_KEY';
+    case ModelError.Forbidden:
+      return `check that the API key's project may use ${model ? `model '${model}'` : 'this model'}`;
+    case ModelError.NotFound:
+      return `check LLM_MODEL_DEFAULT / LLM_MODEL_FALLBACK / LLM_MODEL_CHEAP${model ? ` (asked for '${model}')` : ''} and OPENAI_BASE_URL`;
+    case ModelError.QuotaExceeded:
+      return "the account's quota is used up: check the provider's plan and billing";
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * `retry-after-ms` (OpenAI's, more precise) wins over `retry-after`, which is delay-seconds
+ * (possibly fractional) or an HTTP-date (RFC 9110 §10.2.3). Returns milliseconds, capped.
+ */
+export function retryDelayFrom(headers: Headers | undefined, now: Date = new Date()): number | undefined {
+  if (!headers) return undefined;
+  const ms = Number.parseFloat(headers.get('retry-after-ms') ?? '');
+  if (Number.isFinite(ms) && ms >= 0) return Math.min(Math.ceil(ms), MAX_RETRY_AFTER_MS);
+  const value = headers.get('retry-after')?.trim();
+  if (!value) return undefined;
+  if (/^\d+(\.\d+)?$/.test(value)) return Math.min(Math.ceil(Number(value) * 1000), MAX_RETRY_AFTER_MS);
+  const at = Date.parse(value);
+  if (Number.isNaN(at)) return undefined;
+  return Math.min(Math.max(0, at - now.getTime()), MAX_RETRY_AFTER_MS);
+}
+
+/** The provider's own message (`{error:{message}}`), else what the client made of the body. */
+function providerText(err: APIError): string {
+  const body = err.error as { message?: unknown } | undefined;
+  if (body && typeof body.message === 'string' && body.message.trim() !== '') return shorten(body.message);
+  // The client's message is "<status> <text>"; drop the status we already print.
+  const text = err.message.replace(/^\d{3}\s+/, '');
+  return shorten(text === `status code (no body)` ? 'no error text in the response' : text);
+}
+
+/** The client says only "Connection error."; the useful part (ECONNREFUSED, socket hang up) is in the causes. */
+function describeConnectionError(err: Error): string {
+  const parts: string[] = [err.message];
+  let cause: unknown = err.cause;
+  for (let depth = 0; cause instanceof Error && depth < 3; depth++) {
+    const code = 'code' in cause && typeof cause.code === 'string' ? cause.code : undefined;
+    if (cause.message && !parts.includes(cause.message)) parts.push(cause.message);
+    if (code && !parts.some((p) => p.includes(code))) parts.push(code);
+    cause = cause.cause;
+  }
+  return shorten(parts.join(': '));
+}
+
+function details(
+  status: number | null,
+  ctx: ModelErrorContext,
+  code?: string,
+  requestId?: string,
+): ModelFailureDetails {
+  return {
+    status,
+    ...(ctx.model ? { model: ctx.model } : {}),
+    ...(ctx.endpoint ? { endpoint: ctx.endpoint } : {}),
+    ...(code ? { code } : {}),
+    ...(requestId ? { requestId } : {}),
+  };
+}
+
+function shorten(text: string): string {
+  const oneLine = text.replace(/\s+/g, ' ').trim();
+  return oneLine.length > MAX_ERROR_TEXT_CHARS ? `${oneLine.slice(0, MAX_ERROR_TEXT_CHARS)}…` : oneLine;
+}
+
+/**
+ * OpenAI's 401 quotes the key it got, masked ("sk-proj-****abcd"); a compatible server might not
+ * mask it. The configured key is removed wherever it appears, and so is anything shaped like an
+ * OpenAI secret key.
+ */
+function scrub(text: string, secrets: string[] = []): string {
+  let out = text;
+  for (const secret of secrets) if (secret) out = out.split(secret).join('[redacted]');
+  return out.replace(/\bsk-[A-Za-z0-9_-]{16,}/g, 'sk-[redacted]');
+}
+
+/** The cause travels into workflow history too; if its message would leak the key, send a scrubbed copy. */
+function sanitizedCause(err: Error, secrets: string[] = []): Error {
+  const clean = scrub(err.message, secrets);
+  if (clean === err.message) return err;
+  const copy = new Error(clean);
+  copy.name = err.name;
+  return copy;
+}
