@@ -33,7 +33,7 @@ jest: install
 test: install typecheck lint jest
 
 dev: install
-	bash scripts/dev.sh
+	node node_modules/tsx/dist/cli.mjs scripts/dev.ts
 
 bench: install
 	npm run bench

@@ -4,7 +4,10 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test', '<rootDir>/examples'],
   testMatch: ['**/*.test.ts'],
-  transform: { '^.+\\.ts$': ['@swc/jest'] },
+  transform: { '^.+\\.(ts|js)$': ['@swc/jest'] },
+  // light-my-request (fastify.inject) and @fastify/static require the ESM-only cookie@2 and content-disposition@1; jest's CommonJS runtime cannot
+  // load them untransformed, so swc turns those packages into CommonJS.
+  transformIgnorePatterns: ['/node_modules/(?!(cookie|content-disposition)/)'],
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   // One Temporal dev server serves every file; two workers keep a 2-core box responsive.

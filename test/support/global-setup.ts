@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { REPO_ROOT, startDevServer, type DevServer } from './temporal-dev-server';
+import { REPO_ROOT, startDevServer, type DevServer } from '../../scripts/lib/temporal-dev-server';
 
 declare global {
   var __CLASPER_TEMPORAL__: DevServer | undefined;

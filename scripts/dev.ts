@@ -1,0 +1,143 @@
+/**
+ * `make dev` (full): Temporal dev server with a SQLite file under .data/, the reference Mission
+ * Control backend, the worker and the API, on embedded defaults; Ctrl-C stops them all.
+ * `npm run dev` (`--runtime-only`): just the worker and the API, against the Temporal and backend
+ * the environment names — what a team runs beside its own backend.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { loadConfig, ConfigError } from '../src/config';
+import { REPO_ROOT, startDevServer, type DevServer } from './lib/temporal-dev-server';
+
+const runtimeOnly = process.argv.includes('--runtime-only');
+
+/** Embedded defaults for a local demo only; a real deployment sets its own secrets. */
+const DEV_DEFAULTS: Record<string, string> = {
+  AGENT_JWT_SECRET: 'dev-only-agent-jwt-secret-change-me',
+  INTERNAL_API_TOKEN: 'dev-only-internal-token-change-me',
+};
+
+const children: ChildProcess[] = [];
+let temporal: DevServer | undefined;
+let stopping = false;
+
+function loadDotEnv(file: string): Record<string, string> {
+  if (!fs.existsSync(file)) return {};
+  const out: Record<string, string> = {};
+  for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
+    const m = /^\s*([A-Z0-9_]+)\s*=\s*(.*)\s*$/.exec(line);
+    if (!m || line.trim().startsWith('#')) continue;
+    out[m[1] as string] = (m[2] as string).replace(/^(['"])(.*)\1$/, '$2');
+  }
+  return out;
+}
+
+function run(name: string, script: string, env: NodeJS.ProcessEnv): ChildProcess {
+  const child = spawn(process.execPath, [path.join(REPO_ROOT, 'node_modules/tsx/dist/cli.mjs'), script], {
+    cwd: REPO_ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const prefix = `[${name}] `;
+  const pipe = (stream: NodeJS.ReadableStream | null, out: NodeJS.WriteStream) =>
+    stream?.on('data', (d: Buffer) => {
+      for (const line of d.toString().split('\n')) if (line.trim()) out.write(prefix + line + '\n');
+    });
+  pipe(child.stdout, process.stdout);
+  pipe(child.stderr, process.stderr);
+  child.on('exit', (code, signal) => {
+    if (!stopping) {
+      process.stderr.write(`${prefix}exited (${signal ?? code}); stopping everything\n`);
+      void stop(1);
+    }
+  });
+  children.push(child);
+  return child;
+}
+
+async function waitForHttp(url: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(1000) });
+      if (res.status < 500) return;
+    } catch {
+      // not up yet
+    }
+    if (Date.now() > deadline) throw new Error(`${url} did not answer within ${timeoutMs / 1000} s`);
+    await new Promise((r) => setTimeout(r, 300));
+  }
+}
+
+async function stop(code: number): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
+  await Promise.all(
+    children.map((c) => (c.exitCode === null ? new Promise((r) => c.once('exit', r)) : Promise.resolve())),
+  );
+  await temporal?.stop();
+  process.exit(code);
+}
+
+async function main(): Promise<void> {
+  const env: NodeJS.ProcessEnv = { ...loadDotEnv(path.join(REPO_ROOT, '.env')), ...process.env };
+  if (!runtimeOnly) for (const [k, v] of Object.entries(DEV_DEFAULTS)) env[k] ||= v;
+
+  let config;
+  try {
+    config = loadConfig(env, ['AGENT_JWT_SECRET']);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`Invalid configuration:\n${err.problems.map((p) => `  ${p}`).join('\n')}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  process.on('SIGINT', () => void stop(0));
+  process.on('SIGTERM', () => void stop(0));
+
+  if (!runtimeOnly) {
+    const dataDir = path.join(REPO_ROOT, '.data');
+    fs.mkdirSync(dataDir, { recursive: true });
+    const port = Number(config.temporal.address.split(':').pop() ?? 7233);
+    process.stdout.write(`starting Temporal dev server on ${config.temporal.address} (UI 8233, data .data/temporal.db)\n`);
+    temporal = await startDevServer({ port, uiPort: 8233, dbFilename: path.join(dataDir, 'temporal.db') });
+    run('backend', 'examples/mission-control-lite/main.ts', env);
+    await waitForHttp(`${config.backend.url}/health`, 30_000);
+  }
+  run('worker', 'src/worker/main.ts', env);
+  run('api', 'src/api/main.ts', env);
+  const apiUrl = `http://localhost:${config.server.port}`;
+  await waitForHttp(`${apiUrl}/health`, 60_000);
+
+  const llm = config.llm.apiKey
+    ? `OpenAI (${config.llm.model})`
+    : config.llm.baseUrl
+      ? `${config.llm.baseUrl} (${config.llm.model})`
+      : 'built-in OFFLINE DEMO MODEL (deterministic, not an LLM; set OPENAI_API_KEY or OPENAI_BASE_URL for a real one)';
+  const key = config.server.daemonApiKey ? ` -H 'X-Agent-Daemon-Key: ${config.server.daemonApiKey}'` : '';
+  process.stdout.write(
+    [
+      '',
+      'Clasper on Temporal is running',
+      `  API          ${apiUrl}   (OpenAPI: ${apiUrl}/docs)`,
+      runtimeOnly ? `  Temporal     ${config.temporal.address}` : `  Temporal UI  http://localhost:8233`,
+      `  Backend      ${config.backend.url}${runtimeOnly ? '' : '   (reference Mission Control, in memory)'}`,
+      `  LLM          ${llm}`,
+      '',
+      'Try:',
+      `  curl -s ${apiUrl}/api/agents/send -H 'Content-Type: application/json'${key} \\`,
+      `    -d '{"user_id":"u1","session_key":"user:u1:lead","task_title":"Launch plan","message":"Create a task called \\"Draft press release\\" and plan the launch"}'`,
+      '',
+      'Ctrl-C stops everything.',
+      '',
+    ].join('\n'),
+  );
+}
+
+main().catch((err) => {
+  process.stderr.write(`make dev failed: ${err instanceof Error ? err.message : String(err)}\n`);
+  void stop(1);
+});

@@ -1,0 +1,38 @@
+/**
+ * `npm run temporal:setup`: registers our search attributes on an existing cluster through the
+ * operator service. Idempotent: it adds only what is missing and says what it did. (The dev server
+ * started by `make dev` and the tests gets them on its command line instead.)
+ */
+import { Connection } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
+import { loadConfigOrExit } from '../src/config';
+import { CLASPER_SEARCH_ATTRIBUTES } from '../src/workflows/lib/search-attributes';
+
+async function main(): Promise<void> {
+  const config = loadConfigOrExit();
+  const { address, namespace } = config.temporal;
+  const connection = await Connection.connect({ address });
+  try {
+    const existing = await connection.operatorService.listSearchAttributes({ namespace });
+    const have = new Set(Object.keys(existing.customAttributes ?? {}));
+    const missing = CLASPER_SEARCH_ATTRIBUTES.filter((k) => !have.has(k.name));
+    if (missing.length === 0) {
+      process.stdout.write(`all ${CLASPER_SEARCH_ATTRIBUTES.length} Clasper search attributes already exist in namespace '${namespace}' on ${address}\n`);
+      return;
+    }
+    await connection.operatorService.addSearchAttributes({
+      namespace,
+      searchAttributes: Object.fromEntries(
+        missing.map((k) => [k.name, temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD]),
+      ),
+    });
+    process.stdout.write(`added ${missing.map((k) => k.name).join(', ')} (Keyword) to namespace '${namespace}' on ${address}\n`);
+  } finally {
+    await connection.close();
+  }
+}
+
+main().catch((err) => {
+  process.stderr.write(`temporal:setup failed: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,30 @@
+/** API process entry: parse config, connect to Temporal, listen; drain on SIGTERM/SIGINT. */
+import { Client, Connection } from '@temporalio/client';
+import { loadConfigOrExit } from '../config';
+import { buildApp } from './app';
+
+async function main(): Promise<void> {
+  const config = loadConfigOrExit(['AGENT_JWT_SECRET']);
+  const connection = await Connection.connect({ address: config.temporal.address });
+  const client = new Client({ connection, namespace: config.temporal.namespace });
+  const app = await buildApp({ config, client, logger: { level: config.server.logLevel } });
+
+  let closing = false;
+  const shutdown = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    app.log.info({ signal }, 'shutting down: finishing in-flight requests');
+    await app.close();
+    await connection.close();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+
+  await app.listen({ port: config.server.port, host: config.server.host });
+}
+
+main().catch((err) => {
+  process.stderr.write(`clasper api failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,125 @@
+/**
+ * Starting, awaiting and describing AgentTurn workflows: the only place the API talks to Temporal
+ * about turns. A turn's id is its workflow id (`agent-turn/<user>/<key>`).
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowFailedError,
+  WorkflowNotFoundError,
+  type Client,
+  type WorkflowHandle,
+} from '@temporalio/client';
+import { ActivityFailure, ApplicationFailure, type TypedSearchAttributes } from '@temporalio/common';
+import type { Config } from '../config';
+import { makeAgentTurnId } from '../workflows/lib/ids';
+import {
+  ClasperAgentRole,
+  ClasperSessionKey,
+  ClasperTrigger,
+  ClasperUserId,
+} from '../workflows/lib/search-attributes';
+import { turnSummary, type AgentTurnInput, type AgentTurnResult } from '../workflows/lib/turn';
+import type { agentTurn } from '../workflows';
+
+export type TurnOutcome =
+  | { state: 'completed'; result: AgentTurnResult }
+  | { state: 'failed'; error: string; failureType?: string }
+  | { state: 'pending' };
+
+/** Failure types that mean the caller asked for something impossible (→ 400, not 502). */
+const CALLER_ERROR_TYPES = new Set(['Task.NotResolvable', 'Workspace.InvalidRole', 'Workspace.InvalidTimezone']);
+
+export function isCallerError(outcome: TurnOutcome): boolean {
+  return outcome.state === 'failed' && CALLER_ERROR_TYPES.has(outcome.failureType ?? '');
+}
+
+export class TurnService {
+  constructor(
+    private readonly client: Client,
+    private readonly config: Config,
+  ) {}
+
+  /**
+   * Starts the turn, or attaches to the one already started with the same key (running or done),
+   * so a repeated request never runs a second turn.
+   */
+  async start(input: AgentTurnInput, key?: string): Promise<WorkflowHandle<typeof agentTurn>> {
+    const workflowId = makeAgentTurnId(input.userId, key ?? randomUUID());
+    try {
+      return await this.client.workflow.start<typeof agentTurn>('agentTurn', {
+        taskQueue: this.config.temporal.taskQueue,
+        workflowId,
+        args: [input],
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        // A finished turn with this id is the answer to a repeated key, never a reason to run again.
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        typedSearchAttributes: searchAttributesFor(input),
+        staticSummary: turnSummary(input),
+      });
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError) {
+        return this.client.workflow.getHandle<typeof agentTurn>(workflowId);
+      }
+      throw err;
+    }
+  }
+
+  /** Waits up to `timeoutMs` for the turn to finish. */
+  async await(handle: WorkflowHandle<typeof agentTurn>, timeoutMs: number): Promise<TurnOutcome> {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), timeoutMs);
+    try {
+      const result = await this.client.withAbortSignal(controller.signal, () => handle.result());
+      return { state: 'completed', result };
+    } catch (err) {
+      if (controller.signal.aborted) return { state: 'pending' };
+      return failureOutcome(err);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Status of a turn by id; null when there is no such turn. */
+  async describe(turnId: string): Promise<{ status: string; outcome: TurnOutcome } | null> {
+    const handle = this.client.workflow.getHandle<typeof agentTurn>(turnId);
+    try {
+      const desc = await handle.describe();
+      const status = desc.status.name;
+      if (status === 'RUNNING') return { status: 'running', outcome: { state: 'pending' } };
+      return { status: STATUS_NAMES[status] ?? status.toLowerCase(), outcome: await this.await(handle, 5_000) };
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return null;
+      throw err;
+    }
+  }
+}
+
+const STATUS_NAMES: Record<string, string> = {
+  COMPLETED: 'completed',
+  FAILED: 'failed',
+  CANCELLED: 'cancelled',
+  TERMINATED: 'terminated',
+  TIMED_OUT: 'timed_out',
+  CONTINUED_AS_NEW: 'continued',
+};
+
+function searchAttributesFor(input: AgentTurnInput): TypedSearchAttributes | Parameters<Client['workflow']['start']>[1]['typedSearchAttributes'] {
+  return [
+    { key: ClasperUserId, value: input.userId },
+    { key: ClasperSessionKey, value: input.sessionKey },
+    { key: ClasperAgentRole, value: input.role },
+    { key: ClasperTrigger, value: input.trigger },
+  ];
+}
+
+/** Unwraps workflow → activity → application failure to the message and type worth showing. */
+export function failureOutcome(err: unknown): TurnOutcome {
+  if (!(err instanceof WorkflowFailedError)) throw err;
+  let cause: unknown = err.cause;
+  while (cause instanceof ActivityFailure && cause.cause) cause = cause.cause;
+  if (cause instanceof ApplicationFailure) {
+    return { state: 'failed', error: cause.message, failureType: cause.type ?? undefined };
+  }
+  return { state: 'failed', error: cause instanceof Error ? cause.message : err.message };
+}

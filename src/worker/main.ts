@@ -1,0 +1,32 @@
+/** Worker process entry: connect, run until SIGTERM/SIGINT (the SDK drains in-flight work), exit. */
+import fs from 'node:fs';
+import path from 'node:path';
+import { NativeConnection, Runtime } from '@temporalio/worker';
+import { loadConfigOrExit } from '../config';
+import { createClasperWorker } from './worker';
+
+async function main(): Promise<void> {
+  const config = loadConfigOrExit(['AGENT_JWT_SECRET']);
+  Runtime.install({ shutdownSignals: ['SIGINT', 'SIGTERM'] });
+  const connection = await NativeConnection.connect({ address: config.temporal.address });
+  try {
+    const prebuilt = path.resolve(__dirname, '../../workflow-bundle.js');
+    const worker = await createClasperWorker({
+      config,
+      connection,
+      env: process.env,
+      workflowBundlePath: fs.existsSync(prebuilt) ? prebuilt : undefined,
+    });
+    process.stdout.write(
+      `clasper worker polling task queue '${config.temporal.taskQueue}' on ${config.temporal.address} (namespace ${config.temporal.namespace})\n`,
+    );
+    await worker.run();
+  } finally {
+    await connection.close();
+  }
+}
+
+main().catch((err) => {
+  process.stderr.write(`clasper worker failed: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,141 @@
+/**
+ * The whole system for end-to-end tests, all real: the reference Mission Control backend over
+ * HTTP, the fake OpenAI server over HTTP (driven by the real `openai` client in the worker), a
+ * worker on a unique task queue of the shared Temporal dev server, and the API app. Only the
+ * model's answers are scripted.
+ */
+import path from 'node:path';
+import crypto from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import { loadConfig, type Config } from '../../src/config';
+import { buildApp } from '../../src/api/app';
+import { createClasperWorker } from '../../src/worker/worker';
+import { buildMissionControlLite } from '../../examples/mission-control-lite/server';
+import { startFakeOpenAI, type FakeOpenAI } from './fake-openai';
+import { REPO_ROOT } from '../../scripts/lib/temporal-dev-server';
+
+export const TEST_JWT_SECRET = 'e2e-agent-jwt-secret-0123456789abcdef';
+export const TEST_INTERNAL_TOKEN = 'e2e-internal-token';
+export const TEST_OPENAI_KEY = 'sk-test-e2e-openai-key-do-not-leak';
+
+export interface Backend {
+  url: string;
+  app: FastifyInstance;
+  /** Everything the backend stored (internal inspection endpoint). */
+  inspect(userId?: string): Promise<Inspection>;
+  internal(method: string, p: string, body?: unknown): Promise<Response>;
+}
+
+export interface Inspection {
+  tasks: { id: string; user_id: string; title: string; status: string; description?: string }[];
+  messages: { id: string; user_id: string; task_id: string; content: string; actor_type: string; agent_role?: string }[];
+  documents: { id: string; user_id: string; task_id: string; title: string; doc_type?: string; content: string }[];
+  notifications: { notification_id: string; user_id: string; delivered: boolean }[];
+  heartbeats: unknown[];
+  standups: unknown[];
+}
+
+export interface Stack {
+  config: Config;
+  backend: Backend;
+  llm: FakeOpenAI;
+  client: Client;
+  api: FastifyInstance;
+  worker: Worker;
+  taskQueue: string;
+  stop(): Promise<void>;
+}
+
+export async function startBackend(): Promise<Backend> {
+  const app = await buildMissionControlLite({ jwtSecret: TEST_JWT_SECRET, internalToken: TEST_INTERNAL_TOKEN });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const addr = app.server.address();
+  const url = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+  const internal = (method: string, p: string, body?: unknown) =>
+    fetch(`${url}${p}`, {
+      method,
+      headers: { 'X-Internal-Token': TEST_INTERNAL_TOKEN, ...(body ? { 'Content-Type': 'application/json' } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+  return {
+    url,
+    app,
+    internal,
+    async inspect(userId?: string) {
+      const res = await internal('GET', `/api/mission-control/_inspect${userId ? `?user_id=${encodeURIComponent(userId)}` : ''}`);
+      if (!res.ok) throw new Error(`inspect failed: ${res.status} ${await res.text()}`);
+      return (await res.json()) as Inspection;
+    },
+  };
+}
+
+export interface StackOptions {
+  env?: Record<string, string>;
+  /** Start the worker (default true); some tests start their own. */
+  worker?: boolean;
+}
+
+export async function startStack(opts: StackOptions = {}): Promise<Stack> {
+  const address = process.env.CLASPER_TEST_TEMPORAL_ADDRESS;
+  const bundle = process.env.CLASPER_TEST_WORKFLOW_BUNDLE;
+  if (!address || !bundle) throw new Error('the jest global setup did not start Temporal / bundle workflows');
+  const backend = await startBackend();
+  const llm = await startFakeOpenAI();
+  const taskQueue = `test-${crypto.randomUUID()}`;
+  const config = loadConfig({
+    BACKEND_URL: backend.url,
+    OPENAI_BASE_URL: llm.url,
+    OPENAI_API_KEY: TEST_OPENAI_KEY,
+    AGENT_JWT_SECRET: TEST_JWT_SECRET,
+    INTERNAL_API_TOKEN: TEST_INTERNAL_TOKEN,
+    TEMPORAL_ADDRESS: address,
+    CLASPER_TASK_QUEUE: taskQueue,
+    CLASPER_WORKSPACE: path.join(REPO_ROOT, 'workspace'),
+    CLASPER_WEBHOOK_ALLOW_PRIVATE: 'true',
+    ...opts.env,
+  });
+  const cleanups: (() => Promise<void>)[] = [() => llm.close(), () => backend.app.close()];
+  const cleanup = async () => {
+    for (const fn of cleanups.reverse()) await fn().catch(() => undefined);
+  };
+  try {
+    const nativeConnection = await NativeConnection.connect({ address });
+    cleanups.push(() => nativeConnection.close());
+    const worker = await createClasperWorker({
+      config,
+      connection: nativeConnection,
+      env: {},
+      workflowBundlePath: bundle,
+      taskQueue,
+    });
+    if (opts.worker !== false) {
+      const running = worker.run();
+      cleanups.push(async () => {
+        if (worker.getState() === 'RUNNING') worker.shutdown();
+        await running;
+      });
+    }
+    const connection = await Connection.connect({ address });
+    cleanups.push(() => connection.close());
+    const client = new Client({ connection, namespace: config.temporal.namespace });
+    const api = await buildApp({ config, client });
+    cleanups.push(() => api.close());
+    return { config, backend, llm, client, api, worker, taskQueue, stop: cleanup };
+  } catch (err) {
+    await cleanup();
+    throw err;
+  }
+}
+
+/** A send body with sensible defaults; override any field. */
+export function sendBody(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    user_id: 'u1',
+    session_key: 'user:u1:lead',
+    message: 'Hello agent',
+    task_title: 'Launch plan',
+    ...overrides,
+  };
+}
