@@ -8,7 +8,7 @@ import path from 'node:path';
 import crypto from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, type Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { loadConfig, type Config } from '../../src/config';
 import { buildApp } from '../../src/api/app';
 import { createClasperWorker } from '../../src/worker/worker';
@@ -77,7 +77,20 @@ export interface StackOptions {
   worker?: boolean;
 }
 
+let runtimeInstalled = false;
+/** Worker INFO lines drown test output; warnings and errors still show. Once per jest worker process. */
+function quietTemporalRuntime(): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  try {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+  } catch {
+    // already installed by another helper in this process
+  }
+}
+
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
+  quietTemporalRuntime();
   const address = process.env.CLASPER_TEST_TEMPORAL_ADDRESS;
   const bundle = process.env.CLASPER_TEST_WORKFLOW_BUNDLE;
   if (!address || !bundle) throw new Error('the jest global setup did not start Temporal / bundle workflows');
