@@ -48,11 +48,21 @@ const local = proxyActivities<Activities>({
 });
 
 // Model calls: the request times out at 60 s. Five attempts, then the fallback model (if any).
-const model = proxyActivities<Activities>({
-  startToCloseTimeout: '90s',
-  scheduleToCloseTimeout: '10m',
-  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '60s', maximumAttempts: 5 },
-});
+// `input.timings` may shorten the initial interval (tests only; the API never sets it).
+const MODEL_RETRY_INITIAL_MS = 2_000;
+function modelActivities(timings: AgentTurnInput['timings']) {
+  return proxyActivities<Activities>({
+    startToCloseTimeout: '90s',
+    scheduleToCloseTimeout: '10m',
+    retry: {
+      initialInterval: timings?.modelRetryInitialMs ?? MODEL_RETRY_INITIAL_MS,
+      backoffCoefficient: 2,
+      maximumInterval: '60s',
+      maximumAttempts: 5,
+    },
+  });
+}
+type ModelActivities = ReturnType<typeof modelActivities>;
 
 // Tools act on the backend on the model's behalf; fewer attempts, since a failure goes back to the model.
 const tools = proxyActivities<Activities>({
@@ -71,6 +81,7 @@ const webhook = proxyActivities<Activities>({
 export async function agentTurn(input: AgentTurnInput): Promise<AgentTurnResult> {
   const turnId = workflowInfo().workflowId;
   const identity = { userId: input.userId, role: input.role };
+  const model = modelActivities(input.timings);
   try {
     const task = await backend.resolveTask.executeWithOptions(
       { summary: `resolve task ${input.taskId ? `id ${input.taskId}` : `"${input.taskTitle ?? 'default'}"`}` },
@@ -117,7 +128,7 @@ export async function agentTurn(input: AgentTurnInput): Promise<AgentTurnResult>
     let step = 0;
 
     for (step = 1; step <= input.maxToolIterations; step++) {
-      const answer = await callModelWithFallback(messages, toolSpecs, step);
+      const answer = await callModelWithFallback(model, messages, toolSpecs, step);
       usage = addUsage(usage, answer.usage);
       cost = addCost(cost, answer.cost);
       modelName = answer.model;
@@ -191,6 +202,7 @@ export async function agentTurn(input: AgentTurnInput): Promise<AgentTurnResult>
 
 /** The primary model with its retries; when those are spent on a retryable error, the fallback tier. */
 async function callModelWithFallback(
+  model: ModelActivities,
   messages: ChatMessage[],
   toolSpecs: Awaited<ReturnType<Activities['listTools']>>,
   step: number,

@@ -7,12 +7,13 @@
 import path from 'node:path';
 import crypto from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, type WorkflowClientInterceptor } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { loadConfig, type Config } from '../../src/config';
 import { buildApp } from '../../src/api/app';
 import { createClasperWorker } from '../../src/worker/worker';
 import { buildMissionControlLite } from '../../examples/mission-control-lite/server';
+import type { AgentTurnInput, TurnTimings } from '../../src/workflows/lib/turn';
 import { startFakeOpenAI, type FakeOpenAI } from './fake-openai';
 import { REPO_ROOT } from '../../scripts/lib/temporal-dev-server';
 
@@ -75,6 +76,25 @@ export interface StackOptions {
   env?: Record<string, string>;
   /** Start the worker (default true); some tests start their own. */
   worker?: boolean;
+  /**
+   * Retry timings put into every AgentTurn the API starts (`AgentTurnInput.timings`, which the API
+   * itself never sets), e.g. `{ modelRetryInitialMs: 50 }` so "the primary model fails all its
+   * attempts" takes well under a second instead of ~30 s. Applied by a Temporal client
+   * interceptor on the API's client: the API and workflow code run unchanged.
+   */
+  turnTimings?: TurnTimings;
+}
+
+/** Adds `timings` to the input of agentTurn workflows started through this client. */
+function turnTimingsInterceptor(timings: TurnTimings): WorkflowClientInterceptor {
+  return {
+    async startWithDetails(input, next) {
+      if (input.workflowType !== 'agentTurn') return next(input);
+      const [first, ...rest] = input.options.args;
+      const args = [{ ...(first as AgentTurnInput), timings }, ...rest];
+      return next({ ...input, options: { ...input.options, args } });
+    },
+  };
 }
 
 let runtimeInstalled = false;
@@ -132,7 +152,11 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     }
     const connection = await Connection.connect({ address });
     cleanups.push(() => connection.close());
-    const client = new Client({ connection, namespace: config.temporal.namespace });
+    const client = new Client({
+      connection,
+      namespace: config.temporal.namespace,
+      ...(opts.turnTimings ? { interceptors: { workflow: [turnTimingsInterceptor(opts.turnTimings)] } } : {}),
+    });
     const api = await buildApp({ config, client });
     cleanups.push(() => api.close());
     return { config, backend, llm, client, api, worker, taskQueue, stop: cleanup };

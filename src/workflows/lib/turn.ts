@@ -28,6 +28,19 @@ export interface AgentTurnInput {
   maxToolIterations: number;
   /** When the final answer is exactly this text, nothing is posted (heartbeats: `HEARTBEAT_OK`). */
   silentReply?: string;
+  /**
+   * Retry timing overrides; absent means the production defaults in agent-turn.ts. The HTTP API
+   * never sets this. It exists so the end-to-end tests can exercise the real retry → fallback path
+   * (5 model attempts, 2 s initial interval, backoff 2: ~30 s) in well under a second without a
+   * second, test-only workflow or a slower suite. A field in the input (rather than worker env)
+   * keeps it visible in the turn's history, so a turn that ran with unusual timings says so.
+   */
+  timings?: TurnTimings;
+}
+
+export interface TurnTimings {
+  /** Initial retry interval of the model activity in ms (default 2000; backoff 2, max 60 s, 5 attempts). */
+  modelRetryInitialMs?: number;
 }
 
 export interface AgentTurnResult {
