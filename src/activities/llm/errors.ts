@@ -6,6 +6,9 @@
  * fallback model or report the error. Messages keep the provider's own words and never the API key.
  */
 import { ApplicationFailure } from '@temporalio/common';
+import { MAX_RETRY_AFTER_MS, retryAfterMs, scrub as scrubSecrets, shorten } from '../http-errors';
+
+export { MAX_RETRY_AFTER_MS, retryAfterMs as retryDelayFrom };
 import { APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai';
 
 export const ModelError = {
@@ -71,7 +74,6 @@ const PROVIDER = 'OpenAI';
  * A provider asking for a long pause (OpenAI sometimes says minutes on a 429) would park the turn
  * far beyond any sensible wait; past this the activity's own retry policy decides instead.
  */
-export const MAX_RETRY_AFTER_MS = 10 * 60 * 1000;
 /** Provider error text is quoted into messages; a whole HTML error page is not useful there. */
 const MAX_ERROR_TEXT_CHARS = 500;
 
@@ -107,7 +109,7 @@ export function classifyModelError(err: unknown, ctx: ModelErrorContext = {}): A
     const code = typeof err.code === 'string' ? err.code : undefined;
     const [type, retryable] = statusClass(status, code);
     const hint = hintFor(type, ctx.model);
-    const delayMs = retryable ? retryDelayFrom(err.headers, ctx.now) : undefined;
+    const delayMs = retryable ? retryAfterMs(err.headers, ctx.now) : undefined;
     return ApplicationFailure.create({
       message: scrubText(`${PROVIDER} answered ${status}: ${text}${hint ? ` (${hint})` : ''}`),
       type,
@@ -122,7 +124,7 @@ export function classifyModelError(err: unknown, ctx: ModelErrorContext = {}): A
   // the activity's retry policy bounds the attempts and the workflow then tries the fallback model.
   const message = err instanceof Error ? err.message : String(err);
   return ApplicationFailure.create({
-    message: scrubText(`Calling ${PROVIDER} failed unexpectedly: ${shorten(message)}`),
+    message: scrubText(`Calling ${PROVIDER} failed unexpectedly: ${shorten(message, MAX_ERROR_TEXT_CHARS)}`),
     type: ModelError.Unknown,
     nonRetryable: false,
     details: [details(null, ctx)],
@@ -180,29 +182,17 @@ function hintFor(type: ModelErrorType, model: string | undefined): string | unde
   }
 }
 
-/**
- * `retry-after-ms` (OpenAI's, more precise) wins over `retry-after`, which is delay-seconds
- * (possibly fractional) or an HTTP-date (RFC 9110 §10.2.3). Returns milliseconds, capped.
- */
-export function retryDelayFrom(headers: Headers | undefined, now: Date = new Date()): number | undefined {
-  if (!headers) return undefined;
-  const ms = Number.parseFloat(headers.get('retry-after-ms') ?? '');
-  if (Number.isFinite(ms) && ms >= 0) return Math.min(Math.ceil(ms), MAX_RETRY_AFTER_MS);
-  const value = headers.get('retry-after')?.trim();
-  if (!value) return undefined;
-  if (/^\d+(\.\d+)?$/.test(value)) return Math.min(Math.ceil(Number(value) * 1000), MAX_RETRY_AFTER_MS);
-  const at = Date.parse(value);
-  if (Number.isNaN(at)) return undefined;
-  return Math.min(Math.max(0, at - now.getTime()), MAX_RETRY_AFTER_MS);
-}
-
 /** The provider's own message (`{error:{message}}`), else what the client made of the body. */
 function providerText(err: APIError): string {
   const body = err.error as { message?: unknown } | undefined;
-  if (body && typeof body.message === 'string' && body.message.trim() !== '') return shorten(body.message);
+  if (body && typeof body.message === 'string' && body.message.trim() !== '')
+    return shorten(body.message, MAX_ERROR_TEXT_CHARS);
   // The client's message is "<status> <text>"; drop the status we already print.
   const text = err.message.replace(/^\d{3}\s+/, '');
-  return shorten(text === `status code (no body)` ? 'no error text in the response' : text);
+  return shorten(
+    text === `status code (no body)` ? 'no error text in the response' : text,
+    MAX_ERROR_TEXT_CHARS,
+  );
 }
 
 /** The client says only "Connection error."; the useful part (ECONNREFUSED, socket hang up) is in the causes. */
@@ -215,7 +205,7 @@ function describeConnectionError(err: Error): string {
     if (code && !parts.some((p) => p.includes(code))) parts.push(code);
     cause = cause.cause;
   }
-  return shorten(parts.join(': '));
+  return shorten(parts.join(': '), MAX_ERROR_TEXT_CHARS);
 }
 
 function details(
@@ -233,20 +223,13 @@ function details(
   };
 }
 
-function shorten(text: string): string {
-  const oneLine = text.replace(/\s+/g, ' ').trim();
-  return oneLine.length > MAX_ERROR_TEXT_CHARS ? `${oneLine.slice(0, MAX_ERROR_TEXT_CHARS)}…` : oneLine;
-}
-
 /**
  * OpenAI's 401 quotes the key it got, masked ("sk-proj-****abcd"); a compatible server might not
  * mask it. The configured key is removed wherever it appears, and so is anything shaped like an
  * OpenAI secret key.
  */
 function scrub(text: string, secrets: string[] = []): string {
-  let out = text;
-  for (const secret of secrets) if (secret) out = out.split(secret).join('[redacted]');
-  return out.replace(/\bsk-[A-Za-z0-9_-]{16,}/g, 'sk-[redacted]');
+  return scrubSecrets(text, secrets).replace(/\bsk-[A-Za-z0-9_-]{16,}/g, 'sk-[redacted]');
 }
 
 /** The cause travels into workflow history too; if its message would leak the key, send a scrubbed copy. */

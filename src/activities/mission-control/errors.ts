@@ -5,6 +5,9 @@
  * path, status and the backend's own error text, never headers or tokens.
  */
 import { ApplicationFailure } from '@temporalio/common';
+import { MAX_RETRY_AFTER_MS, parseRetryAfter, scrub, shorten as shortenTo } from '../http-errors';
+
+export { MAX_RETRY_AFTER_MS, parseRetryAfter };
 
 export const MissionControlError = {
   /** Connection refused/reset, response lost, or no answer within the call timeout. */
@@ -42,11 +45,6 @@ export interface MissionControlFailureDetails {
   code?: string;
 }
 
-/**
- * A backend asking for a day's pause would park the activity far beyond any sensible turn; past
- * this the activity's own retry policy (backoff, timeouts) decides instead.
- */
-export const MAX_RETRY_AFTER_MS = 10 * 60 * 1000;
 /** Backend error text is quoted into messages; a whole HTML error page is not useful there. */
 const MAX_ERROR_TEXT_CHARS = 300;
 
@@ -134,44 +132,12 @@ function readBackendError(bodyText: string): { text: string; code?: string } {
     if (body && typeof body === 'object' && !Array.isArray(body)) {
       const { error, message, code } = body as Record<string, unknown>;
       const text = typeof error === 'string' ? error : typeof message === 'string' ? message : trimmed;
-      return { text: shorten(text), ...(typeof code === 'string' ? { code } : {}) };
+      return { text: shortenTo(text, MAX_ERROR_TEXT_CHARS), ...(typeof code === 'string' ? { code } : {}) };
     }
   } catch {
     // Not JSON (a proxy's HTML page, plain text): quote it as is.
   }
-  return { text: shorten(trimmed) };
-}
-
-function shorten(text: string): string {
-  const oneLine = text.replace(/\s+/g, ' ').trim();
-  return oneLine.length > MAX_ERROR_TEXT_CHARS ? `${oneLine.slice(0, MAX_ERROR_TEXT_CHARS)}…` : oneLine;
-}
-
-function scrub(text: string, secrets: string[] = []): string {
-  let out = text;
-  for (const secret of secrets) if (secret) out = out.split(secret).join('[redacted]');
-  return out;
-}
-
-/** `Retry-After` is either delay-seconds or an HTTP-date (RFC 9110 §10.2.3). Returns milliseconds. */
-export function parseRetryAfter(
-  value: string | null | undefined,
-  now: Date = new Date(),
-): number | undefined {
-  if (value == null) return undefined;
-  const trimmed = value.trim();
-  if (trimmed === '') return undefined;
-  let ms: number;
-  if (/^\d+$/.test(trimmed)) {
-    ms = Number(trimmed) * 1000;
-  } else {
-    // All three HTTP-date forms start with a weekday; Date.parse alone would accept "-1" or "1.5".
-    if (!/^(mon|tue|wed|thu|fri|sat|sun)/i.test(trimmed)) return undefined;
-    const at = Date.parse(trimmed);
-    if (Number.isNaN(at)) return undefined;
-    ms = Math.max(0, at - now.getTime());
-  }
-  return Math.min(ms, MAX_RETRY_AFTER_MS);
+  return { text: shortenTo(trimmed, MAX_ERROR_TEXT_CHARS) };
 }
 
 export interface FetchFailureFacts {

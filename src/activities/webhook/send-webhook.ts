@@ -14,6 +14,7 @@
  * a token there); errors name the origin only.
  */
 import { ApplicationFailure } from '@temporalio/common';
+import { retryAfterMs } from '../http-errors';
 import { buildWebhookHeaders, InvalidWebhookHeaderError } from './headers';
 import { unsealWebhookSecrets, type WebhookSecrets } from './sealed';
 import { checkWebhookUrl, type LookupAll } from './url-policy';
@@ -46,7 +47,6 @@ export interface WebhookActivities {
 
 const DEFAULT_TIMEOUT_MS = 10_000;
 /** A receiver asking for a longer pause than this gets it capped, so a bogus header cannot park the turn. */
-const MAX_RETRY_AFTER_MS = 10 * 60_000;
 
 function failure(
   type: string,
@@ -60,20 +60,6 @@ function failure(
     nonRetryable,
     ...(nextRetryDelayMs !== undefined ? { nextRetryDelay: nextRetryDelayMs } : {}),
   });
-}
-
-/** Retry-After is either delay-seconds or an HTTP date (RFC 9110 §10.2.3). */
-export function parseRetryAfterMs(value: string | null, now: Date): number | undefined {
-  if (!value) return undefined;
-  const text = value.trim();
-  let ms: number;
-  if (/^\d+$/.test(text)) ms = Number(text) * 1000;
-  else {
-    const at = Date.parse(text);
-    if (Number.isNaN(at)) return undefined;
-    ms = at - now.getTime();
-  }
-  return Math.min(Math.max(ms, 0), MAX_RETRY_AFTER_MS);
 }
 
 function originOf(url: string): string {
@@ -155,7 +141,7 @@ export function createWebhookActivities(deps: WebhookActivityDeps): WebhookActiv
     const status = res.status;
     if (status >= 200 && status < 300) return { status };
     if (status === 408 || status === 429 || status >= 500) {
-      const delay = parseRetryAfterMs(res.headers.get('retry-after'), now());
+      const delay = retryAfterMs(res.headers, now());
       throw failure(
         'Webhook.Retryable',
         `Webhook receiver at ${origin} answered ${status}; will retry`,

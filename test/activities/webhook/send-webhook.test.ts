@@ -2,7 +2,8 @@ import http from 'node:http';
 import { type AddressInfo } from 'node:net';
 import { ApplicationFailure } from '@temporalio/common';
 import { sealWebhookSecrets } from '../../../src/activities/webhook/sealed';
-import { createWebhookActivities, parseRetryAfterMs } from '../../../src/activities/webhook/send-webhook';
+import { createWebhookActivities } from '../../../src/activities/webhook/send-webhook';
+import { parseRetryAfter as parseRetryAfterMs } from '../../../src/activities/http-errors';
 import { verifyWebhookSignature } from '../../../src/activities/webhook/sign';
 
 const JWT_SECRET = 'jwt-secret-for-webhook-tests';
