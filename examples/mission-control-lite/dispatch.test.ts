@@ -242,6 +242,18 @@ describe('mission-control-lite: health, capabilities, unknown routes', () => {
     expect(withToken.body).toEqual(expected);
   });
 
+  it('?unchecked=true (test-only) serves a malformed delivery back verbatim, and it can be acked', async () => {
+    const res = await asInternal(app, 'POST', `${NOTIFY}?unchecked=true`, { user_id: 'u9', content: 'no session key' });
+    expect(res.status).toBe(200);
+    const { notification_id } = res.body as { notification_id: string };
+    const undelivered = await asInternal(app, 'GET', UNDELIVERED);
+    expect(undelivered.body.deliveries).toEqual([{ notification_id, user_id: 'u9', content: 'no session key' }]);
+    expect((await asInternal(app, 'POST', deliverUrl(notification_id, 'u9'))).status).toBe(200);
+    expect((await asInternal(app, 'POST', `${NOTIFY}?unchecked=true`, [1, 2])).status).toBe(400);
+    // Without the flag the same body is still rejected.
+    expect((await asInternal(app, 'POST', NOTIFY, { user_id: 'u9', content: 'x' })).status).toBe(400);
+  });
+
   it('unknown routes and methods are JSON 404s', async () => {
     const res = await app.inject({ method: 'GET', url: '/api/mission-control/nope?x=1' });
     expect(res.statusCode).toBe(404);

@@ -126,6 +126,40 @@ describe('mission-control-lite: fault injection (listening server, real fetch)',
     expect((await agent('GET', TASKS)).status).toBe(502);
   });
 
+  it('"probability" faults only a share of matching requests, repeatably with a seed, up to `times`', async () => {
+    const rule = { path: '/health', mode: 'status', status: 503, probability: 0.5, times: 1000 };
+    const run = async (seed: number) => {
+      await setFaults([]);
+      await internal('POST', FAULTS, { seed, rules: [rule] });
+      const statuses: number[] = [];
+      for (let i = 0; i < 40; i++) statuses.push((await call('GET', '/health')).status);
+      return statuses;
+    };
+    const first = await run(7);
+    const failed = first.filter((s) => s === 503).length;
+    // A fair share, neither none nor all (40 draws at 0.5: 10..30 is ~5 standard deviations wide).
+    expect(failed).toBeGreaterThanOrEqual(10);
+    expect(failed).toBeLessThanOrEqual(30);
+    expect(first.every((s) => s === 503 || s === 200)).toBe(true);
+    // The same seed draws the same sequence.
+    expect(await run(7)).toEqual(first);
+
+    // `times` still caps the faults applied, and a spared request falls through to the next rule.
+    await internal('POST', FAULTS, {
+      seed: 1,
+      rules: [
+        { path: '/health', mode: 'status', status: 500, probability: 0.5, times: 3 },
+        { path: '/health', mode: 'status', status: 502, times: 2 },
+      ],
+    });
+    const statuses: number[] = [];
+    for (let i = 0; i < 20; i++) statuses.push((await call('GET', '/health')).status);
+    expect(statuses.filter((s) => s === 500)).toHaveLength(3);
+    expect(statuses.filter((s) => s === 502)).toHaveLength(2);
+    expect(statuses.filter((s) => s === 200)).toHaveLength(15);
+    expect((await internal('GET', FAULTS)).body.applied_by_mode).toEqual({ status: 2 * failed + 5 });
+  });
+
   it('400 for bad rules', async () => {
     const cases = [
       { rules: [{ path: TASKS, mode: 'explode' }] },
@@ -133,6 +167,9 @@ describe('mission-control-lite: fault injection (listening server, real fetch)',
       { rules: [{ path: 'no-slash', mode: 'drop' }] },
       { rules: [{ path: TASKS, mode: 'status', status: 200 }] },
       { rules: [{ path: TASKS, mode: 'drop', times: 0 }] },
+      { rules: [{ path: TASKS, mode: 'drop', probability: 0 }] },
+      { rules: [{ path: TASKS, mode: 'drop', probability: 1.5 }] },
+      { seed: -1, rules: [] },
       {},
     ];
     for (const body of cases) {

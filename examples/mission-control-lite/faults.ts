@@ -24,6 +24,9 @@ const ruleSchema = z
     status: z.number().int().min(400).max(599).optional(),
     retry_after_sec: z.number().int().min(0).max(86_400).optional(),
     delay_ms: z.number().int().min(0).max(120_000).optional(),
+    // A share of matching requests rather than every one: each match is faulted with this
+    // probability until `times` faults were applied. Absent means every match (1).
+    probability: z.number().gt(0).max(1).optional(),
   })
   // Filled in only for "status" so GET _faults does not show a status that will never be sent.
   .transform((r) => (r.mode === 'status' ? { ...r, status: r.status ?? 503 } : r))
@@ -32,7 +35,11 @@ const ruleSchema = z
     path: ['delay_ms'],
   });
 
-export const faultsBody = z.object({ rules: z.array(ruleSchema).max(100) });
+export const faultsBody = z.object({
+  rules: z.array(ruleSchema).max(100),
+  // Seeds the draws of `probability` rules, so a run's sequence of faults can be repeated.
+  seed: z.number().int().min(0).max(2 ** 32 - 1).optional(),
+});
 
 export type FaultRule = z.output<typeof ruleSchema>;
 
@@ -49,6 +56,18 @@ export interface AppliedFault {
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/** mulberry32: a small seeded PRNG, so `probability` rules can be replayed from a seed. */
+function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
 /** Ends the connection without an HTTP answer: the client sees a reset / "socket hang up". */
 function killConnection(request: FastifyRequest, reply: FastifyReply): void {
   const socket = request.raw.socket as typeof request.raw.socket | null;
@@ -60,9 +79,12 @@ export class FaultInjector {
   private rules: ActiveRule[] = [];
   private readonly applied: AppliedFault[] = [];
   private appliedCount = 0;
+  private appliedByMode: Partial<Record<FaultRule['mode'], number>> = {};
+  private random: () => number = Math.random;
 
-  replace(rules: FaultRule[]): void {
+  replace(rules: FaultRule[], seed?: number): void {
     this.rules = rules.map((r) => ({ ...r, remaining: r.times }));
+    this.random = seed === undefined ? Math.random : seededRandom(seed);
   }
 
   clear(): void {
@@ -73,20 +95,28 @@ export class FaultInjector {
     return {
       rules: this.rules.map(({ remaining, ...rule }) => ({ ...rule, remaining })),
       applied_count: this.appliedCount,
+      applied_by_mode: { ...this.appliedByMode },
       applied: [...this.applied],
     };
   }
 
-  /** Claims one use of the first rule matching the request, if any. */
+  /**
+   * Claims one use of the first rule matching the request, if any. A rule with a `probability`
+   * applies only when its draw says so; otherwise the next matching rule gets its chance.
+   */
   take(method: string, path: string): FaultRule | undefined {
     if (FAULT_ROUTES.some((p) => path === p || path.startsWith(`${p}/`))) return undefined;
     const rule = this.rules.find(
-      (r) => (r.method === undefined || r.method === method) && path.startsWith(r.path),
+      (r) =>
+        (r.method === undefined || r.method === method) &&
+        path.startsWith(r.path) &&
+        (r.probability === undefined || this.random() < r.probability),
     );
     if (!rule) return undefined;
     rule.remaining -= 1;
     if (rule.remaining <= 0) this.rules = this.rules.filter((r) => r !== rule);
     this.appliedCount += 1;
+    this.appliedByMode[rule.mode] = (this.appliedByMode[rule.mode] ?? 0) + 1;
     this.applied.push({ method, path, mode: rule.mode, at: new Date().toISOString() });
     // Keep the log bounded for long-running demo servers.
     if (this.applied.length > 200) this.applied.shift();
@@ -144,7 +174,7 @@ export function registerFaultRoutes(
 
   app.post('/api/mission-control/_faults', { onRequest: internalAuth }, async (request) => {
     const body = parseBody(faultsBody, request.body);
-    faults.replace(body.rules);
+    faults.replace(body.rules, body.seed);
     return faults.state();
   });
 

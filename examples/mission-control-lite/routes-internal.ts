@@ -11,6 +11,7 @@ import {
   deliverParams,
   deliverQuery,
   enqueueNotificationBody,
+  enqueueQuery,
   inspectQuery,
   undeliveredQuery,
 } from './schemas';
@@ -24,6 +25,7 @@ export interface InternalRouteDeps {
 
 /** What the dispatcher receives: only the routing fields, never bookkeeping. */
 function deliveryView(n: Notification) {
+  if (n.raw) return { notification_id: n.notification_id, ...n.raw };
   const view: Record<string, string> = {
     notification_id: n.notification_id,
     user_id: n.user_id,
@@ -40,6 +42,15 @@ export function registerInternalRoutes(app: FastifyInstance, deps: InternalRoute
   const auth = { onRequest: internalAuth };
 
   app.post('/api/mission-control/notifications', auth, async (request, reply) => {
+    // Test-only escape hatch: `?unchecked=true` skips validation and serves the body back as the
+    // delivery verbatim, to test how a runtime copes with malformed deliveries.
+    if (parseOrThrow(enqueueQuery, request.query, 'query').unchecked === 'true') {
+      const raw = request.body;
+      if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+        throw new HttpError(400, 'an unchecked notification must still be a JSON object', 'validation_error');
+      }
+      return store.enqueueUnchecked(raw as Record<string, unknown>);
+    }
     const body = parseBody(enqueueNotificationBody, request.body);
     const result = idempotency.run(
       body.user_id,

@@ -73,6 +73,9 @@ export const enqueueNotificationBody = z
     path: ['session_key'],
   });
 
+/** `unchecked=true` is test-only: store the notification as sent, without validation. */
+export const enqueueQuery = z.object({ unchecked: z.enum(['true', 'false']).optional() });
+
 export const undeliveredQuery = z.object({
   limit_users: intQuery(25, 1, 1000),
   limit_notifications: intQuery(25, 1, 1000),

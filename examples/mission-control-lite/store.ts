@@ -46,6 +46,8 @@ export interface Notification {
   delivered: boolean;
   delivered_at: string | null;
   created_at: string;
+  /** Test-only (`?unchecked=true`): the delivery fields exactly as enqueued, valid or not. */
+  raw?: Record<string, unknown>;
 }
 
 export interface AgentCall {
@@ -120,6 +122,26 @@ export class Store {
       delivered_at: null,
       created_at: now(),
     });
+    this.notifications.push(notification);
+    return notification;
+  }
+
+  /**
+   * Test-only: stores `fields` as the delivery exactly as given (missing or malformed fields
+   * included), so a runtime's handling of a misbehaving backend can be tested. The id is ours.
+   */
+  enqueueUnchecked(fields: Record<string, unknown>): Notification {
+    const text = (v: unknown) => (typeof v === 'string' ? v : '');
+    const notification: Notification = {
+      notification_id: newId('ntf'),
+      user_id: text(fields.user_id),
+      session_key: text(fields.session_key),
+      content: text(fields.content),
+      delivered: false,
+      delivered_at: null,
+      created_at: now(),
+      raw: { ...fields },
+    };
     this.notifications.push(notification);
     return notification;
   }

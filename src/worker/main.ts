@@ -3,11 +3,19 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import { loadConfigOrExit } from '../config';
+import { ensureSchedulesAtStart } from './schedules';
 import { createClasperWorker } from './worker';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit(['AGENT_JWT_SECRET']);
-  Runtime.install({ shutdownSignals: ['SIGINT', 'SIGTERM'] });
+  const { metricsPort } = config.worker;
+  Runtime.install({
+    shutdownSignals: ['SIGINT', 'SIGTERM'],
+    // Temporal's worker metrics plus ours (activities/metrics.ts), for Prometheus at :<port>/metrics.
+    ...(metricsPort > 0
+      ? { telemetryOptions: { metrics: { prometheus: { bindAddress: `0.0.0.0:${metricsPort}` } } } }
+      : {}),
+  });
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   try {
     const prebuilt = path.resolve(__dirname, '../../workflow-bundle.js');
@@ -17,8 +25,10 @@ async function main(): Promise<void> {
       env: process.env,
       workflowBundlePath: fs.existsSync(prebuilt) ? prebuilt : undefined,
     });
+    await ensureSchedulesAtStart(config, (line) => process.stdout.write(line));
     process.stdout.write(
-      `clasper worker polling task queue '${config.temporal.taskQueue}' on ${config.temporal.address} (namespace ${config.temporal.namespace})\n`,
+      `clasper worker polling task queue '${config.temporal.taskQueue}' on ${config.temporal.address} (namespace ${config.temporal.namespace})` +
+        `${metricsPort > 0 ? `; metrics on :${metricsPort}/metrics` : ''}\n`,
     );
     await worker.run();
   } finally {

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Config } from '../config';
 import { createActivities } from '../activities';
+import { heartbeatWhileRunning } from './activity-heartbeat';
 
 export interface ClasperWorkerOptions {
   config: Config;
@@ -26,6 +27,8 @@ export async function createClasperWorker(opts: ClasperWorkerOptions): Promise<W
     namespace: config.temporal.namespace,
     taskQueue: opts.taskQueue ?? config.temporal.taskQueue,
     activities: createActivities({ config, env: opts.env }),
+    // A killed worker is noticed within the activities' heartbeatTimeout, not their start-to-close.
+    interceptors: { activity: [heartbeatWhileRunning] },
     ...(opts.workflowBundlePath
       ? { workflowBundle: { codePath: opts.workflowBundlePath } }
       : { workflowsPath: path.join(__dirname, '../workflows/index.ts') }),

@@ -22,6 +22,7 @@ import {
   messageSchema,
   taskPageSchema,
   taskSchema,
+  undeliveredRawSchema,
   undeliveredSchema,
   type BackendId,
   type Capabilities,
@@ -154,6 +155,26 @@ export class MissionControlClient {
       'GET',
       `${MC}/dispatch/undelivered`,
       undeliveredSchema,
+      opts,
+      { query },
+    );
+    return body.deliveries;
+  }
+
+  /**
+   * The same poll, each delivery unchecked: the dispatcher checks them one by one, so a single
+   * malformed entry is skipped and reported instead of failing the whole answer.
+   */
+  async undeliveredRaw(
+    limits: { limitUsers: number; limitNotifications: number },
+    opts: CallOptions = {},
+  ): Promise<unknown[]> {
+    const query = { limit_users: limits.limitUsers, limit_notifications: limits.limitNotifications };
+    const body = await this.call(
+      { kind: 'internal' },
+      'GET',
+      `${MC}/dispatch/undelivered`,
+      undeliveredRawSchema,
       opts,
       { query },
     );

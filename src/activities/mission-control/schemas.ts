@@ -63,6 +63,8 @@ export const deliverySchema = z.looseObject({
 export type Delivery = z.infer<typeof deliverySchema>;
 
 export const undeliveredSchema = z.looseObject({ deliveries: z.array(deliverySchema) });
+/** The same answer with each delivery left unchecked, for the dispatcher to check one by one. */
+export const undeliveredRawSchema = z.looseObject({ deliveries: z.array(z.unknown()) });
 
 /** Any JSON value: heartbeat, standup and backend tools answer in their own shapes. */
 export const anyJson = z.unknown();

@@ -21,6 +21,15 @@ export function makeNotificationTurnId(notificationId: string): string {
   return `notification/${notificationId}`;
 }
 
+/** One-shot model workflows of POST /compact and POST /llm-task; the API picks the uuid. */
+export function makeCompactId(uuid: string): string {
+  return `compact/${uuid}`;
+}
+
+export function makeLlmTaskId(uuid: string): string {
+  return `llm-task/${uuid}`;
+}
+
 /** `<workflowId>/<activityId>`: stable across retries and replays of the same step. */
 export function makeIdempotencyKey(workflowId: string, activityId: string): string {
   return `${workflowId}/${activityId}`;
@@ -56,4 +65,25 @@ export function parseSessionKey(sessionKey: string): { userId: string; role: str
   const parts = sessionKey.split(':');
   if (parts.length !== 3 || parts[0] !== 'user' || !parts[1] || !parts[2]) return null;
   return { userId: parts[1], role: parts[2] };
+}
+
+/**
+ * A turn run by a scheduled workflow (notification, heartbeat) is its child, named after it:
+ * `notification/<id>/turn`. One parent run → one turn id → one reply key, and the UI shows the pair.
+ */
+export function makeChildTurnId(parentWorkflowId: string): string {
+  return `${parentWorkflowId}/turn`;
+}
+
+/** Schedule ids (DESIGN §3); the API and scripts accept only these prefixes. */
+export const DISPATCHER_SCHEDULE_ID = 'clasper-dispatcher';
+export const HEARTBEAT_SCHEDULE_PREFIX = 'clasper-heartbeat/';
+export const STANDUP_SCHEDULE_PREFIX = 'clasper-standup/';
+
+export function makeHeartbeatScheduleId(userId: string, role: string): string {
+  return `${HEARTBEAT_SCHEDULE_PREFIX}${userId}/${role}`;
+}
+
+export function makeStandupScheduleId(userId: string, role: string): string {
+  return `${STANDUP_SCHEDULE_PREFIX}${userId}/${role}`;
 }

@@ -1,0 +1,50 @@
+/**
+ * `npm run dispatcher`: ensures the `clasper-dispatcher` schedule (create or update, from
+ * DISPATCH_INTERVAL_SEC) and prints its state. `npm run dispatcher -- --once`: runs one dispatch
+ * now on the worker's task queue and prints what it did. Exit 1 with one clear line on failure.
+ */
+import type { DispatchResult } from '../src/workflows/lib/dispatch';
+import { DISPATCHER_SCHEDULE_ID } from '../src/workflows/lib/ids';
+import { describeSchedule } from '../src/worker/schedule-view';
+import { ensureDispatcherSchedule } from '../src/worker/schedules';
+import { checkBackendReachable, connectTemporal, manualRunId, runOnce, runScript, scriptConfig } from './lib/run-once';
+
+const once = process.argv.includes('--once');
+
+runScript('dispatcher', async () => {
+  const config = scriptConfig();
+  if (once) await checkBackendReachable(config);
+  const { client, close } = await connectTemporal(config);
+  try {
+    if (once) {
+      const workflowId = manualRunId(DISPATCHER_SCHEDULE_ID);
+      const r = await runOnce<DispatchResult>(client, config, {
+        workflowType: 'dispatcher',
+        workflowId,
+        args: [],
+        staticSummary: 'poll undelivered notifications (manual)',
+      });
+      process.stdout.write(
+        `dispatch ${workflowId}: fetched ${r.fetched}, started ${r.started}, already handled ${r.alreadyHandled}, ` +
+          `malformed ${r.malformed}, deferred ${r.deferred}\n`,
+      );
+      return;
+    }
+    const { outcome } = await ensureDispatcherSchedule(client, config);
+    const view = await describeSchedule(client, DISPATCHER_SCHEDULE_ID);
+    if (!view) throw new Error(`${DISPATCHER_SCHEDULE_ID} could not be read back`);
+    const every = view.spec.intervals.map((i) => `${i.every_seconds}s`).join(', ');
+    process.stdout.write(
+      [
+        `schedule ${view.schedule_id}: ${outcome}`,
+        `  every ${every} on task queue '${config.temporal.taskQueue}', ${view.paused ? 'PAUSED' : 'active'}`,
+        `  next runs: ${view.next_action_times.slice(0, 3).join(', ') || '(none)'}`,
+        `  recent runs: ${view.recent_actions.slice(-3).map((a) => a.workflow_id).join(', ') || '(none yet)'}`,
+        ...(config.backend.internalToken ? [] : ['  note: INTERNAL_API_TOKEN is not set here; the worker needs it to poll the backend']),
+        '',
+      ].join('\n'),
+    );
+  } finally {
+    await close();
+  }
+});

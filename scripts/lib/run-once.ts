@@ -1,0 +1,120 @@
+/**
+ * Shared by the one-shot scripts (`npm run dispatcher|heartbeat|standup`): read the config the way
+ * the worker does (.env, then the environment), check the backend answers at all, connect to
+ * Temporal, start one workflow on the worker's task queue and wait for it under a deadline. Every
+ * failure ends in one clear line on stderr and exit code 1.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
+import { rootCause, type SearchAttributePair } from '@temporalio/common';
+import { ConfigError, loadConfig, type Config, type Env } from '../../src/config';
+import { REPO_ROOT } from './temporal-dev-server';
+
+/** A failure the script explains itself: printed as is, exit 1. */
+export class ScriptError extends Error {}
+
+/** `.env` in the repo root (if any) under the real environment, which wins. */
+function environment(): Record<string, string | undefined> {
+  const file = path.join(REPO_ROOT, '.env');
+  const fromFile: Record<string, string> = {};
+  if (fs.existsSync(file)) {
+    for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
+      const m = /^\s*([A-Z0-9_]+)\s*=\s*(.*)\s*$/.exec(line);
+      if (m && !line.trim().startsWith('#')) fromFile[m[1] as string] = (m[2] as string).replace(/^(['"])(.*)\1$/, '$2');
+    }
+  }
+  return { ...fromFile, ...process.env };
+}
+
+export function scriptConfig(required: (keyof Env)[] = []): Config {
+  try {
+    return loadConfig(environment(), required);
+  } catch (err) {
+    if (err instanceof ConfigError) throw new ScriptError(`invalid configuration:\n${err.problems.map((p) => `  ${p}`).join('\n')}`);
+    throw err;
+  }
+}
+
+/**
+ * Fails fast when nothing answers at BACKEND_URL (any HTTP answer counts: auth is the worker's
+ * business). Without this, a dead backend would only show as the workflow retrying for minutes.
+ */
+export async function checkBackendReachable(config: Config): Promise<void> {
+  const url = `${config.backend.url}/api/mission-control/capabilities`;
+  try {
+    await fetch(url, { signal: AbortSignal.timeout(5000) });
+  } catch (err) {
+    const cause = err instanceof Error && err.cause instanceof Error ? err.cause.message : (err as Error).message;
+    throw new ScriptError(
+      `Mission Control is not reachable at ${config.backend.url} (${cause}): start the backend or set BACKEND_URL`,
+    );
+  }
+}
+
+export async function connectTemporal(config: Config): Promise<{ client: Client; close: () => Promise<void> }> {
+  let connection: Connection;
+  try {
+    connection = await Connection.connect({ address: config.temporal.address, connectTimeout: '5s' });
+  } catch (err) {
+    throw new ScriptError(
+      `Temporal is not reachable at ${config.temporal.address} (${(err as Error).message}): start it or set TEMPORAL_ADDRESS`,
+    );
+  }
+  return { client: new Client({ connection, namespace: config.temporal.namespace }), close: () => connection.close() };
+}
+
+export interface RunOnce {
+  workflowType: string;
+  workflowId: string;
+  args: unknown[];
+  typedSearchAttributes?: SearchAttributePair[];
+  staticSummary?: string;
+}
+
+/** Starts the workflow on the worker's task queue and waits up to CLASPER_SEND_TIMEOUT_SEC for it. */
+export async function runOnce<T>(client: Client, config: Config, run: RunOnce): Promise<T> {
+  const handle = await client.workflow.start(run.workflowType, {
+    taskQueue: config.temporal.taskQueue,
+    workflowId: run.workflowId,
+    args: run.args,
+    typedSearchAttributes: run.typedSearchAttributes,
+    staticSummary: run.staticSummary,
+  });
+  const waitSec = config.server.sendTimeoutSec;
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), waitSec * 1000);
+  try {
+    return (await client.withAbortSignal(controller.signal, () => handle.result())) as T;
+  } catch (err) {
+    if (controller.signal.aborted) {
+      throw new ScriptError(
+        `${run.workflowType} ${run.workflowId} has not finished after ${waitSec} s: is a worker polling task queue ` +
+          `'${config.temporal.taskQueue}'? The workflow keeps running; follow it in the Temporal UI.`,
+      );
+    }
+    if (err instanceof WorkflowFailedError) {
+      throw new ScriptError(`${run.workflowType} ${run.workflowId} failed: ${rootCause(err) ?? err.message}`);
+    }
+    throw err;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Runs a script body: a ScriptError (or anything else) prints one message and exits 1. */
+export function runScript(name: string, body: () => Promise<void>): void {
+  body().then(
+    () => process.exit(0),
+    (err: unknown) => {
+      const message = err instanceof ScriptError ? err.message : err instanceof Error ? err.message : String(err);
+      process.stderr.write(`${name} failed: ${message}\n`);
+      process.exit(1);
+    },
+  );
+}
+
+/** A manual run's id: beside the schedule's own runs, and unique. */
+export function manualRunId(scheduleId: string): string {
+  return `${scheduleId}/manual-${new Date().toISOString()}`;
+}

@@ -1,0 +1,148 @@
+/**
+ * Activities of the scheduled workflows (DESIGN §3): notification dispatch (poll, ack), heartbeat
+ * (checklist, backend ping) and standup (all tasks, the document, backend call). Thin adapters over
+ * the one Mission Control client and the workspace; results carry ids and short text only.
+ */
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import type { Config } from '../config';
+import type { DispatchBatch } from '../workflows/lib/dispatch';
+import { MAX_STANDUP_TASKS, tasksToReport, type StandupTask } from '../workflows/lib/standup';
+import { planDispatchBatch } from './deliveries';
+import { MissionControlError, type AgentIdentity, type MissionControlClient } from './mission-control';
+import type { Workspace } from './workspace';
+
+export interface ScheduleActivityDeps {
+  config: Config;
+  missionControl: MissionControlClient;
+  workspace: Workspace;
+}
+
+export interface AckDeliveryInput {
+  notificationId: string;
+  userId: string;
+}
+
+export interface PostDocumentInput extends AgentIdentity {
+  taskId: string;
+  title: string;
+  content: string;
+  docType: string;
+  idempotencyKey: string;
+}
+
+export interface BackendFeatures {
+  heartbeat: boolean;
+  standup: boolean;
+}
+
+/** Ack failures that an operator can fix while the ack keeps retrying (a token, a setting). */
+const HEALABLE_ACK_FAILURES = new Set<string>([
+  MissionControlError.Unauthorized,
+  MissionControlError.Forbidden,
+  MissionControlError.NotConfigured,
+]);
+
+const MAX_TASK_DESCRIPTION_CHARS = 500;
+
+function signal(): AbortSignal | undefined {
+  try {
+    return Context.current().cancellationSignal;
+  } catch {
+    return undefined; // called outside an activity (tests, scripts)
+  }
+}
+
+function isFailure(err: unknown, type: string): boolean {
+  return err instanceof ApplicationFailure && err.type === type;
+}
+
+export function createScheduleActivities({ config, missionControl: mc, workspace }: ScheduleActivityDeps) {
+  return {
+    /** One poll of undelivered notifications, each delivery checked on its own. */
+    async fetchDeliveries(): Promise<DispatchBatch> {
+      const raw = await mc.undeliveredRaw(
+        { limitUsers: config.dispatch.limitUsers, limitNotifications: config.dispatch.limitNotifications },
+        { signal: signal() },
+      );
+      const plan = planDispatchBatch(raw);
+      return { fetched: raw.length, ...plan, maxToolIterations: config.agent.maxToolIterations };
+    },
+
+    /**
+     * Marks a notification delivered. 404 means the backend no longer knows it: nothing left to
+     * ack. A rejected token is made retryable here, because the reply is already posted and the
+     * ack must land once an operator fixes INTERNAL_API_TOKEN, not be dropped.
+     */
+    async ackDelivery(input: AckDeliveryInput): Promise<{ acked: boolean }> {
+      try {
+        await mc.ackNotification(input.notificationId, input.userId, { signal: signal() });
+        return { acked: true };
+      } catch (err) {
+        if (isFailure(err, MissionControlError.NotFound)) return { acked: false };
+        if (err instanceof ApplicationFailure && err.nonRetryable && HEALABLE_ACK_FAILURES.has(err.type ?? '')) {
+          throw ApplicationFailure.create({ message: err.message, type: err.type ?? undefined, details: err.details ?? undefined, cause: err });
+        }
+        throw err;
+      }
+    },
+
+    /** HEARTBEAT.md (null when absent or blank) and the task heartbeat replies go on. */
+    async prepareHeartbeat(): Promise<{ checklist: string | null; taskTitle: string; maxToolIterations: number }> {
+      return {
+        checklist: await workspace.readHeartbeat(),
+        taskTitle: config.schedules.heartbeatTask,
+        maxToolIterations: config.agent.maxToolIterations,
+      };
+    },
+
+    /** Which optional endpoints the backend has; a backend without `capabilities` has none. */
+    async backendFeatures(identity: AgentIdentity): Promise<BackendFeatures> {
+      try {
+        const caps = await mc.capabilities(identity, { signal: signal() });
+        return { heartbeat: caps.features.heartbeat, standup: caps.features.standup };
+      } catch (err) {
+        if (isFailure(err, MissionControlError.NotFound)) return { heartbeat: false, standup: false };
+        throw err;
+      }
+    },
+
+    /** `POST /api/mission-control/heartbeat`; its answer is the backend's business, not history's. */
+    async postHeartbeat(identity: AgentIdentity): Promise<void> {
+      await mc.heartbeat(identity, { signal: signal() });
+    },
+
+    async postStandup(input: AgentIdentity & { timezone: string }): Promise<void> {
+      await mc.standup({ userId: input.userId, role: input.role }, input.timezone, { signal: signal() });
+    },
+
+    /**
+     * Every task of the user (all pages) but the standup's own, in short plain fields; at most
+     * MAX_STANDUP_TASKS travel back so history stays small, `total` says how many there were.
+     */
+    async listUserTasks(identity: AgentIdentity): Promise<{ tasks: StandupTask[]; total: number }> {
+      const all = await mc.listAllTasks(identity, { signal: signal() });
+      const mine = tasksToReport(
+        all.map((t) => ({
+          id: String(t.id),
+          title: t.title,
+          status: t.status ?? '',
+          ...(t.description ? { description: t.description.slice(0, MAX_TASK_DESCRIPTION_CHARS) } : {}),
+        })),
+      );
+      return { tasks: mine.slice(0, MAX_STANDUP_TASKS), total: mine.length };
+    },
+
+    async postDocument(input: PostDocumentInput): Promise<{ documentId: string }> {
+      const doc = await mc.createDocument(
+        { userId: input.userId, role: input.role },
+        { task_id: input.taskId, title: input.title, content: input.content, doc_type: input.docType },
+        input.idempotencyKey,
+        { signal: signal() },
+      );
+      return { documentId: String(doc.id) };
+    },
+  };
+}
+
+export type ScheduleActivities = ReturnType<typeof createScheduleActivities>;

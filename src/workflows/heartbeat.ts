@@ -1,0 +1,92 @@
+/**
+ * Heartbeat: one run per tick of `clasper-heartbeat/<user_id>/<role>`. Tells the backend the agent
+ * is awake (when it has the endpoint), then runs one agent turn whose message is the workspace's
+ * HEARTBEAT.md checklist on the HEARTBEAT_TASK task. The agent acts through its tools; a reply of
+ * exactly `HEARTBEAT_OK` posts nothing.
+ */
+import { executeChild, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { agentTurn } from './agent-turn';
+import { makeChildTurnId } from './lib/ids';
+import { turnSearchAttributes } from './lib/search-attributes';
+import { turnSummary, type AgentTurnInput } from './lib/turn';
+
+export const HEARTBEAT_OK = 'HEARTBEAT_OK';
+
+export interface HeartbeatInput {
+  userId: string;
+  role: string;
+}
+
+export interface HeartbeatResult {
+  user_id: string;
+  role: string;
+  backend_heartbeat: 'called' | 'unsupported';
+  /** `skipped` when the workspace has no HEARTBEAT.md (or it is blank): there is nothing to check. */
+  turn: 'completed' | 'skipped';
+  turn_id?: string;
+  task_id?: string;
+  /** False when the agent answered HEARTBEAT_OK (nothing posted). */
+  posted?: boolean;
+  response?: string;
+  tool_calls?: { name: string; ok: boolean }[];
+}
+
+// Backend calls: the same bounds as a turn's (10 min of retries, then fail visibly).
+const backend = proxyActivities<Activities>({
+  startToCloseTimeout: '45s',
+  scheduleToCloseTimeout: '10m',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 20 },
+});
+
+// Reading local markdown is fast; a few attempts cover a file caught mid-write.
+const local = proxyActivities<Activities>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '500ms', maximumAttempts: 3 },
+});
+
+export async function heartbeat(input: HeartbeatInput): Promise<HeartbeatResult> {
+  const identity = { userId: input.userId, role: input.role };
+  const features = await backend.backendFeatures.executeWithOptions({ summary: 'backend capabilities' }, [identity]);
+  if (features.heartbeat) {
+    await backend.postHeartbeat.executeWithOptions({ summary: 'POST /api/mission-control/heartbeat' }, [identity]);
+  }
+  const base = {
+    user_id: input.userId,
+    role: input.role,
+    backend_heartbeat: features.heartbeat ? ('called' as const) : ('unsupported' as const),
+  };
+
+  const plan = await local.prepareHeartbeat.executeWithOptions({ summary: 'read HEARTBEAT.md' }, []);
+  if (plan.checklist === null) return { ...base, turn: 'skipped' };
+
+  const turnInput: AgentTurnInput = {
+    userId: input.userId,
+    sessionKey: `user:${input.userId}:${input.role}`,
+    role: input.role,
+    message: plan.checklist,
+    history: [],
+    taskTitle: plan.taskTitle,
+    metadata: { type: 'heartbeat' },
+    trigger: 'heartbeat',
+    maxToolIterations: plan.maxToolIterations,
+    silentReply: HEARTBEAT_OK,
+  };
+  const turnId = makeChildTurnId(workflowInfo().workflowId);
+  const turn = await executeChild<typeof agentTurn>('agentTurn', {
+    workflowId: turnId,
+    args: [turnInput],
+    workflowIdReusePolicy: 'REJECT_DUPLICATE',
+    typedSearchAttributes: turnSearchAttributes(turnInput),
+    staticSummary: turnSummary(turnInput),
+  });
+  return {
+    ...base,
+    turn: 'completed',
+    turn_id: turnId,
+    task_id: turn.task_id,
+    posted: turn.posted,
+    response: turn.response,
+    tool_calls: turn.tool_calls.map((c) => ({ name: c.name, ok: c.ok })),
+  };
+}
