@@ -6,7 +6,22 @@
 import { Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { loadConfigOrExit } from '../src/config';
+import { SearchAttributeType } from '@temporalio/common';
 import { CLASPER_SEARCH_ATTRIBUTES } from '../src/workflows/lib/search-attributes';
+
+const { IndexedValueType } = temporal.api.enums.v1;
+/** The operator service's type for each kind of search attribute we define. */
+const INDEXED_TYPES: Partial<Record<SearchAttributeType, temporal.api.enums.v1.IndexedValueType>> = {
+  [SearchAttributeType.KEYWORD]: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+  [SearchAttributeType.INT]: IndexedValueType.INDEXED_VALUE_TYPE_INT,
+  [SearchAttributeType.DOUBLE]: IndexedValueType.INDEXED_VALUE_TYPE_DOUBLE,
+};
+
+function indexedTypeOf(key: (typeof CLASPER_SEARCH_ATTRIBUTES)[number]): temporal.api.enums.v1.IndexedValueType {
+  const type = INDEXED_TYPES[key.type];
+  if (type === undefined) throw new Error(`no indexed value type for search attribute ${key.name} (${key.type})`);
+  return type;
+}
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
@@ -22,11 +37,10 @@ async function main(): Promise<void> {
     }
     await connection.operatorService.addSearchAttributes({
       namespace,
-      searchAttributes: Object.fromEntries(
-        missing.map((k) => [k.name, temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD]),
-      ),
+      searchAttributes: Object.fromEntries(missing.map((k) => [k.name, indexedTypeOf(k)])),
     });
-    process.stdout.write(`added ${missing.map((k) => k.name).join(', ')} (Keyword) to namespace '${namespace}' on ${address}\n`);
+    const added = missing.map((k) => `${k.name} (${k.type.toLowerCase()})`).join(', ');
+    process.stdout.write(`added ${added} to namespace '${namespace}' on ${address}\n`);
   } finally {
     await connection.close();
   }

@@ -4,6 +4,7 @@
  * nothing else reads `process.env`.
  */
 import { z } from 'zod';
+import { cronProblem } from './worker/cron';
 
 /** Env values arrive as strings; an empty string means "not set", as in a blank `.env` line. */
 const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
@@ -110,6 +111,8 @@ const envSchema = z.object({
   CLASPER_SEND_TIMEOUT_SEC: int(120, 1, 3600),
   CLASPER_WEBHOOK_ALLOW_PRIVATE: bool(false),
   CLASPER_BODY_LIMIT_BYTES: int(1_048_576, 1024, 64 * 1_048_576),
+  CLASPER_RATE_LIMIT_PER_MINUTE: int(60, 0, 1_000_000),
+  CLASPER_WORKER_METRICS_PORT: int(9464, 0, 65535),
   OPENAI_API_KEY: optionalStr(),
   OPENAI_BASE_URL: optionalUrl(),
   LLM_MODEL_DEFAULT: str('gpt-4o-mini'),
@@ -121,7 +124,16 @@ const envSchema = z.object({
   DISPATCH_INTERVAL_SEC: int(5, 1, 86_400),
   DISPATCH_LIMIT_USERS: int(25, 1, 1000),
   DISPATCH_LIMIT_NOTIFICATIONS: int(25, 1, 1000),
-  STANDUP_CRON: str('0 9 * * *'),
+  STANDUP_CRON: z.preprocess(
+    blankToUndefined,
+    z
+      .string()
+      .superRefine((v, ctx) => {
+        const problem = cronProblem(v);
+        if (problem) ctx.addIssue({ code: 'custom', message: `must be a cron expression: ${problem}` });
+      })
+      .default('0 9 * * *'),
+  ),
   STANDUP_TIMEZONE: timeZone('UTC'),
   HEARTBEAT_TASK: str('Agent Heartbeat'),
   CLASPER_AGENTS: agents,
@@ -136,7 +148,18 @@ const envSchema = z.object({
 export type Env = z.infer<typeof envSchema>;
 
 export interface Config {
-  server: { port: number; host: string; logLevel: Env['LOG_LEVEL']; daemonApiKey?: string; bodyLimitBytes: number; sendTimeoutSec: number };
+  server: {
+    port: number;
+    host: string;
+    logLevel: Env['LOG_LEVEL'];
+    daemonApiKey?: string;
+    bodyLimitBytes: number;
+    sendTimeoutSec: number;
+    /** POST /api/agents/send per user_id (else client IP) per minute; 0 = unlimited. */
+    rateLimitPerMinute: number;
+  };
+  /** Worker process: Prometheus endpoint of the Temporal runtime's metrics; port 0 = off. */
+  worker: { metricsPort: number };
   temporal: { address: string; namespace: string; taskQueue: string };
   backend: {
     url: string;
@@ -199,7 +222,9 @@ export function loadConfig(env: Record<string, string | undefined>, require: (ke
       daemonApiKey: e.AGENT_DAEMON_API_KEY,
       bodyLimitBytes: e.CLASPER_BODY_LIMIT_BYTES,
       sendTimeoutSec: e.CLASPER_SEND_TIMEOUT_SEC,
+      rateLimitPerMinute: e.CLASPER_RATE_LIMIT_PER_MINUTE,
     },
+    worker: { metricsPort: e.CLASPER_WORKER_METRICS_PORT },
     temporal: { address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE, taskQueue: e.CLASPER_TASK_QUEUE },
     backend: {
       url: e.BACKEND_URL,

@@ -8,9 +8,12 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Config } from '../config';
 import { makeTaskIdempotencyKey } from '../workflows/lib/ids';
 import type { CallModelInput, CallModelResult, ToolOutcome, ToolSpec, WorkspaceSummary } from '../workflows/lib/types';
+import { createJsonTaskActivities } from './json-task';
 import { createModelActivities } from './llm/call-model';
 import { contextWindowOf } from './llm/pricing';
+import { recordModelCall, recordToolCall } from './metrics';
 import { MissionControlClient, listTools, runTool, type AgentIdentity } from './mission-control';
+import { createScheduleActivities } from './schedules';
 import { createWebhookActivities } from './webhook/send-webhook';
 import { createWorkspace, InvalidRoleError, InvalidTimezoneError, type Workspace } from './workspace';
 
@@ -146,17 +149,21 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     async callModel(input: CallModelInput): Promise<CallModelResult> {
-      return model.callModel(input);
+      const result = await model.callModel(input);
+      recordModelCall(result);
+      return result;
     },
 
     async runTool(input: RunToolActivityInput): Promise<ToolOutcome> {
       const identity = { userId: input.userId, role: input.role };
-      return runTool(
+      const outcome = await runTool(
         mc,
         identity,
         { name: input.name, argumentsJson: input.argumentsJson, idempotencyKey: input.idempotencyKey },
         { signal: signal() },
       );
+      recordToolCall(input.name, outcome);
+      return outcome;
     },
 
     /** The reply as one agent message; with a plan title, also the plan document. Both keyed, so retries write once. */
@@ -180,6 +187,8 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     sendWebhook: webhook.sendWebhook,
+    ...createScheduleActivities({ config, missionControl: mc, workspace }),
+    ...createJsonTaskActivities(),
   };
 }
 

@@ -2,35 +2,59 @@
  * The Fastify app factory. `buildApp(deps)` wires schemas, auth, errors and routes and returns the
  * instance without listening, so tests call it with their own config and Temporal client.
  */
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Client } from '@temporalio/client';
 import type { Config } from '../config';
+import { MissionControlClient } from '../activities/mission-control';
+import type { Workspace } from '../activities/workspace';
 import { registerDaemonKeyAuth } from './auth';
 import { registerErrorHandlers } from './error-handler';
+import { createApiMetrics, registerRequestMetrics, type ApiMetrics } from './metrics';
+import { registerRateLimit, sendRateLimit } from './rate-limit';
+import { REQUEST_ID_LOG_LABEL, registerRequestIdEcho, requestIdFrom } from './request-id';
 import { agentRoutes } from './routes/agents';
 import { healthRoutes } from './routes/health';
+import { introspectionRoutes } from './routes/introspection';
+import { metricsRoutes } from './routes/metrics';
+import { scheduleRoutes } from './routes/schedules';
+import { compactRoutes } from './routes/compact';
+import { llmTaskRoutes } from './routes/llm-task';
+import { streamRoutes } from './routes/stream';
 import { TurnService } from './turns';
 
 export interface AppDeps {
   config: Config;
   client: Client;
+  /** The workspace /context, /skills and /boot read (main.ts builds it from Config.agent). */
+  workspace: Workspace;
   logger?: FastifyServerOptions['logger'];
+  /** Prometheus registry and counters; a fresh one per app when omitted. */
+  metrics?: ApiMetrics;
+  /** For the deep health check; built from Config.backend when omitted. */
+  missionControl?: MissionControlClient;
 }
 
-export async function buildApp({ config, client, logger = false }: AppDeps): Promise<FastifyInstance> {
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const { config, client, workspace, logger = false } = deps;
+  const metrics = deps.metrics ?? createApiMetrics();
+  const missionControl = deps.missionControl ?? new MissionControlClient(config.backend);
   const app = Fastify({
     logger,
     bodyLimit: config.server.bodyLimitBytes,
-    genReqId: () => crypto.randomUUID(),
-    requestIdHeader: 'x-request-id',
+    genReqId: (req) => requestIdFrom(req.headers),
+    requestIdHeader: false,
+    logController: new LogController({ requestIdLogLabel: REQUEST_ID_LOG_LABEL }),
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerErrorHandlers(app);
+  registerRequestIdEcho(app);
+  registerRequestMetrics(app, metrics);
   registerDaemonKeyAuth(app, config.server.daemonApiKey);
+  await registerRateLimit(app);
 
   await app.register(swagger, {
     openapi: {
@@ -45,7 +69,18 @@ export async function buildApp({ config, client, logger = false }: AppDeps): Pro
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
   const turns = new TurnService(client, config);
-  await app.register(healthRoutes, { config, client });
-  await app.register(agentRoutes, { config, turns });
+  await app.register(healthRoutes, { config, client, missionControl });
+  await app.register(agentRoutes, {
+    config,
+    turns,
+    metrics: metrics.turns,
+    rateLimit: sendRateLimit(config.server.rateLimitPerMinute),
+  });
+  await app.register(introspectionRoutes, { workspace, client });
+  await app.register(metricsRoutes, { metrics });
+  await app.register(scheduleRoutes, { config, client });
+  await app.register(streamRoutes, { config, turns, metrics: metrics.turns, rateLimit: sendRateLimit(config.server.rateLimitPerMinute) });
+  await app.register(compactRoutes, { config, turns });
+  await app.register(llmTaskRoutes, { config, turns });
   return app;
 }

@@ -1,13 +1,29 @@
 /** API process entry: parse config, connect to Temporal, listen; drain on SIGTERM/SIGINT. */
 import { Client, Connection } from '@temporalio/client';
 import { loadConfigOrExit } from '../config';
+import { createWorkspace } from '../activities/workspace';
 import { buildApp } from './app';
+import { createApiMetrics } from './metrics';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit(['AGENT_JWT_SECRET']);
   const connection = await Connection.connect({ address: config.temporal.address });
   const client = new Client({ connection, namespace: config.temporal.namespace });
-  const app = await buildApp({ config, client, logger: { level: config.server.logLevel } });
+  // For GET /context, /skills, /boot: the same folder the workers read (gating uses this process's env).
+  const workspace = createWorkspace({
+    root: config.agent.workspace,
+    env: process.env,
+    defaultTimezone: config.agent.defaultTimezone,
+    includeTimeContext: config.agent.includeTimeContext,
+  });
+  const app = await buildApp({
+    config,
+    client,
+    workspace,
+    metrics: createApiMetrics({ processMetrics: true }),
+    // pino JSON lines; each request's lines carry request_id, turn lines also turn_id.
+    logger: { level: config.server.logLevel },
+  });
 
   let closing = false;
   const shutdown = async (signal: string) => {

@@ -10,7 +10,13 @@ import {
   type Client,
   type WorkflowHandle,
 } from '@temporalio/client';
-import { ActivityFailure, ApplicationFailure, type TypedSearchAttributes } from '@temporalio/common';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  type TypedSearchAttributes,
+  type Workflow,
+  type WorkflowResultType,
+} from '@temporalio/common';
 import type { Config } from '../config';
 import { makeAgentTurnId } from '../workflows/lib/ids';
 import {
@@ -22,10 +28,22 @@ import {
 import { turnSummary, type AgentTurnInput, type AgentTurnResult } from '../workflows/lib/turn';
 import type { agentTurn } from '../workflows';
 
-export type TurnOutcome =
-  | { state: 'completed'; result: AgentTurnResult }
+export type WorkflowOutcome<T> =
+  | { state: 'completed'; result: T }
   | { state: 'failed'; error: string; failureType?: string }
   | { state: 'pending' };
+
+export type TurnOutcome = WorkflowOutcome<AgentTurnResult>;
+
+/** A one-shot workflow the API starts and waits for (compact, llm-task): one input, a fresh id. */
+export interface OneShotStart<W extends OneInputWorkflow> {
+  workflowId: string;
+  input: Parameters<W>[0];
+  staticSummary: string;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the input type is taken from W
+type OneInputWorkflow = (input: any) => Promise<unknown>;
 
 /** Failure types that mean the caller asked for something impossible (→ 400, not 502). */
 const CALLER_ERROR_TYPES = new Set(['Task.NotResolvable', 'Workspace.InvalidRole', 'Workspace.InvalidTimezone']);
@@ -65,19 +83,42 @@ export class TurnService {
     }
   }
 
-  /** Waits up to `timeoutMs` for the turn to finish. */
-  async await(handle: WorkflowHandle<typeof agentTurn>, timeoutMs: number): Promise<TurnOutcome> {
+  /**
+   * Waits up to `timeoutMs` for the workflow to finish; `pending` when it has not (or when `signal`
+   * aborts the wait first; the workflow keeps running either way).
+   */
+  async await<W extends Workflow = typeof agentTurn>(
+    handle: WorkflowHandle<W>,
+    timeoutMs: number,
+    signal?: AbortSignal,
+  ): Promise<WorkflowOutcome<WorkflowResultType<W>>> {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), timeoutMs);
+    const stop = signal ? AbortSignal.any([controller.signal, signal]) : controller.signal;
     try {
-      const result = await this.client.withAbortSignal(controller.signal, () => handle.result());
+      const result = await this.client.withAbortSignal(stop, () => handle.result());
       return { state: 'completed', result };
     } catch (err) {
-      if (controller.signal.aborted) return { state: 'pending' };
+      if (stop.aborted) return { state: 'pending' };
       return failureOutcome(err);
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /** Starts a one-shot workflow on the turns' task queue and waits up to `timeoutMs` for its result. */
+  async run<W extends OneInputWorkflow>(
+    workflowType: string,
+    start: OneShotStart<W>,
+    timeoutMs: number,
+  ): Promise<WorkflowOutcome<WorkflowResultType<W>>> {
+    const handle = await this.client.workflow.start(workflowType, {
+      taskQueue: this.config.temporal.taskQueue,
+      workflowId: start.workflowId,
+      args: [start.input],
+      staticSummary: start.staticSummary,
+    });
+    return (await this.await(handle, timeoutMs)) as WorkflowOutcome<WorkflowResultType<W>>;
   }
 
   /** Status of a turn by id; null when there is no such turn. */
@@ -114,7 +155,7 @@ function searchAttributesFor(input: AgentTurnInput): TypedSearchAttributes | Par
 }
 
 /** Unwraps workflow → activity → application failure to the message and type worth showing. */
-export function failureOutcome(err: unknown): TurnOutcome {
+export function failureOutcome(err: unknown): WorkflowOutcome<never> {
   if (!(err instanceof WorkflowFailedError)) throw err;
   let cause: unknown = err.cause;
   while (cause instanceof ActivityFailure && cause.cause) cause = cause.cause;

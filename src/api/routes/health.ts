@@ -1,57 +1,168 @@
-/** GET /health: liveness without secrets or paths; `?deep=true` also checks Temporal and the backend. */
+/**
+ * GET /health, the one route without the daemon key: liveness for load balancers. `?deep=true`
+ * also checks Temporal (the namespace answers), the workers (someone polls our task queue) and the
+ * backend (its /health, and capabilities speaking contract v1). Always 200; a failed check makes
+ * the status `degraded` with a message saying what to fix.
+ *
+ * Being public, the body carries no secret, no path, no URL and no configuration values.
+ */
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Client } from '@temporalio/client';
+import type { Timestamp } from '@temporalio/common';
+import { temporal } from '@temporalio/proto';
 import type { Config } from '../../config';
+import type { MissionControlClient } from '../../activities/mission-control';
+
+/** Each check gives up after this long, so a deep health check answers within a load balancer's patience. */
+const CHECK_TIMEOUT_MS = 5_000;
+/**
+ * A live worker long-polls each task queue for up to a minute at a time, refreshing its last
+ * access each time; one not seen for two minutes is gone. (The server keeps stale pollers listed
+ * for a few minutes, so the timestamp matters, not just the list.)
+ */
+const POLLER_FRESH_MS = 2 * 60_000;
+/** The contract version this runtime speaks (DESIGN §5). */
+const CONTRACT_VERSION = 'v1';
+/** Fixed, data-less identity for the capabilities call: the contract only defines agent calls. */
+const HEALTH_IDENTITY = { userId: 'clasper-health', role: 'health' };
+
+const CheckStatus = z.enum(['ok', 'error', 'unchecked']);
 
 const HealthSchema = z
   .object({
     status: z.enum(['ok', 'degraded']),
-    temporal: z.object({ status: z.enum(['ok', 'error', 'unchecked']), error: z.string().optional() }),
-    backend: z.object({ status: z.enum(['ok', 'error', 'unchecked']), error: z.string().optional() }),
+    temporal: z.object({ status: CheckStatus, error: z.string().optional() }),
+    worker: z.object({
+      status: CheckStatus,
+      pollers: z.number().int().optional().describe('Workers polling the task queue recently'),
+      error: z.string().optional(),
+    }),
+    backend: z.object({
+      status: CheckStatus,
+      contract_version: z.string().optional(),
+      features: z.record(z.string(), z.unknown()).optional(),
+      error: z.string().optional(),
+    }),
   })
   .describe('Health');
+type Health = z.infer<typeof HealthSchema>;
 
-export const healthRoutes: FastifyPluginAsyncZod<{ config: Config; client: Client }> = async (app, { config, client }) => {
+export interface HealthRoutesOptions {
+  config: Config;
+  client: Client;
+  missionControl: MissionControlClient;
+}
+
+export const healthRoutes: FastifyPluginAsyncZod<HealthRoutesOptions> = async (app, { config, client, missionControl }) => {
   app.get(
     '/health',
     {
       schema: {
         tags: ['operations'],
-        summary: 'Liveness; deep=true also checks Temporal and the backend',
+        summary: 'Liveness; deep=true also checks Temporal, the workers and the backend',
         querystring: z.object({ deep: z.enum(['true', 'false']).default('false') }),
         response: { 200: HealthSchema },
       },
     },
-    async (request) => {
+    async (request): Promise<Health> => {
       if (request.query.deep !== 'true') {
-        return { status: 'ok' as const, temporal: { status: 'unchecked' as const }, backend: { status: 'unchecked' as const } };
+        const unchecked = { status: 'unchecked' as const };
+        return { status: 'ok', temporal: unchecked, worker: unchecked, backend: unchecked };
       }
-      const [temporal, backend] = await Promise.all([checkTemporal(client, config), checkBackend(config)]);
-      const status = temporal.status === 'ok' && backend.status === 'ok' ? ('ok' as const) : ('degraded' as const);
-      return { status, temporal, backend };
+      const [temporalCheck, worker, backend] = await Promise.all([
+        checkTemporal(client, config),
+        checkWorkers(client, config),
+        checkBackend(config, missionControl),
+      ]);
+      const allOk = [temporalCheck, worker, backend].every((c) => c.status === 'ok');
+      return { status: allOk ? 'ok' : 'degraded', temporal: temporalCheck, worker, backend };
     },
   );
 };
 
 type Check = { status: 'ok' | 'error'; error?: string };
 
+function reason(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
 async function checkTemporal(client: Client, config: Config): Promise<Check> {
   try {
-    await client.withDeadline(Date.now() + 5000, () =>
+    await client.withDeadline(Date.now() + CHECK_TIMEOUT_MS, () =>
       client.workflowService.describeNamespace({ namespace: config.temporal.namespace }),
     );
     return { status: 'ok' };
   } catch (err) {
-    return { status: 'error', error: `Temporal namespace '${config.temporal.namespace}' not reachable: ${(err as Error).message}` };
+    return { status: 'error', error: `Temporal namespace '${config.temporal.namespace}' not reachable: ${reason(err)}` };
   }
 }
 
-async function checkBackend(config: Config): Promise<Check> {
+/** Counts workers by identity that polled both the workflow and the activity queue recently. */
+async function checkWorkers(client: Client, config: Config): Promise<Check & { pollers?: number }> {
+  const { namespace, taskQueue } = config.temporal;
+  const { TaskQueueType, TaskQueueKind } = temporal.api.enums.v1;
+  const fresh = (types: temporal.api.enums.v1.TaskQueueType) =>
+    client.withDeadline(Date.now() + CHECK_TIMEOUT_MS, async () => {
+      const res = await client.workflowService.describeTaskQueue({
+        namespace,
+        taskQueue: { name: taskQueue, kind: TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
+        taskQueueType: types,
+      });
+      const cutoff = Date.now() - POLLER_FRESH_MS;
+      return new Set(
+        (res.pollers ?? [])
+          .filter((p) => timestampMs(p.lastAccessTime) >= cutoff)
+          .map((p) => p.identity ?? ''),
+      );
+    });
   try {
-    const res = await fetch(`${config.backend.url}/health`, { signal: AbortSignal.timeout(5000) });
-    return res.ok ? { status: 'ok' } : { status: 'error', error: `backend /health answered ${res.status}` };
+    const [workflowPollers, activityPollers] = await Promise.all([
+      fresh(TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW),
+      fresh(TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY),
+    ]);
+    const pollers = new Set([...workflowPollers, ...activityPollers]).size;
+    if (workflowPollers.size === 0 || activityPollers.size === 0) {
+      return {
+        status: 'error',
+        pollers,
+        error: `no worker is polling task queue '${taskQueue}': turns will wait until one starts (run the worker with CLASPER_TASK_QUEUE=${taskQueue})`,
+      };
+    }
+    return { status: 'ok', pollers };
   } catch (err) {
-    return { status: 'error', error: `backend not reachable: ${(err as Error).message}` };
+    return { status: 'error', error: `could not describe task queue '${taskQueue}': ${reason(err)}` };
+  }
+}
+
+function timestampMs(ts: Timestamp | null | undefined): number {
+  if (!ts) return 0;
+  return Number(ts.seconds ?? 0) * 1000 + Math.floor((ts.nanos ?? 0) / 1e6);
+}
+
+/** The backend's own /health, then capabilities through the Mission Control client (JWT and all). */
+async function checkBackend(
+  config: Config,
+  missionControl: MissionControlClient,
+): Promise<Check & { contract_version?: string; features?: Record<string, unknown> }> {
+  try {
+    const res = await fetch(`${config.backend.url}/health`, { signal: AbortSignal.timeout(CHECK_TIMEOUT_MS) });
+    if (!res.ok) return { status: 'error', error: `backend /health answered ${res.status}` };
+  } catch (err) {
+    return { status: 'error', error: `backend /health not reachable: ${reason(err)}` };
+  }
+  try {
+    const caps = await missionControl.capabilities(HEALTH_IDENTITY, { signal: AbortSignal.timeout(CHECK_TIMEOUT_MS) });
+    const found = { contract_version: caps.contract_version, features: caps.features };
+    if (caps.contract_version !== CONTRACT_VERSION) {
+      return {
+        status: 'error',
+        ...found,
+        error: `backend speaks contract '${caps.contract_version}', this runtime needs '${CONTRACT_VERSION}'`,
+      };
+    }
+    return { status: 'ok', ...found };
+  } catch (err) {
+    return { status: 'error', error: `backend capabilities failed: ${reason(err)}` };
   }
 }

@@ -1,9 +1,14 @@
 /**
  * Our custom search attributes: every turn is filterable in the Temporal UI by user, session,
- * role, task and what triggered it. All Keyword (exact match), registered on the dev server by
- * `make dev` / the test harness and on a cluster by `npm run temporal:setup`.
+ * role, task and what triggered it (Keyword, exact match), and carries its token usage (Int) and
+ * cost (Double) so `GET /usage` can sum them from visibility. Registered on the dev server by
+ * `make dev` / the test harness and on a cluster by `npm run temporal:setup`, both from the list below.
+ *
+ * SQL visibility (the dev server's SQLite, PostgreSQL, MySQL) allows only 3 custom attributes per
+ * numeric type and 10 Keywords per namespace: we use 2 Int, 1 Double, 5 Keyword. Total tokens are
+ * prompt + completion (as OpenAI defines them), so they need no attribute of their own.
  */
-import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { defineSearchAttributeKey, SearchAttributeType, type SearchAttributePair } from '@temporalio/common';
 
 export const ClasperUserId = defineSearchAttributeKey('ClasperUserId', SearchAttributeType.KEYWORD);
 export const ClasperSessionKey = defineSearchAttributeKey('ClasperSessionKey', SearchAttributeType.KEYWORD);
@@ -11,15 +16,50 @@ export const ClasperAgentRole = defineSearchAttributeKey('ClasperAgentRole', Sea
 export const ClasperTaskId = defineSearchAttributeKey('ClasperTaskId', SearchAttributeType.KEYWORD);
 export const ClasperTrigger = defineSearchAttributeKey('ClasperTrigger', SearchAttributeType.KEYWORD);
 
+// Usage of a finished turn, upserted at its end (lib/usage.ts). Cost in USD, rounded to the
+// micro-dollar; -1 when a model that answered has no known price.
+export const ClasperPromptTokens = defineSearchAttributeKey('ClasperPromptTokens', SearchAttributeType.INT);
+export const ClasperCompletionTokens = defineSearchAttributeKey('ClasperCompletionTokens', SearchAttributeType.INT);
+export const ClasperCostUsd = defineSearchAttributeKey('ClasperCostUsd', SearchAttributeType.DOUBLE);
+
 export const CLASPER_SEARCH_ATTRIBUTES = [
   ClasperUserId,
   ClasperSessionKey,
   ClasperAgentRole,
   ClasperTaskId,
   ClasperTrigger,
+  ClasperPromptTokens,
+  ClasperCompletionTokens,
+  ClasperCostUsd,
 ] as const;
 
-/** `--search-attribute Name=Keyword` arguments for `temporal server start-dev`. */
+/** The type names `temporal server start-dev --search-attribute Name=Type` accepts. */
+const CLI_TYPE_NAMES: Partial<Record<SearchAttributeType, string>> = {
+  [SearchAttributeType.KEYWORD]: 'Keyword',
+  [SearchAttributeType.INT]: 'Int',
+  [SearchAttributeType.DOUBLE]: 'Double',
+};
+
+/** `--search-attribute Name=Type` arguments for `temporal server start-dev`. */
 export function devServerSearchAttributeArgs(): string[] {
-  return CLASPER_SEARCH_ATTRIBUTES.flatMap((key) => ['--search-attribute', `${key.name}=Keyword`]);
+  return CLASPER_SEARCH_ATTRIBUTES.flatMap((key) => {
+    const type = CLI_TYPE_NAMES[key.type];
+    if (!type) throw new Error(`no dev-server type name for search attribute ${key.name} (${key.type})`);
+    return ['--search-attribute', `${key.name}=${type}`];
+  });
+}
+
+/** The attributes every turn-like workflow starts with (ClasperTaskId is upserted once resolved). */
+export function turnSearchAttributes(turn: {
+  userId: string;
+  sessionKey: string;
+  role: string;
+  trigger: string;
+}): SearchAttributePair[] {
+  return [
+    { key: ClasperUserId, value: turn.userId },
+    { key: ClasperSessionKey, value: turn.sessionKey },
+    { key: ClasperAgentRole, value: turn.role },
+    { key: ClasperTrigger, value: turn.trigger },
+  ];
 }

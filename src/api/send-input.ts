@@ -1,0 +1,55 @@
+/**
+ * A validated send body → the AgentTurn input, or the 400 message for what zod cannot check alone
+ * (user_id against session_key, a task to reply on, the webhook URL policy and sealing). Shared by
+ * POST /api/agents/send and POST /api/agents/stream, so both start exactly the same turn.
+ */
+import { sealWebhookSecrets } from '../activities/webhook/sealed';
+import { checkWebhookUrlSyntax } from '../activities/webhook/url-policy';
+import type { Config } from '../config';
+import { parseSessionKey } from '../workflows/lib/ids';
+import type { AgentTurnInput } from '../workflows/lib/turn';
+import type { SendBody } from './schemas/agents';
+
+export function turnInputFromSend(body: SendBody, config: Config): { input: AgentTurnInput } | { error: string } {
+  const session = parseSessionKey(body.session_key);
+  if (!session || session.userId !== body.user_id) return { error: 'user_id does not match session_key' };
+  if (!body.task_id && !body.task_title && !config.agent.defaultTask) {
+    return { error: 'no task to reply on: pass task_id or task_title, or set CLASPER_DEFAULT_TASK on the runtime' };
+  }
+  const webhook = prepareWebhook(body, config);
+  if ('error' in webhook) return { error: webhook.error };
+  return {
+    input: {
+      userId: body.user_id,
+      sessionKey: body.session_key,
+      role: session.role,
+      message: body.message,
+      history: body.messages,
+      taskId: body.task_id,
+      taskTitle: body.task_title,
+      taskDescription: body.task_description,
+      taskMetadata: body.task_metadata,
+      metadata: body.metadata,
+      webhook: webhook.value,
+      trigger: 'api',
+      maxToolIterations: config.agent.maxToolIterations,
+    },
+  };
+}
+
+function prepareWebhook(body: SendBody, config: Config): { value?: AgentTurnInput['webhook'] } | { error: string } {
+  if (!body.webhook) return { value: undefined };
+  const check = checkWebhookUrlSyntax(body.webhook.url, { allowPrivate: config.agent.webhookAllowPrivate });
+  if (!check.ok) return { error: `webhook.url is not allowed: ${check.reason}` };
+  const { secret, headers } = body.webhook;
+  if (!secret && !headers) return { value: { url: body.webhook.url } };
+  if (!config.backend.jwtSecret) {
+    return { error: 'webhook secret and headers need AGENT_JWT_SECRET configured on the runtime to be sealed' };
+  }
+  return { value: { url: body.webhook.url, sealed: sealWebhookSecrets(config.backend.jwtSecret, { secret, headers }) } };
+}
+
+/** Where a caller follows a turn that outlives its request. */
+export function statusUrlOf(turnId: string): string {
+  return `/api/agents/turns/${encodeURIComponent(turnId)}`;
+}

@@ -1,0 +1,192 @@
+/** GET /metrics and the per-user rate limit on send, on the real system; the worker's own counters. */
+import crypto from 'node:crypto';
+import type { MetricCounter, MetricMeter, MetricTags } from '@temporalio/common';
+import {
+  MODEL_COST_METRIC,
+  MODEL_TOKENS_METRIC,
+  MODEL_UNPRICED_METRIC,
+  recordModelCall,
+  recordToolCall,
+  TOOL_CALLS_METRIC,
+} from '../../src/activities/metrics';
+import { startStack, sendBody, type Stack } from '../support/stack';
+
+const KEY = 'ops-test-daemon-key-0123';
+const auth = { 'x-agent-daemon-key': KEY };
+
+/** The value of one sample line of a Prometheus text exposition; 0 when absent. */
+function sample(text: string, name: string, labels: Record<string, string> = {}): number {
+  const want = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(name)) continue;
+    const m = /^([a-z_]+)(?:\{(.*)\})? (\S+)$/.exec(line);
+    if (!m || m[1] !== name) continue;
+    const have = (m[2] ?? '').split(',');
+    if (want.every((w) => have.includes(w))) return Number(m[3]);
+  }
+  return 0;
+}
+
+describe('operations on the real system', () => {
+  let stack: Stack;
+  const run = crypto.randomUUID().slice(0, 8);
+
+  beforeAll(async () => {
+    stack = await startStack({ env: { CLASPER_RATE_LIMIT_PER_MINUTE: '2', AGENT_DAEMON_API_KEY: KEY } });
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  const metrics = async () => {
+    const res = await stack.api.inject({ method: 'GET', url: '/metrics', headers: auth });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
+    return res.body;
+  };
+
+  const send = (userId: string, extra: Record<string, string> = {}) =>
+    stack.api.inject({
+      method: 'POST',
+      url: '/api/agents/send',
+      headers: { ...auth, ...extra },
+      payload: sendBody({ user_id: userId, session_key: `user:${userId}:lead` }),
+    });
+
+  describe('GET /metrics', () => {
+    it('counts turns started, completed and failed, and times requests by route pattern', async () => {
+      const before = await metrics();
+      const user = `metrics-${run}`;
+
+      stack.llm.script({ text: 'done' });
+      const ok = await send(user);
+      expect(ok.statusCode).toBe(200);
+      const turnId = ok.json().turn_id as string;
+
+      // A model that rejects the request for good (400): the turn fails, the route answers 502.
+      stack.llm.script({ status: 400, error: 'bad request for this test' });
+      const failed = await send(user);
+      expect(failed.statusCode).toBe(502);
+
+      const status = await stack.api.inject({ method: 'GET', url: `/api/agents/turns/${encodeURIComponent(turnId)}`, headers: auth });
+      expect(status.statusCode).toBe(200);
+      await stack.api.inject({ method: 'GET', url: '/no/such/route', headers: auth });
+
+      const after = await metrics();
+      const delta = (name: string) => sample(after, name) - sample(before, name);
+      expect(delta('clasper_turns_started_total')).toBe(2);
+      expect(delta('clasper_turns_completed_total')).toBe(1);
+      expect(delta('clasper_turns_failed_total')).toBe(1);
+
+      const count = (labels: Record<string, string>) => sample(after, 'clasper_http_request_duration_seconds_count', labels);
+      expect(count({ method: 'POST', route: '/api/agents/send', status_code: '200' })).toBe(1);
+      expect(count({ method: 'POST', route: '/api/agents/send', status_code: '502' })).toBe(1);
+      expect(count({ method: 'GET', route: '/api/agents/turns/:turn_id', status_code: '200' })).toBe(1);
+      expect(count({ method: 'GET', route: 'unmatched', status_code: '404' })).toBe(1);
+      // Route patterns, never raw URLs: no turn id and no unknown path becomes a label.
+      expect(after).not.toContain(turnId);
+      expect(after).not.toContain(encodeURIComponent(turnId));
+      expect(after).not.toContain('/no/such/route');
+    });
+  });
+
+  describe('rate limit on POST /api/agents/send (2 per minute here)', () => {
+    it('answers the third turn of a user in a minute with 429 and Retry-After; other users are unaffected', async () => {
+      const user = `limited-${run}`;
+      stack.llm.script({ text: 'one' }, { text: 'two' });
+      expect((await send(user)).statusCode).toBe(200);
+      expect((await send(user)).statusCode).toBe(200);
+
+      const limited = await send(user, { 'x-request-id': `limit-${run}` });
+      expect(limited.statusCode).toBe(429);
+      expect(limited.json()).toEqual({ error: expect.stringMatching(/^rate limit exceeded: at most 2 turns per minute/) });
+      const retryAfter = Number(limited.headers['retry-after']);
+      expect(retryAfter).toBeGreaterThan(0);
+      expect(retryAfter).toBeLessThanOrEqual(60);
+      expect(limited.headers['x-request-id']).toBe(`limit-${run}`);
+      expect(stack.llm.remaining()).toBe(0); // the limited request never reached the model
+
+      stack.llm.script({ text: 'someone else' });
+      expect((await send(`other-${run}`)).statusCode).toBe(200);
+    });
+
+    it('does not count requests that fail validation', async () => {
+      const user = `invalid-${run}`;
+      for (let i = 0; i < 3; i++) {
+        const res = await stack.api.inject({
+          method: 'POST',
+          url: '/api/agents/send',
+          headers: auth,
+          payload: { user_id: user, session_key: 'nonsense', message: 'hi' },
+        });
+        expect(res.statusCode).toBe(400);
+      }
+      stack.llm.script({ text: 'still allowed' });
+      expect((await send(user)).statusCode).toBe(200);
+    });
+  });
+});
+
+describe('worker metrics recorded from activities', () => {
+  function fakeMeter() {
+    const added: { name: string; value: number; tags: MetricTags }[] = [];
+    const counter = (name: string): MetricCounter => ({
+      name,
+      kind: 'counter',
+      valueType: 'int',
+      add: (value, tags = {}) => void added.push({ name, value, tags }),
+      withTags: () => counter(name),
+    });
+    const meter = {
+      createCounter: (name: string) => counter(name),
+      createHistogram: () => {
+        throw new Error('not used');
+      },
+      createGauge: () => {
+        throw new Error('not used');
+      },
+      withTags: () => meter,
+    } as MetricMeter;
+    return { meter, added };
+  }
+
+  const call = (cost: number | null) => ({
+    model: 'gpt-4o-mini',
+    content: 'hi',
+    toolCalls: [],
+    finishReason: 'stop',
+    usage: { prompt_tokens: 100, completion_tokens: 20, total_tokens: 120 },
+    cost,
+  });
+
+  it('records prompt and completion tokens by model, and the cost in micro-USD', () => {
+    const { meter, added } = fakeMeter();
+    recordModelCall(call(0.000027), meter);
+    expect(added).toEqual([
+      { name: MODEL_TOKENS_METRIC, value: 100, tags: { model: 'gpt-4o-mini', kind: 'prompt' } },
+      { name: MODEL_TOKENS_METRIC, value: 20, tags: { model: 'gpt-4o-mini', kind: 'completion' } },
+      { name: MODEL_COST_METRIC, value: 27, tags: { model: 'gpt-4o-mini' } },
+    ]);
+  });
+
+  it('counts an unpriced call instead of inventing a cost', () => {
+    const { meter, added } = fakeMeter();
+    recordModelCall(call(null), meter);
+    expect(added.map((a) => a.name)).toEqual([MODEL_TOKENS_METRIC, MODEL_TOKENS_METRIC, MODEL_UNPRICED_METRIC]);
+  });
+
+  it('records tool calls by tool and outcome', () => {
+    const { meter, added } = fakeMeter();
+    recordToolCall('create_task', { ok: true, content: '{}' }, meter);
+    recordToolCall('create_task', { ok: false, content: '{}', error: 'x' }, meter);
+    expect(added).toEqual([
+      { name: TOOL_CALLS_METRIC, value: 1, tags: { tool: 'create_task', ok: true } },
+      { name: TOOL_CALLS_METRIC, value: 1, tags: { tool: 'create_task', ok: false } },
+    ]);
+  });
+
+  it('is a no-op outside an activity', () => {
+    expect(() => recordModelCall(call(0.1))).not.toThrow();
+    expect(() => recordToolCall('x', { ok: true, content: '' })).not.toThrow();
+  });
+});
