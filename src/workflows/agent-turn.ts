@@ -14,19 +14,24 @@ import {
   CancellationScope,
   isCancellation,
   proxyActivities,
+  setHandler,
   upsertSearchAttributes,
   workflowInfo,
   log,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { makeIdempotencyKey, makeToolActivityId, REPLY_ACTIVITY_ID } from './lib/ids';
+import { HEARTBEAT_TIMEOUT } from './lib/liveness';
 import { ClasperTaskId } from './lib/search-attributes';
+import { usageSearchAttributes } from './lib/usage';
+import { ProgressTracker, progressQuery } from './lib/progress';
 import {
   addCost,
   addUsage,
   capNote,
   planTitle,
   userPrompt,
+  withUniqueToolCallIds,
   ZERO_USAGE,
   type AgentTurnInput,
   type AgentTurnResult,
@@ -37,6 +42,7 @@ import type { CallModelResult, ChatMessage, ToolCall, ToolOutcome, TurnToolCall,
 // a dead backend fails the turn visibly instead of hanging it.
 const backend = proxyActivities<Activities>({
   startToCloseTimeout: '45s',
+  heartbeatTimeout: HEARTBEAT_TIMEOUT,
   scheduleToCloseTimeout: '10m',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 20 },
 });
@@ -44,6 +50,7 @@ const backend = proxyActivities<Activities>({
 // Reading local markdown is fast; a few attempts cover a file caught mid-write.
 const local = proxyActivities<Activities>({
   startToCloseTimeout: '30s',
+  heartbeatTimeout: HEARTBEAT_TIMEOUT,
   retry: { initialInterval: '500ms', maximumAttempts: 3 },
 });
 
@@ -53,6 +60,7 @@ const MODEL_RETRY_INITIAL_MS = 2_000;
 function modelActivities(timings: AgentTurnInput['timings']) {
   return proxyActivities<Activities>({
     startToCloseTimeout: '90s',
+    heartbeatTimeout: HEARTBEAT_TIMEOUT,
     scheduleToCloseTimeout: '10m',
     retry: {
       initialInterval: timings?.modelRetryInitialMs ?? MODEL_RETRY_INITIAL_MS,
@@ -67,6 +75,7 @@ type ModelActivities = ReturnType<typeof modelActivities>;
 // Tools act on the backend on the model's behalf; fewer attempts, since a failure goes back to the model.
 const tools = proxyActivities<Activities>({
   startToCloseTimeout: '45s',
+  heartbeatTimeout: HEARTBEAT_TIMEOUT,
   scheduleToCloseTimeout: '5m',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 8 },
 });
@@ -74,12 +83,16 @@ const tools = proxyActivities<Activities>({
 // Webhooks go to the caller's server: a few minutes of retries, and a failure never fails the turn.
 const webhook = proxyActivities<Activities>({
   startToCloseTimeout: '15s',
+  heartbeatTimeout: HEARTBEAT_TIMEOUT,
   scheduleToCloseTimeout: '10m',
   retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '60s', maximumAttempts: 8 },
 });
 
 export async function agentTurn(input: AgentTurnInput): Promise<AgentTurnResult> {
   const turnId = workflowInfo().workflowId;
+  // Tool events and the answer for the API's SSE stream, which polls this query (lib/progress.ts).
+  const progress = new ProgressTracker();
+  setHandler(progressQuery, (request) => progress.view(request));
   const identity = { userId: input.userId, role: input.role };
   const model = modelActivities(input.timings);
   try {
@@ -128,6 +141,7 @@ export async function agentTurn(input: AgentTurnInput): Promise<AgentTurnResult>
     let step = 0;
 
     for (step = 1; step <= input.maxToolIterations; step++) {
+      progress.stepStarted(step);
       const answer = await callModelWithFallback(model, messages, toolSpecs, step);
       usage = addUsage(usage, answer.usage);
       cost = addCost(cost, answer.cost);
@@ -138,11 +152,16 @@ export async function agentTurn(input: AgentTurnInput): Promise<AgentTurnResult>
         finalText = answer.content ?? '';
         break;
       }
-      messages.push({ role: 'assistant', content: answer.content, tool_calls: answer.toolCalls });
+      // Ids become activity ids: an id repeated in one answer (some servers send empty ones) would
+      // schedule two activities with one id, which the server refuses, and the turn would hang.
+      const calls = withUniqueToolCallIds(answer.toolCalls);
+      messages.push({ role: 'assistant', content: answer.content, tool_calls: calls });
       const outcomes = await Promise.all(
-        answer.toolCalls.map((call) => runToolCall(turnId, identity, step, call, knownTools)),
+        calls.map((call) =>
+          runToolCall(turnId, identity, step, call, knownTools).then((o) => progress.toolFinished(step, call.function.name, o)),
+        ),
       );
-      answer.toolCalls.forEach((call, i) => {
+      calls.forEach((call, i) => {
         const outcome = outcomes[i] as ToolOutcome;
         messages.push({ role: 'tool', tool_call_id: call.id, content: outcome.content });
         toolCalls.push({ name: call.function.name, ok: outcome.ok, ...(outcome.error ? { error: outcome.error } : {}) });
@@ -152,6 +171,7 @@ export async function agentTurn(input: AgentTurnInput): Promise<AgentTurnResult>
     const capped = finalText === undefined;
     const iterations = capped ? input.maxToolIterations : step;
     const response = capped ? [lastText, capNote(input.maxToolIterations)].filter(Boolean).join('\n\n') : (finalText as string);
+    progress.answered(response);
 
     const silent = input.silentReply !== undefined && response.trim() === input.silentReply;
     const reply = silent
@@ -184,6 +204,8 @@ export async function agentTurn(input: AgentTurnInput): Promise<AgentTurnResult>
       ...(workspace.contextWarning ? { context_warning: workspace.contextWarning } : {}),
     };
     await notify(input, { event: 'agent.completed', turn_id: turnId, ...resultForWebhook(input, result) });
+    // Tokens and cost on the turn itself, so GET /usage sums them from visibility.
+    upsertSearchAttributes(usageSearchAttributes(input.userId, result));
     return result;
   } catch (err) {
     if (!isCancellation(err)) {

@@ -11,6 +11,7 @@ import { Client, Connection, type WorkflowClientInterceptor } from '@temporalio/
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { loadConfig, type Config } from '../../src/config';
 import { buildApp } from '../../src/api/app';
+import { createWorkspace, type Workspace } from '../../src/activities/workspace';
 import { createClasperWorker } from '../../src/worker/worker';
 import { buildMissionControlLite } from '../../examples/mission-control-lite/server';
 import type { AgentTurnInput, TurnTimings } from '../../src/workflows/lib/turn';
@@ -76,10 +77,12 @@ export interface StackOptions {
   env?: Record<string, string>;
   /** Start the worker (default true); some tests start their own. */
   worker?: boolean;
+  /** The API's workspace (/context, /skills, /boot); default: CLASPER_WORKSPACE as configured. */
+  workspace?: Workspace;
   /**
    * Retry timings put into every AgentTurn the API starts (`AgentTurnInput.timings`, which the API
    * itself never sets), e.g. `{ modelRetryInitialMs: 50 }` so "the primary model fails all its
-   * attempts" takes well under a second instead of ~30 s. Applied by a Temporal client
+   * attempts" takes ~4 s instead of ~30 s. Applied by a Temporal client
    * interceptor on the API's client: the API and workflow code run unchanged.
    */
   turnTimings?: TurnTimings;
@@ -143,6 +146,11 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       workflowBundlePath: bundle,
       taskQueue,
     });
+    // A worker that never ran still holds the native connection, so the process could not exit:
+    // run it for an instant to release it.
+    cleanups.push(async () => {
+      if (worker.getState() === 'INITIALIZED') await worker.runUntil(Promise.resolve());
+    });
     if (opts.worker !== false) {
       const running = worker.run();
       cleanups.push(async () => {
@@ -157,7 +165,10 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       namespace: config.temporal.namespace,
       ...(opts.turnTimings ? { interceptors: { workflow: [turnTimingsInterceptor(opts.turnTimings)] } } : {}),
     });
-    const api = await buildApp({ config, client });
+    const workspace =
+      opts.workspace ??
+      createWorkspace({ root: config.agent.workspace, env: {}, includeTimeContext: config.agent.includeTimeContext });
+    const api = await buildApp({ config, client, workspace });
     cleanups.push(() => api.close());
     return { config, backend, llm, client, api, worker, taskQueue, stop: cleanup };
   } catch (err) {

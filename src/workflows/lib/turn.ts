@@ -31,9 +31,10 @@ export interface AgentTurnInput {
   /**
    * Retry timing overrides; absent means the production defaults in agent-turn.ts. The HTTP API
    * never sets this. It exists so the end-to-end tests can exercise the real retry → fallback path
-   * (5 model attempts, 2 s initial interval, backoff 2: ~30 s) in well under a second without a
-   * second, test-only workflow or a slower suite. A field in the input (rather than worker env)
-   * keeps it visible in the turn's history, so a turn that ran with unusual timings says so.
+   * (5 model attempts, 2 s initial interval, backoff 2: ~30 s) in ~4 s (the server waits at least
+   * 1 s between attempts) with the production attempt count, without a test-only workflow. A field
+   * in the input (rather than worker env) keeps it visible in the turn's history, so a turn that
+   * ran with unusual timings says so.
    */
   timings?: TurnTimings;
 }
@@ -95,6 +96,27 @@ export const ZERO_USAGE: Usage = { prompt_tokens: 0, completion_tokens: 0, total
 
 export function capNote(max: number): string {
   return `[Clasper: the turn stopped after ${max} model steps (CLASPER_MAX_TOOL_ITERATIONS) before the model gave a final answer.]`;
+}
+
+/**
+ * The model's tool calls with ids unique within the answer. Each id names an activity
+ * (`tool:<step>:<id>`) and an idempotency key, and a tool result must answer exactly one call, yet
+ * OpenAI-compatible servers sometimes repeat ids (or send empty ones). The first use of an id is
+ * kept as is (so ids in existing histories never change); a repeat gets `_<index>`.
+ */
+export function withUniqueToolCallIds(calls: ToolCall[]): ToolCall[] {
+  const taken = new Set(calls.map((c) => c.id));
+  const seen = new Set<string>();
+  return calls.map((call, index) => {
+    let id = call.id;
+    if (seen.has(id)) {
+      const base = id === '' ? 'call' : id;
+      id = `${base}_${index}`;
+      for (let n = 2; taken.has(id) || seen.has(id); n++) id = `${base}_${index}_${n}`;
+    }
+    seen.add(id);
+    return id === call.id ? call : { ...call, id };
+  });
 }
 
 /** What the model may call in this turn; anything else is a hallucinated tool. */
