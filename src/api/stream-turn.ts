@@ -95,6 +95,8 @@ export async function streamTurn(request: FastifyRequest, reply: FastifyReply, o
     sse.event('error', { error: 'internal error while streaming; the turn continues, follow it at status_url', turn_id: turnId, status_url: statusUrlOf(turnId) });
   } finally {
     sse.end();
+    // Closing: the keep-alive connection would otherwise hold the server's close up until it idles out.
+    if (opts.shutdown?.aborted) res.socket?.end();
   }
 }
 

@@ -1,4 +1,4 @@
-/** POST /api/agents/send and GET /api/agents/turns/:turn_id (DESIGN §6.1). */
+/** POST /api/agents/send (`stream: true`: SSE, see stream-turn.ts) and GET /api/agents/turns/:turn_id (DESIGN §6.1). */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { isAgentTurnId } from '../../workflows/lib/ids';
 import { errorResponses } from '../schemas/common';
