@@ -58,6 +58,8 @@ export function copyOfExampleWorkspace(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'clasper-api-ws-'));
   tempDirs.push(dir);
   fs.cpSync(path.join(REPO_ROOT, 'workspace'), dir, { recursive: true });
+  // A local `make dev` may have marked the repo's workspace booted; tests start from a fresh one.
+  fs.rmSync(path.join(dir, '.boot-complete'), { force: true });
   return dir;
 }
 
