@@ -92,34 +92,37 @@ export async function runScheduleTrigger(
   });
 }
 
-export async function runSchedulePause(
+export function runSchedulePause(
   id: string,
   opts: { json?: boolean; note?: string },
   deps: SchedulesDeps,
 ): Promise<number> {
-  return onSchedule(id, opts, deps, async (client) => {
-    const handle = client.schedule.getHandle(id);
-    await handle.pause(opts.note ?? 'paused with clasper schedules pause');
-    const state = (await handle.describe()).state;
-    return {
-      result: { schedule_id: id, paused: state.paused, note: state.note ?? null },
-      text: `paused ${id}`,
-    };
-  });
+  return setPaused(id, true, opts, deps);
 }
 
-export async function runScheduleUnpause(
+export function runScheduleUnpause(
   id: string,
   opts: { json?: boolean; note?: string },
   deps: SchedulesDeps,
 ): Promise<number> {
+  return setPaused(id, false, opts, deps);
+}
+
+async function setPaused(
+  id: string,
+  paused: boolean,
+  opts: { json?: boolean; note?: string },
+  deps: SchedulesDeps,
+): Promise<number> {
+  const verb = paused ? 'paused' : 'unpaused';
   return onSchedule(id, opts, deps, async (client) => {
     const handle = client.schedule.getHandle(id);
-    await handle.unpause(opts.note ?? 'unpaused with clasper schedules unpause');
+    const note = opts.note ?? `${verb} with clasper schedules ${paused ? 'pause' : 'unpause'}`;
+    await (paused ? handle.pause(note) : handle.unpause(note));
     const state = (await handle.describe()).state;
     return {
       result: { schedule_id: id, paused: state.paused, note: state.note ?? null },
-      text: `unpaused ${id}`,
+      text: `${verb} ${id}`,
     };
   });
 }
