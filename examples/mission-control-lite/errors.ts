@@ -124,6 +124,31 @@ export function registerErrorHandling(app: FastifyInstance): void {
       done(null, undefined);
       return;
     }
-    defaultJson(request, text, done);
+    defaultJson(request, text, (err, value) => {
+      if (err) return done(err, undefined);
+      // JSON.parse takes any depth, but validation and the reply's serialisation recurse: a deep
+      // body would end as "Maximum call stack size exceeded", a 500.
+      if (jsonDepthOver(value, MAX_JSON_DEPTH)) {
+        return done(
+          new HttpError(400, `Request body is nested more than ${MAX_JSON_DEPTH} levels deep`, 'validation_error'),
+          undefined,
+        );
+      }
+      done(null, value);
+    });
   });
+}
+
+const MAX_JSON_DEPTH = 64;
+
+/** True when `value` nests objects/arrays more than `limit` levels deep; iterative, so any depth is safe. */
+function jsonDepthOver(value: unknown, limit: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop() as [unknown, number];
+    if (v === null || typeof v !== 'object') continue;
+    if (depth + 1 > limit) return true;
+    for (const child of Array.isArray(v) ? v : Object.values(v as Record<string, unknown>)) stack.push([child, depth + 1]);
+  }
+  return false;
 }

@@ -11,6 +11,7 @@ import type { Config } from '../config';
 import { MissionControlClient } from '../activities/mission-control';
 import type { Workspace } from '../activities/workspace';
 import { registerDaemonKeyAuth } from './auth';
+import { registerBodyDepthLimit } from './body-depth';
 import { registerErrorHandlers } from './error-handler';
 import { createApiMetrics, registerRequestMetrics, type ApiMetrics } from './metrics';
 import { registerRateLimit, sendRateLimit } from './rate-limit';
@@ -54,6 +55,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerRequestIdEcho(app);
   registerRequestMetrics(app, metrics);
   registerDaemonKeyAuth(app, config.server.daemonApiKey);
+  registerBodyDepthLimit(app);
   await registerRateLimit(app);
 
   await app.register(swagger, {

@@ -97,7 +97,9 @@ export async function agentTurn(input: AgentTurnInput): Promise<AgentTurnResult>
   const model = modelActivities(input.timings);
   try {
     const task = await backend.resolveTask.executeWithOptions(
-      { summary: `resolve task ${input.taskId ? `id ${input.taskId}` : `"${input.taskTitle ?? 'default'}"`}` },
+      {
+        summary: `resolve task ${input.taskId ? `id ${input.taskId}` : `"${input.taskTitle ?? 'default'}"`}`,
+      },
       [
         {
           ...identity,
@@ -113,16 +115,19 @@ export async function agentTurn(input: AgentTurnInput): Promise<AgentTurnResult>
     const systemMessages = input.history.filter((m) => m.role === 'system').map((m) => m.content);
     const conversation = input.history.filter((m) => m.role !== 'system');
     const prompt = userPrompt(input.message, input.metadata);
-    const workspace = await local.loadWorkspace.executeWithOptions({ summary: `load workspace for ${input.role}` }, [
-      {
-        role: input.role,
-        timezone: typeof input.metadata.timezone === 'string' ? input.metadata.timezone : undefined,
-        systemPromptOverride:
-          typeof input.metadata.system_prompt === 'string' ? input.metadata.system_prompt : undefined,
-        systemMessages,
-        conversationChars: conversation.reduce((n, m) => n + m.content.length, prompt.length),
-      },
-    ]);
+    const workspace = await local.loadWorkspace.executeWithOptions(
+      { summary: `load workspace for ${input.role}` },
+      [
+        {
+          role: input.role,
+          timezone: typeof input.metadata.timezone === 'string' ? input.metadata.timezone : undefined,
+          systemPromptOverride:
+            typeof input.metadata.system_prompt === 'string' ? input.metadata.system_prompt : undefined,
+          systemMessages,
+          conversationChars: conversation.reduce((n, m) => n + m.content.length, prompt.length),
+        },
+      ],
+    );
     const toolSpecs = await backend.listTools.executeWithOptions({ summary: 'list tools' }, [identity]);
     const knownTools = new Set(toolSpecs.map((t) => t.function.name));
 
@@ -158,19 +163,27 @@ export async function agentTurn(input: AgentTurnInput): Promise<AgentTurnResult>
       messages.push({ role: 'assistant', content: answer.content, tool_calls: calls });
       const outcomes = await Promise.all(
         calls.map((call) =>
-          runToolCall(turnId, identity, step, call, knownTools).then((o) => progress.toolFinished(step, call.function.name, o)),
+          runToolCall(turnId, identity, step, call, knownTools).then((o) =>
+            progress.toolFinished(step, call.function.name, o),
+          ),
         ),
       );
       calls.forEach((call, i) => {
         const outcome = outcomes[i] as ToolOutcome;
         messages.push({ role: 'tool', tool_call_id: call.id, content: outcome.content });
-        toolCalls.push({ name: call.function.name, ok: outcome.ok, ...(outcome.error ? { error: outcome.error } : {}) });
+        toolCalls.push({
+          name: call.function.name,
+          ok: outcome.ok,
+          ...(outcome.error ? { error: outcome.error } : {}),
+        });
       });
     }
 
     const capped = finalText === undefined;
     const iterations = capped ? input.maxToolIterations : step;
-    const response = capped ? [lastText, capNote(input.maxToolIterations)].filter(Boolean).join('\n\n') : (finalText as string);
+    const response = capped
+      ? [lastText, capNote(input.maxToolIterations)].filter(Boolean).join('\n\n')
+      : (finalText as string);
     progress.answered(response);
 
     const silent = input.silentReply !== undefined && response.trim() === input.silentReply;
@@ -229,14 +242,19 @@ async function callModelWithFallback(
   toolSpecs: Awaited<ReturnType<Activities['listTools']>>,
   step: number,
 ): Promise<CallModelResult> {
-  const args = { messages, tools: toolSpecs.length > 0 ? toolSpecs : undefined };
+  // rejectEmpty: an empty answer is retried as a model fault, never posted as the reply.
+  const args = { messages, tools: toolSpecs.length > 0 ? toolSpecs : undefined, rejectEmpty: true };
   try {
-    return await model.callModel.executeWithOptions({ summary: `model step ${step}`, activityId: `model:${step}` }, [
-      { ...args, tier: 'default' },
-    ]);
+    return await model.callModel.executeWithOptions(
+      { summary: `model step ${step}`, activityId: `model:${step}` },
+      [{ ...args, tier: 'default' }],
+    );
   } catch (err) {
     if (!(err instanceof ActivityFailure) || isNonRetryable(err)) throw err;
-    log.warn('primary model failed after its retries; trying the fallback model', { step, error: err.message });
+    log.warn('primary model failed after its retries; trying the fallback model', {
+      step,
+      error: err.message,
+    });
     try {
       return await model.callModel.executeWithOptions(
         { summary: `fallback model step ${step}`, activityId: `model:${step}:fallback` },
@@ -268,7 +286,14 @@ async function runToolCall(
   try {
     return await tools.runTool.executeWithOptions(
       { summary: `${name} ${summariseArguments(call.function.arguments)}`, activityId },
-      [{ ...identity, name, argumentsJson: call.function.arguments, idempotencyKey: makeIdempotencyKey(turnId, activityId) }],
+      [
+        {
+          ...identity,
+          name,
+          argumentsJson: call.function.arguments,
+          idempotencyKey: makeIdempotencyKey(turnId, activityId),
+        },
+      ],
     );
   } catch (err) {
     if (isCancellation(err)) throw err;

@@ -15,10 +15,12 @@ import {
   type CompactResult,
 } from './lib/compact';
 import { ZERO_USAGE } from './lib/turn';
+import { HEARTBEAT_TIMEOUT } from './lib/liveness';
 
 // Same budget as a turn's model step: the request times out at 60 s, five attempts with backoff.
 const model = proxyActivities<Activities>({
   startToCloseTimeout: '90s',
+  heartbeatTimeout: HEARTBEAT_TIMEOUT,
   scheduleToCloseTimeout: '10m',
   retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '60s', maximumAttempts: 5 },
 });
@@ -26,7 +28,13 @@ const model = proxyActivities<Activities>({
 export async function compactConversation(input: CompactInput): Promise<CompactResult> {
   const { older, recent } = splitForCompaction(input.messages, input.keepRecent);
   if (older.length === 0) {
-    return { status: 'ok', compacted_messages: recent, usage: ZERO_USAGE, original_count: input.messages.length, compacted_count: recent.length };
+    return {
+      status: 'ok',
+      compacted_messages: recent,
+      usage: ZERO_USAGE,
+      original_count: input.messages.length,
+      compacted_count: recent.length,
+    };
   }
   const answer = await model.callModel.executeWithOptions({ summary: `summarise ${older.length} messages` }, [
     { messages: summaryRequest(older, input.instructions), tier: 'cheap', temperature: COMPACT_TEMPERATURE },

@@ -13,11 +13,13 @@ import { makeNotificationTurnId } from './lib/ids';
 import { turnSearchAttributes } from './lib/search-attributes';
 import { turnSummary } from './lib/turn';
 import type { notificationTurn } from './notification-turn';
+import { HEARTBEAT_TIMEOUT } from './lib/liveness';
 
 // One poll: a backend that does not answer within two minutes fails this tick visibly; the next
 // tick polls again, so there is nothing to gain from retrying longer here.
 const poll = proxyActivities<Activities>({
   startToCloseTimeout: '45s',
+  heartbeatTimeout: HEARTBEAT_TIMEOUT,
   scheduleToCloseTimeout: '2m',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '15s' },
 });
@@ -25,7 +27,10 @@ const poll = proxyActivities<Activities>({
 type StartOutcome = 'started' | 'alreadyHandled';
 
 export async function dispatcher(): Promise<DispatchResult> {
-  const batch = await poll.fetchDeliveries.executeWithOptions({ summary: 'fetch undelivered notifications' }, []);
+  const batch = await poll.fetchDeliveries.executeWithOptions(
+    { summary: 'fetch undelivered notifications' },
+    [],
+  );
   for (const m of batch.malformed) {
     log.warn('malformed notification delivery skipped', {
       notification_id: m.notificationId,

@@ -10,6 +10,7 @@ import type { agentTurn } from './agent-turn';
 import { makeChildTurnId } from './lib/ids';
 import { turnSearchAttributes } from './lib/search-attributes';
 import { turnSummary, type AgentTurnInput } from './lib/turn';
+import { HEARTBEAT_TIMEOUT } from './lib/liveness';
 
 export const HEARTBEAT_OK = 'HEARTBEAT_OK';
 
@@ -35,6 +36,7 @@ export interface HeartbeatResult {
 // Backend calls: the same bounds as a turn's (10 min of retries, then fail visibly).
 const backend = proxyActivities<Activities>({
   startToCloseTimeout: '45s',
+  heartbeatTimeout: HEARTBEAT_TIMEOUT,
   scheduleToCloseTimeout: '10m',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 20 },
 });
@@ -42,14 +44,19 @@ const backend = proxyActivities<Activities>({
 // Reading local markdown is fast; a few attempts cover a file caught mid-write.
 const local = proxyActivities<Activities>({
   startToCloseTimeout: '30s',
+  heartbeatTimeout: HEARTBEAT_TIMEOUT,
   retry: { initialInterval: '500ms', maximumAttempts: 3 },
 });
 
 export async function heartbeat(input: HeartbeatInput): Promise<HeartbeatResult> {
   const identity = { userId: input.userId, role: input.role };
-  const features = await backend.backendFeatures.executeWithOptions({ summary: 'backend capabilities' }, [identity]);
+  const features = await backend.backendFeatures.executeWithOptions({ summary: 'backend capabilities' }, [
+    identity,
+  ]);
   if (features.heartbeat) {
-    await backend.postHeartbeat.executeWithOptions({ summary: 'POST /api/mission-control/heartbeat' }, [identity]);
+    await backend.postHeartbeat.executeWithOptions({ summary: 'POST /api/mission-control/heartbeat' }, [
+      identity,
+    ]);
   }
   const base = {
     user_id: input.userId,

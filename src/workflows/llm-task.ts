@@ -18,10 +18,12 @@ import {
 } from './lib/llm-task';
 import { addCost, addUsage, ZERO_USAGE } from './lib/turn';
 import type { ChatMessage, Usage } from './lib/types';
+import { HEARTBEAT_TIMEOUT } from './lib/liveness';
 
 // Same budget as a turn's model step: the request times out at 60 s, five attempts with backoff.
 const model = proxyActivities<Activities>({
   startToCloseTimeout: '90s',
+  heartbeatTimeout: HEARTBEAT_TIMEOUT,
   scheduleToCloseTimeout: '10m',
   retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '60s', maximumAttempts: 5 },
 });
@@ -29,6 +31,7 @@ const model = proxyActivities<Activities>({
 // Parsing and schema checks are local CPU work; a failure here is a bug, so few attempts.
 const local = proxyActivities<Activities>({
   startToCloseTimeout: '30s',
+  heartbeatTimeout: HEARTBEAT_TIMEOUT,
   retry: { initialInterval: '500ms', maximumAttempts: 3 },
 });
 
@@ -57,7 +60,15 @@ export async function llmTask(input: LlmTaskInput): Promise<LlmTaskResult> {
       { text, schema: input.schema },
     ]);
     if (checked.ok) {
-      return { status: 'ok', output: checked.value, usage, cost, validated: input.schema !== undefined, model: answer.model, attempts: attempt };
+      return {
+        status: 'ok',
+        output: checked.value,
+        usage,
+        cost,
+        validated: input.schema !== undefined,
+        model: answer.model,
+        attempts: attempt,
+      };
     }
     problem = checked.error;
     messages = retryMessages(messages, text, problem);

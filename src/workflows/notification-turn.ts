@@ -27,12 +27,14 @@ import type { NotificationTurnInput, NotificationTurnResult } from './lib/dispat
 import { makeChildTurnId } from './lib/ids';
 import { turnSearchAttributes } from './lib/search-attributes';
 import { turnSummary, type AgentTurnInput, type AgentTurnResult } from './lib/turn';
+import { HEARTBEAT_TIMEOUT } from './lib/liveness';
 
 // The ack must land or the notification is answered for nothing: unlimited attempts (the default
 // maximumAttempts), backing off to 5 min, bounded only by a 7-day schedule-to-close so a backend
 // that is down for days is still acked when it returns. 404 and a fixed token are handled in the activity.
 const ack = proxyActivities<Activities>({
   startToCloseTimeout: '45s',
+  heartbeatTimeout: HEARTBEAT_TIMEOUT,
   scheduleToCloseTimeout: '7d',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '5m' },
 });
@@ -81,10 +83,16 @@ export async function notificationTurn(input: NotificationTurnInput): Promise<No
       { notificationId: d.notificationId, userId: d.userId },
     ]),
   );
-  if (!acked) log.warn('the backend no longer knows this notification; nothing to ack', { notification_id: d.notificationId });
+  if (!acked)
+    log.warn('the backend no longer knows this notification; nothing to ack', {
+      notification_id: d.notificationId,
+    });
 
   if (failure !== undefined) {
-    throw ApplicationFailure.nonRetryable(`the agent turn ${turnId} failed: ${failure}`, 'NotificationTurn.TurnFailed');
+    throw ApplicationFailure.nonRetryable(
+      `the agent turn ${turnId} failed: ${failure}`,
+      'NotificationTurn.TurnFailed',
+    );
   }
   return {
     notification_id: d.notificationId,

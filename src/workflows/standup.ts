@@ -17,13 +17,18 @@ import {
   type StandupInput,
   type StandupResult,
 } from './lib/standup';
+import { HEARTBEAT_TIMEOUT } from './lib/liveness';
 
 /** Set by the server on every schedule-started run: the tick this standup is for. */
-const TemporalScheduledStartTime = defineSearchAttributeKey('TemporalScheduledStartTime', SearchAttributeType.DATETIME);
+const TemporalScheduledStartTime = defineSearchAttributeKey(
+  'TemporalScheduledStartTime',
+  SearchAttributeType.DATETIME,
+);
 
 // Backend calls: the same bounds as a turn's (10 min of retries, then fail visibly).
 const backend = proxyActivities<Activities>({
   startToCloseTimeout: '45s',
+  heartbeatTimeout: HEARTBEAT_TIMEOUT,
   scheduleToCloseTimeout: '10m',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 20 },
 });
@@ -31,18 +36,21 @@ const backend = proxyActivities<Activities>({
 // Walking every page of a large task list takes longer than one call.
 const listing = proxyActivities<Activities>({
   startToCloseTimeout: '5m',
+  heartbeatTimeout: HEARTBEAT_TIMEOUT,
   scheduleToCloseTimeout: '15m',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 5 },
 });
 
 const local = proxyActivities<Activities>({
   startToCloseTimeout: '30s',
+  heartbeatTimeout: HEARTBEAT_TIMEOUT,
   retry: { initialInterval: '500ms', maximumAttempts: 3 },
 });
 
 // Model calls: the request times out at 60 s; five attempts.
 const model = proxyActivities<Activities>({
   startToCloseTimeout: '90s',
+  heartbeatTimeout: HEARTBEAT_TIMEOUT,
   scheduleToCloseTimeout: '10m',
   retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '60s', maximumAttempts: 5 },
 });
@@ -55,24 +63,31 @@ export async function standup(input: StandupInput): Promise<StandupResult> {
   const date = localDate(at, input.timezone);
   const title = standupTitle(date);
 
-  const { tasks, total } = await listing.listUserTasks.executeWithOptions({ summary: 'list all tasks' }, [identity]);
-  const workspace = await local.loadWorkspace.executeWithOptions({ summary: `load workspace for ${input.role}` }, [
-    { role: input.role, timezone: input.timezone, systemMessages: [], conversationChars: 0 },
+  const { tasks, total } = await listing.listUserTasks.executeWithOptions({ summary: 'list all tasks' }, [
+    identity,
   ]);
-  const answer = await model.callModel.executeWithOptions({ summary: `write standup ${date} (${total} tasks)` }, [
-    {
-      tier: 'default',
-      messages: [
-        { role: 'system', content: workspace.systemPrompt },
-        { role: 'user', content: standupPrompt({ date, timezone: input.timezone, tasks, total }) },
-      ],
-    },
-  ]);
+  const workspace = await local.loadWorkspace.executeWithOptions(
+    { summary: `load workspace for ${input.role}` },
+    [{ role: input.role, timezone: input.timezone, systemMessages: [], conversationChars: 0 }],
+  );
+  const answer = await model.callModel.executeWithOptions(
+    { summary: `write standup ${date} (${total} tasks)` },
+    [
+      {
+        tier: 'default',
+        messages: [
+          { role: 'system', content: workspace.systemPrompt },
+          { role: 'user', content: standupPrompt({ date, timezone: input.timezone, tasks, total }) },
+        ],
+      },
+    ],
+  );
   const content = ensureStandupHeadings(answer.content ?? '');
 
-  const task = await backend.resolveTask.executeWithOptions({ summary: `resolve task "${STANDUP_TASK_TITLE}"` }, [
-    { ...identity, taskTitle: STANDUP_TASK_TITLE, taskDescription: 'Daily standups written by the agent' },
-  ]);
+  const task = await backend.resolveTask.executeWithOptions(
+    { summary: `resolve task "${STANDUP_TASK_TITLE}"` },
+    [{ ...identity, taskTitle: STANDUP_TASK_TITLE, taskDescription: 'Daily standups written by the agent' }],
+  );
   const doc = await backend.postDocument.executeWithOptions({ summary: `post "${title}"` }, [
     {
       ...identity,
@@ -84,7 +99,9 @@ export async function standup(input: StandupInput): Promise<StandupResult> {
     },
   ]);
 
-  const features = await backend.backendFeatures.executeWithOptions({ summary: 'backend capabilities' }, [identity]);
+  const features = await backend.backendFeatures.executeWithOptions({ summary: 'backend capabilities' }, [
+    identity,
+  ]);
   if (features.standup) {
     await backend.postStandup.executeWithOptions({ summary: 'POST /api/mission-control/standup' }, [
       { ...identity, timezone: input.timezone },

@@ -196,6 +196,21 @@ describe('callModel activity against the fake OpenAI server', () => {
     expect(f.nonRetryable).toBe(true);
   });
 
+  it('with rejectEmpty, turns an answer with no text and no tool calls into a retryable Model.EmptyAnswer', async () => {
+    fake().script({ text: '' }, { text: '  \n', finishReason: 'length' });
+    const { callModel } = createModelActivities({ config: llmConfig(fake()) });
+
+    for (const finish of ['stop', 'length']) {
+      const failure = await failureOf(callModel({ ...input, rejectEmpty: true }));
+      expect(failure.type).toBe(ModelError.EmptyAnswer);
+      expect(failure.nonRetryable).toBe(false);
+      expect(failure.message).toBe(`OpenAI answered with no text and no tool calls (finish_reason: ${finish})`);
+    }
+    // Without rejectEmpty (compaction, llm tasks) the caller decides what an empty answer means.
+    fake().script({ text: '' });
+    expect((await callModel(input)).content).toBe('');
+  });
+
   it('uses the fallback model for the fallback tier', async () => {
     fake().script({ text: 'from the fallback', onlyForModel: 'gpt-4o' });
     const { callModel } = createModelActivities({ config: llmConfig(fake(), { fallbackModel: 'gpt-4o' }) });

@@ -1,3 +1,16 @@
+import { describeFindings } from '../reliability/lib/secrets';
+import { scanServerHistories } from './history-scan';
+
 export default async function globalTeardown(): Promise<void> {
-  await globalThis.__CLASPER_TEMPORAL__?.stop();
+  const server = globalThis.__CLASPER_TEMPORAL__;
+  try {
+    if (!server) return;
+    // "No secret in any workflow history of a full test run": checked here, over all of them.
+    const { scanned, findings } = await scanServerHistories(server.address);
+    if (findings.length > 0) {
+      throw new Error(`secrets found in ${findings.length} place(s) of the ${scanned} workflow histories of this run:\n${describeFindings(findings)}`);
+    }
+  } finally {
+    await server?.stop();
+  }
 }

@@ -19,6 +19,7 @@ import { demoCallModel } from './demo-model';
 import {
   ModelError,
   classifyModelError,
+  emptyAnswer,
   invalidResponse,
   noFallbackConfigured,
   type ModelErrorContext,
@@ -100,7 +101,7 @@ export function createModelActivities(options: {
         if (signal?.aborted) throw signal.reason ?? err;
         throw classifyModelError(err, { ...errorContext, model });
       }
-      return toResult(response, model, { ...errorContext, model });
+      return toResult(response, model, { ...errorContext, model }, input.rejectEmpty === true);
     },
   };
 }
@@ -146,7 +147,7 @@ function chatRequest(model: string, input: CallModelInput): ChatCompletionCreate
   };
 }
 
-function toResult(response: ChatCompletion, requestedModel: string, ctx: ModelErrorContext): CallModelResult {
+function toResult(response: ChatCompletion, requestedModel: string, ctx: ModelErrorContext, rejectEmpty: boolean): CallModelResult {
   // A wrong OPENAI_BASE_URL can answer 200 with anything; check the one thing we rely on.
   const choice = Array.isArray(response?.choices) ? response.choices[0] : undefined;
   if (!choice?.message) throw invalidResponse('the body has no choices[0].message', ctx);
@@ -159,12 +160,14 @@ function toResult(response: ChatCompletion, requestedModel: string, ctx: ModelEr
       type: 'function',
       function: { name: c.function.name, arguments: c.function.arguments ?? '' },
     }));
+  // A refusal is the model's answer to the user, so it is passed on as the text.
+  const content = message.content ?? message.refusal ?? null;
+  if (rejectEmpty && toolCalls.length === 0 && (content ?? '').trim() === '') throw emptyAnswer(choice.finish_reason ?? null, ctx);
   const usage = usageOf(response.usage);
   const model = typeof response.model === 'string' && response.model !== '' ? response.model : requestedModel;
   return {
     model,
-    // A refusal is the model's answer to the user, so it is passed on as the text.
-    content: message.content ?? message.refusal ?? null,
+    content,
     toolCalls,
     finishReason: choice.finish_reason ?? null,
     usage,

@@ -32,6 +32,8 @@ export const ModelError = {
   UnexpectedStatus: 'Model.UnexpectedStatus',
   /** A 2xx whose body is not a chat completion (wrong OPENAI_BASE_URL, a proxy's page). */
   InvalidResponse: 'Model.InvalidResponse',
+  /** With `rejectEmpty`: a completion with neither text nor tool calls; retried, never posted. */
+  EmptyAnswer: 'Model.EmptyAnswer',
   /** The fallback tier was asked for but LLM_MODEL_FALLBACK is not set. */
   NoFallback: 'Model.NoFallback',
   /** Our own code asked for something that cannot work (e.g. an unknown tier); never retried. */
@@ -139,6 +141,21 @@ export function noFallbackConfigured(): ApplicationFailure {
       'No fallback model is configured: set LLM_MODEL_FALLBACK to let a turn move to another model when the default one keeps failing',
     type: ModelError.NoFallback,
     nonRetryable: true,
+  });
+}
+
+/**
+ * A completion with no text and no tool calls, for a caller that asked `rejectEmpty` (agent
+ * turns). Posting it would write an empty agent message (the original Clasper did; the contract
+ * rejects it), so it counts as a retryable model fault: the attempts, then the fallback model,
+ * then a turn failure that says what happened.
+ */
+export function emptyAnswer(finishReason: string | null, ctx: ModelErrorContext = {}): ApplicationFailure {
+  return ApplicationFailure.create({
+    message: `${PROVIDER} answered with no text and no tool calls (finish_reason: ${finishReason ?? 'none'})`,
+    type: ModelError.EmptyAnswer,
+    nonRetryable: false,
+    details: [details(200, ctx)],
   });
 }
 

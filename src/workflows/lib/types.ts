@@ -40,6 +40,11 @@ export interface CallModelInput {
   maxTokens?: number;
   /** Ask for a JSON object answer (`response_format: json_object`). */
   json?: boolean;
+  /**
+   * An answer with neither text nor tool calls is a retryable `Model.EmptyAnswer` instead of a
+   * result: set by agent turns, which would otherwise post an empty reply.
+   */
+  rejectEmpty?: boolean;
 }
 
 export interface CallModelResult {

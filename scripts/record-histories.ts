@@ -1,0 +1,275 @@
+/**
+ * `npm run histories:record`: runs every workflow type for real — a fresh Temporal dev server, the
+ * worker as its own process, the reference backend, a fake model — and writes their histories to
+ * test/fixtures/histories/, which test/replay/replay.test.ts replays against the current workflow
+ * code in `make test`. When to run it (and when not to) is in test/fixtures/histories/README.md.
+ *
+ *   npm run histories:record             # re-record all
+ *   npm run histories:record -- --only agentTurn-tools,standup
+ */
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { type AddressInfo } from 'node:net';
+import { Command } from 'commander';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { REPO_ROOT } from './lib/temporal-dev-server';
+import { startScenarioStack, type ScenarioStack } from '../test/reliability/lib/scenario-stack';
+import { historyAsText } from '../test/reliability/lib/histories';
+import { describeFindings, scanText } from '../test/reliability/lib/secrets';
+import type { FakeStep, RecordedRequest } from '../test/support/fake-openai';
+import { planStep, planTurns, sendBodyFor, turnTagOf, modelStepOf } from '../test/reliability/lib/turn-plan';
+
+const FIXTURES_DIR = path.join(REPO_ROOT, 'test/fixtures/histories');
+const FALLBACK = 'gpt-4o';
+
+interface FixtureEntry {
+  file: string;
+  workflowId: string;
+  workflowType: string;
+  description: string;
+}
+
+interface Recording {
+  name: string;
+  workflowType: string;
+  description: string;
+  /** Runs the workflow to its end and returns its workflow id. */
+  run(stack: ScenarioStack, ctx: { webhookUrl: string }): Promise<string>;
+}
+
+/** The fake model: the turn plan for `[[turn …]]` turns, and a fitting answer for everything else. */
+function recordingModel(req: RecordedRequest): FakeStep | undefined {
+  const tag = turnTagOf(req);
+  const messages = req.body?.messages ?? [];
+  const text = messages.map((m) => (typeof m.content === 'string' ? m.content : '')).join('\n');
+  if (tag?.startsWith('fallback-')) return req.model === FALLBACK ? planStep(req) : { status: 500 };
+  if (tag?.startsWith('quota-')) return { status: 429, errorCode: 'insufficient_quota', error: 'You exceeded your current quota.' };
+  if (tag?.startsWith('toolerrors-')) {
+    const step = modelStepOf(req);
+    if (step === 1) return { toolCalls: [{ name: 'delete_all_tasks', arguments: {} }, { name: 'create_task', arguments: '{"title": "Sub' }] };
+    return planStep(req, 1);
+  }
+  if (tag?.startsWith('capped-')) return { text: 'Still looking.', toolCalls: [{ name: 'list_tasks', arguments: { limit: 1 } }] };
+  if (tag?.startsWith('text-')) return { text: `Done ${tag}` };
+  if (tag) return planStep(req);
+  if (/single JSON value/.test(text)) {
+    // First an answer that fails the schema, so the validate → ask again path is recorded too.
+    const asked = messages.filter((m) => m.role === 'assistant').length;
+    return { text: asked === 0 ? '{"priority": "urgent"}' : '{"priority": 2, "reason": "customer-facing"}' };
+  }
+  if (/Summarise this conversation/.test(text)) return { text: 'The user planned a launch; the agent drafted a plan.' };
+  if (/Write the daily standup/.test(text)) return { text: '## Done\n- Nothing\n\n## Doing\n- Launch plan: drafting\n\n## Blocked\n- Nothing' };
+  if (/Heartbeat check/.test(text)) return { text: 'HEARTBEAT_OK' };
+  if (/\[\[notification\]\]/.test(text)) return { text: 'Thanks, noted — I will follow up on the task.' };
+  return { text: 'Recorded answer.' };
+}
+
+async function sendTurn(stack: ScenarioStack, tag: string, extra: Record<string, unknown> = {}): Promise<string> {
+  const [turn] = planTurns(tag, 1, 1);
+  if (!turn) throw new Error('no turn planned');
+  const res = await stack.api.inject({
+    method: 'POST',
+    url: '/api/agents/send?wait=false',
+    headers: { 'x-agent-daemon-key': stack.daemonKey, 'idempotency-key': turn.key },
+    payload: { ...sendBodyFor(turn), ...extra },
+  });
+  if (res.statusCode !== 202) throw new Error(`send ${tag} answered ${res.statusCode}: ${res.body}`);
+  await stack.client.workflow.getHandle(turn.turnId).result().catch(() => undefined);
+  return turn.turnId;
+}
+
+async function execute(stack: ScenarioStack, workflowType: string, workflowId: string, args: unknown[]): Promise<string> {
+  const handle = await stack.client.workflow.start(workflowType, { taskQueue: stack.taskQueue, workflowId, args });
+  await handle.result().catch(() => undefined);
+  return workflowId;
+}
+
+const RECORDINGS: Recording[] = [
+  {
+    name: 'agentTurn-tools',
+    workflowType: 'agentTurn',
+    description: 'three model steps, create_task then post_message + create_document in parallel, reply + kickoff plan document',
+    run: (s) => sendTurn(s, 'tools'),
+  },
+  {
+    name: 'agentTurn-text-webhook',
+    workflowType: 'agentTurn',
+    description: 'a plain text answer, no tools used, with a signed agent.completed webhook',
+    run: (s, ctx) =>
+      sendTurn(s, 'text', { metadata: {}, webhook: { url: ctx.webhookUrl, secret: 'recording-webhook-secret' } }),
+  },
+  {
+    name: 'agentTurn-tool-errors',
+    workflowType: 'agentTurn',
+    description: 'a hallucinated tool and malformed tool-call JSON reported to the model, which then follows the plan',
+    run: (s) => sendTurn(s, 'toolerrors'),
+  },
+  {
+    name: 'agentTurn-fallback',
+    workflowType: 'agentTurn',
+    description: 'the primary model fails all five attempts (500); the fallback model runs the plan',
+    run: (s) => sendTurn(s, 'fallback'),
+  },
+  {
+    name: 'agentTurn-failed',
+    workflowType: 'agentTurn',
+    description: 'quota exhausted (429 insufficient_quota): the turn fails at once, agent.failed webhook',
+    run: (s, ctx) => sendTurn(s, 'quota', { webhook: { url: ctx.webhookUrl } }),
+  },
+  {
+    name: 'agentTurn-capped',
+    workflowType: 'agentTurn',
+    description: 'a model that never stops calling tools, ended by CLASPER_MAX_TOOL_ITERATIONS',
+    run: (s) => sendTurn(s, 'capped'),
+  },
+  {
+    name: 'dispatcher',
+    workflowType: 'dispatcher',
+    description: 'one dispatch tick that finds a notification and starts its notificationTurn',
+    run: async (s) => {
+      await s.internal('POST', '/api/mission-control/notifications', {
+        user_id: 'rec-u1',
+        session_key: 'user:rec-u1:lead',
+        content: '[[notification]] The launch date moved to Friday.',
+        task_title: 'Launch',
+      });
+      return execute(s, 'dispatcher', 'record/dispatcher', []);
+    },
+  },
+  {
+    name: 'notificationTurn',
+    workflowType: 'notificationTurn',
+    description: "the dispatcher's child: runs the notification's agent turn, then acks delivery",
+    run: async (s) => {
+      // Started by the dispatcher recording above; wait for it and take its id.
+      const deadline = Date.now() + 60_000;
+      for (;;) {
+        for await (const wf of s.client.workflow.list({ query: `WorkflowType = 'notificationTurn'` })) {
+          await s.client.workflow.getHandle(wf.workflowId).result();
+          return wf.workflowId;
+        }
+        if (Date.now() > deadline) throw new Error('no notificationTurn was started by the dispatcher');
+        await new Promise((r) => setTimeout(r, 300));
+      }
+    },
+  },
+  {
+    name: 'heartbeat',
+    workflowType: 'heartbeat',
+    description: 'backend heartbeat call, HEARTBEAT.md as a child agent turn, HEARTBEAT_OK (nothing posted)',
+    run: (s) => execute(s, 'heartbeat', 'record/heartbeat/rec-u1/lead', [{ userId: 'rec-u1', role: 'lead' }]),
+  },
+  {
+    name: 'standup',
+    workflowType: 'standup',
+    description: "the user's tasks summarised by the model into a standup document, backend standup call",
+    run: (s) => execute(s, 'standup', 'record/standup/rec-u1/lead', [{ userId: 'rec-u1', role: 'lead', timezone: 'UTC' }]),
+  },
+  {
+    name: 'compactConversation',
+    workflowType: 'compactConversation',
+    description: 'older messages summarised by the cheap model, recent ones kept',
+    run: (s) =>
+      execute(s, 'compactConversation', 'record/compact', [
+        {
+          keepRecent: 2,
+          messages: [
+            { role: 'user', content: 'Plan the launch.' },
+            { role: 'assistant', content: 'Here is a plan: 1. … 2. …' },
+            { role: 'user', content: 'Move it to Friday.' },
+            { role: 'assistant', content: 'Done, Friday it is.' },
+            { role: 'user', content: 'Who owns the copy?' },
+          ],
+        },
+      ]),
+  },
+  {
+    name: 'llmTask',
+    workflowType: 'llmTask',
+    description: 'a JSON task with a schema: the first answer fails validation, the second passes',
+    run: (s) =>
+      execute(s, 'llmTask', 'record/llm-task', [
+        {
+          prompt: 'Rate the priority of this ticket from 1 to 3.',
+          input: { ticket: 'Checkout is down for EU customers' },
+          schema: {
+            type: 'object',
+            properties: { priority: { type: 'integer', minimum: 1, maximum: 3 }, reason: { type: 'string' } },
+            required: ['priority'],
+          },
+          temperature: 0,
+          tier: 'default',
+        },
+      ]),
+  },
+];
+
+async function main(): Promise<void> {
+  const opts = new Command()
+    .name('histories:record')
+    .option('--only <names>', `comma-separated subset of ${RECORDINGS.map((r) => r.name).join(',')}`)
+    .parse()
+    .opts<{ only?: string }>();
+  const wanted = opts.only ? new Set(opts.only.split(',').map((s) => s.trim())) : undefined;
+  // The notification turn is the dispatcher's child, so recording it needs the dispatcher run first.
+  if (wanted?.has('notificationTurn')) wanted.add('dispatcher');
+  const recordings = RECORDINGS.filter((r) => !wanted || wanted.has(r.name));
+
+  const outDir = path.join(REPO_ROOT, '.data/record-histories');
+  fs.mkdirSync(outDir, { recursive: true });
+  const bundlePath = path.join(outDir, 'workflow-bundle.js');
+  const noop = () => undefined;
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: path.join(REPO_ROOT, 'src/workflows/index.ts'),
+    logger: { trace: noop, debug: noop, info: noop, warn: console.warn, error: console.error, log: noop },
+  });
+  fs.writeFileSync(bundlePath, code);
+
+  // A receiver for the webhook recordings.
+  const receiver = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => res.writeHead(204).end());
+  });
+  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', () => r()));
+  const webhookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+
+  const stack = await startScenarioStack({ bundlePath, fallbackModel: FALLBACK, turnTimings: { modelRetryInitialMs: 100 } });
+  try {
+    stack.llm.respond(recordingModel);
+    const manifestPath = path.join(FIXTURES_DIR, 'index.json');
+    const manifest: FixtureEntry[] = fs.existsSync(manifestPath)
+      ? (JSON.parse(fs.readFileSync(manifestPath, 'utf8')) as { histories: FixtureEntry[] }).histories
+      : [];
+    fs.mkdirSync(FIXTURES_DIR, { recursive: true });
+    for (const rec of recordings) {
+      const workflowId = await rec.run(stack, { webhookUrl });
+      const history = await stack.client.workflow.getHandle(workflowId).fetchHistory();
+      const leaks = scanText(`history ${workflowId}`, historyAsText(history), stack.secrets);
+      if (leaks.length > 0) throw new Error(`refusing to write ${rec.name}: it holds secrets\n${describeFindings(leaks)}`);
+      const file = `${rec.name}.json`;
+      fs.writeFileSync(path.join(FIXTURES_DIR, file), `${JSON.stringify(JSON.parse(historyToJSON(history)), null, 1)}\n`);
+      const entry: FixtureEntry = { file, workflowId, workflowType: rec.workflowType, description: rec.description };
+      const at = manifest.findIndex((m) => m.file === file);
+      if (at === -1) manifest.push(entry);
+      else manifest[at] = entry;
+      process.stdout.write(`recorded ${file} (${history.events?.length ?? 0} events, ${workflowId})\n`);
+    }
+    manifest.sort((a, b) => a.file.localeCompare(b.file));
+    fs.writeFileSync(manifestPath, `${JSON.stringify({ recordedWith: recordedWith(), histories: manifest }, null, 2)}\n`);
+  } finally {
+    await stack.stop();
+    receiver.close();
+  }
+}
+
+function recordedWith(): string {
+  const pkg = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'node_modules/@temporalio/worker/package.json'), 'utf8')) as { version: string };
+  return `@temporalio/worker ${pkg.version}, ${new Date().toISOString().slice(0, 10)}`;
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`histories:record failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});
