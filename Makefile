@@ -11,9 +11,12 @@ help:
 	@echo "make test    install what is missing, typecheck, lint and run every test"
 	@echo "make bench   run the benchmarks (bench/RESULTS.md)"
 
-# npm ci only when node_modules is missing or older than the lock file.
-$(NODE_STAMP): package-lock.json
-	npm ci --no-audit --no-fund
+# Install only when node_modules is missing or older than the lock file. `npm install` rather than
+# `npm ci`: the lock omits optional platform binaries (e.g. @swc/core-darwin-arm64) that the package
+# index reachable here does not serve, and `npm ci` refuses such a lock as out of sync. With the lock
+# present, `npm install` installs exactly the locked versions.
+$(NODE_STAMP): package.json package-lock.json
+	npm install --no-audit --no-fund
 	@touch $(NODE_STAMP)
 
 install: $(NODE_STAMP) temporal-cli
