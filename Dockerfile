@@ -11,7 +11,9 @@ WORKDIR /app
 
 # Dependencies first, so source edits do not invalidate the npm layer.
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
+# npm install, not npm ci: the lock omits optional platform binaries our package index does not
+# serve, which npm ci rejects; with the lock present npm install installs exactly the locked versions.
+RUN npm install --no-audit --no-fund
 
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
