@@ -1,0 +1,17 @@
+/**
+ * Every scenario, in the order RESULTS.md presents them (the issue's order), and the order they
+ * run in: the heavy 50-step history turn (tens of MB into the server's SQLite file) goes last so
+ * it cannot slow the latency figures.
+ */
+import type { Scenario } from './scenario';
+import { dispatchLatency } from '../scenarios/dispatch-latency';
+import { historySize } from '../scenarios/history-size';
+import { memory } from '../scenarios/memory';
+import { throughput } from '../scenarios/throughput';
+import { tuning } from '../scenarios/tuning';
+import { turnLatency } from '../scenarios/turn-latency';
+import { workspaceScenario } from '../scenarios/workspace';
+
+export const SCENARIOS: Scenario[] = [turnLatency, throughput, dispatchLatency, workspaceScenario, historySize, memory, tuning] as Scenario[];
+
+export const RUN_ORDER = ['workspace', 'turn-latency', 'throughput', 'memory', 'dispatch-latency', 'tuning', 'history-size'];

@@ -1,0 +1,46 @@
+/**
+ * `npm run bench` (every scenario, writes bench/RESULTS.md and bench/charts/*.svg) and
+ * `npm run bench -- --quick` (a few turns per scenario; writes bench/.out/quick/RESULTS.md so the
+ * committed results stay intact). `--only=turn-latency,history-size` runs a subset.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { RUN_ORDER, SCENARIOS } from './lib/registry';
+import { runBench } from './lib/runner';
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const quick = args.includes('--quick');
+  const only = args.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
+  const unknown = only?.filter((id) => !SCENARIOS.some((s) => s.id === id)) ?? [];
+  if (unknown.length) throw new Error(`unknown scenario(s) ${unknown.join(', ')}; known: ${SCENARIOS.map((s) => s.id).join(', ')}`);
+  const scenarios = only ? SCENARIOS.filter((s) => only.includes(s.id)) : SCENARIOS;
+  const benchDir = __dirname;
+  const outDir = path.join(benchDir, '.out');
+  const resultsPath = quick || only ? path.join(outDir, quick ? 'quick' : 'partial', 'RESULTS.md') : path.join(benchDir, 'RESULTS.md');
+  fs.mkdirSync(path.dirname(resultsPath), { recursive: true });
+  const notes = path.join(benchDir, 'TUNING.md');
+  const report = await runBench({
+    scenarios,
+    runOrder: RUN_ORDER,
+    quick,
+    resultsPath,
+    outDir,
+    appendix: fs.existsSync(notes) ? fs.readFileSync(notes, 'utf8') : undefined,
+  });
+  const failed = report.reports.filter((r) => r.error);
+  process.stdout.write(`\nwrote ${path.relative(process.cwd(), resultsPath)} in ${(report.durationSec / 60).toFixed(1)} min\n`);
+  for (const r of report.reports) for (const t of r.output?.targets ?? []) process.stdout.write(`  ${t.met ? 'met   ' : 'MISSED'} ${t.name}: ${t.measured} (goal ${t.goal})\n`);
+  if (failed.length) {
+    process.stderr.write(`${failed.length} scenario(s) failed: ${failed.map((r) => r.scenario.id).join(', ')}\n`);
+    process.exitCode = 1;
+  }
+}
+
+main().then(
+  () => process.exit(),
+  (err: unknown) => {
+    process.stderr.write(`bench failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+    process.exit(1);
+  },
+);
