@@ -4,82 +4,26 @@
  * child process on the stack's task queue, so everything the stream shows reached the API through
  * Temporal (the `progress` query and the result), never through shared memory.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { REPO_ROOT } from '../../scripts/lib/temporal-dev-server';
-import { sendBody, TEST_JWT_SECRET, TEST_OPENAI_KEY } from '../support/stack';
+import { sendBody } from '../support/stack';
 import { collectSse, listenLocally, postJson } from '../support/sse';
+import { startWorkerProcess, WORKER_START_TIMEOUT_MS, type WorkerProcess } from '../support/worker-process';
 import { useStack } from './helpers';
-
-// tsx as a loader of the worker's own process (the tsx CLI would fork a second node process, which
-// a kill of the CLI could leave behind polling the dev server).
-const TSX_LOADER = pathToFileURL(path.join(REPO_ROOT, 'node_modules/tsx/dist/loader.mjs')).href;
-const READY = /clasper worker polling task queue/;
-// The worker bundles the workflow code at start; on a busy machine that takes a while.
-const WORKER_START_TIMEOUT_MS = 150_000;
 
 const ANSWER = 'Two tools ran in the worker process. The API only read their progress through Temporal.';
 
 describe('streaming with the worker in another process', () => {
   const stack = useStack({ worker: false });
-  let child: ChildProcess | undefined;
-  let output = '';
+  let worker: WorkerProcess | undefined;
   let base = '';
 
   beforeAll(async () => {
     const s = stack();
     base = await listenLocally(s.api);
-    child = spawn(process.execPath, ['--import', TSX_LOADER, 'src/worker/main.ts'], {
-      cwd: REPO_ROOT,
-      env: {
-        PATH: process.env.PATH ?? '',
-        HOME: process.env.HOME ?? '',
-        TEMPORAL_ADDRESS: process.env.CLASPER_TEST_TEMPORAL_ADDRESS ?? '',
-        CLASPER_TASK_QUEUE: s.taskQueue,
-        BACKEND_URL: s.backend.url,
-        OPENAI_BASE_URL: s.llm.url,
-        OPENAI_API_KEY: TEST_OPENAI_KEY,
-        AGENT_JWT_SECRET: TEST_JWT_SECRET,
-        // No INTERNAL_API_TOKEN: with it the worker's start-up would point the shared dev server's
-        // `clasper-dispatcher` schedule at this test's task queue. Turns never use it.
-        CLASPER_WORKSPACE: path.join(REPO_ROOT, 'workspace'),
-        CLASPER_WORKER_METRICS_PORT: '0',
-        CLASPER_AGENTS: '',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const started = child;
-    process.once('exit', () => started.kill('SIGKILL'));
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`worker not ready after ${WORKER_START_TIMEOUT_MS} ms:\n${output.slice(-3000)}`)),
-        WORKER_START_TIMEOUT_MS,
-      );
-      const onData = (d: Buffer) => {
-        output += d.toString();
-        if (READY.test(output)) {
-          clearTimeout(timer);
-          resolve();
-        }
-      };
-      started.stdout?.on('data', onData);
-      started.stderr?.on('data', onData);
-      started.once('exit', (code, signal) => {
-        clearTimeout(timer);
-        reject(new Error(`worker exited before it was ready (code ${code}, signal ${signal}):\n${output.slice(-3000)}`));
-      });
-    });
+    worker = await startWorkerProcess(s);
   }, WORKER_START_TIMEOUT_MS + 10_000);
 
   afterAll(async () => {
-    const running = child;
-    if (!running || running.exitCode !== null || running.signalCode !== null) return;
-    const exited = new Promise<void>((resolve) => running.once('exit', () => resolve()));
-    running.kill('SIGTERM'); // drains in-flight work (none by now) and exits
-    const timer = setTimeout(() => running.kill('SIGKILL'), 20_000);
-    await exited;
-    clearTimeout(timer);
+    await worker?.stop('SIGTERM'); // drains in-flight work (none by now) and exits
   }, 30_000);
 
   it('tool events, chunks and done arrive in order, and the reply is posted exactly once', async () => {
