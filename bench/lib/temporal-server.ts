@@ -1,6 +1,6 @@
 /**
- * The bench's own `temporal server start-dev`: like scripts/lib/temporal-dev-server.ts (same CLI,
- * our search attributes, loopback only) plus dynamic-config values, which that helper does not take.
+ * The bench's server profiles for `temporal server start-dev` (scripts/lib/temporal-dev-server.ts):
+ * the defaults, and one with dynamic-config values.
  *
  * Why a second server profile: the dev server has ONE history shard, and each shard reads its
  * transfer queue (the step that hands a scheduled workflow task to matching) at most
@@ -11,10 +11,7 @@
  * limit rarely binds. The scenarios run the defaults (what `make dev` gives); the tuning scenario
  * measures the unthrottled profile beside them.
  */
-import { spawn } from 'node:child_process';
-import { Connection } from '@temporalio/client';
-import { freePort, temporalCliPath, type DevServer } from '../../scripts/lib/temporal-dev-server';
-import { devServerSearchAttributeArgs } from '../../src/workflows/lib/search-attributes';
+import { startDevServer, type DevServer } from '../../scripts/lib/temporal-dev-server';
 
 export interface ServerProfile {
   name: string;
@@ -22,7 +19,11 @@ export interface ServerProfile {
   dynamicConfig: Record<string, string | number | boolean>;
 }
 
-export const SERVER_DEFAULT: ServerProfile = { name: 'dev-server defaults', why: 'temporal server start-dev as `make dev` runs it', dynamicConfig: {} };
+export const SERVER_DEFAULT: ServerProfile = {
+  name: 'dev-server defaults',
+  why: 'temporal server start-dev as `make dev` runs it',
+  dynamicConfig: {},
+};
 
 export const SERVER_UNTHROTTLED: ServerProfile = {
   name: 'transfer reads unthrottled',
@@ -30,56 +31,6 @@ export const SERVER_UNTHROTTLED: ServerProfile = {
   dynamicConfig: { 'history.transferProcessorMaxPollRPS': 1000, 'history.timerProcessorMaxPollRPS': 1000 },
 };
 
-export async function startBenchServer(opts: { dbFilename?: string; profile: ServerProfile }): Promise<DevServer> {
-  const port = await freePort();
-  const args = [
-    'server',
-    'start-dev',
-    '--ip',
-    '127.0.0.1',
-    '--port',
-    String(port),
-    '--namespace',
-    'default',
-    '--log-level',
-    'error',
-    '--headless',
-    ...(opts.dbFilename ? ['--db-filename', opts.dbFilename] : []),
-    ...devServerSearchAttributeArgs(),
-    ...Object.entries(opts.profile.dynamicConfig).flatMap(([k, v]) => ['--dynamic-config-value', `${k}=${JSON.stringify(v)}`]),
-  ];
-  const child = spawn(temporalCliPath(), args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr?.on('data', (d: Buffer) => {
-    stderr = (stderr + d.toString()).slice(-4000);
-  });
-  process.once('exit', () => child.kill('SIGKILL'));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const address = `127.0.0.1:${port}`;
-  const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-    await exited;
-    clearTimeout(timer);
-  };
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`temporal server start-dev exited with code ${child.exitCode}: ${stderr}`);
-    try {
-      const conn = await Connection.connect({ address, connectTimeout: 1000 });
-      try {
-        await conn.workflowService.describeNamespace({ namespace: 'default' });
-        return { address, port, process: child, stop };
-      } finally {
-        await conn.close();
-      }
-    } catch (err) {
-      if (Date.now() > deadline) {
-        await stop();
-        throw new Error(`temporal dev server on ${address} not ready after 30 s: ${String(err)}\n${stderr}`);
-      }
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
+export function startBenchServer(opts: { dbFilename?: string; profile: ServerProfile }): Promise<DevServer> {
+  return startDevServer({ dbFilename: opts.dbFilename, dynamicConfig: opts.profile.dynamicConfig });
 }

@@ -42,6 +42,8 @@ export interface DevServerOptions {
   dbFilename?: string;
   uiPort?: number;
   startTimeoutMs?: number;
+  /** `--dynamic-config-value name=<JSON value>` pairs (e.g. the bench's unthrottled profile). */
+  dynamicConfig?: Record<string, string | number | boolean>;
 }
 
 export async function startDevServer(opts: DevServerOptions = {}): Promise<DevServer> {
@@ -61,8 +63,14 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
     ...(opts.uiPort ? ['--ui-port', String(opts.uiPort)] : ['--headless']),
     ...(opts.dbFilename ? ['--db-filename', opts.dbFilename] : []),
     ...devServerSearchAttributeArgs(),
+    ...Object.entries(opts.dynamicConfig ?? {}).flatMap(([k, v]) => [
+      '--dynamic-config-value',
+      `${k}=${JSON.stringify(v)}`,
+    ]),
   ];
   const child = spawn(cli, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  // If the caller dies without stopping it, do not leave the server behind.
+  process.once('exit', () => child.kill('SIGKILL'));
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => {
     stderr = (stderr + d.toString()).slice(-4000);
@@ -92,7 +100,9 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
     } catch (err) {
       if (Date.now() > deadline) {
         await stop();
-        throw new Error(`temporal dev server on ${address} not ready after ${opts.startTimeoutMs ?? 30_000} ms: ${String(err)}\n${stderr}`);
+        throw new Error(
+          `temporal dev server on ${address} not ready after ${opts.startTimeoutMs ?? 30_000} ms: ${String(err)}\n${stderr}`,
+        );
       }
       await new Promise((r) => setTimeout(r, 200));
     }

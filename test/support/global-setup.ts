@@ -15,8 +15,6 @@ declare global {
 export default async function globalSetup(): Promise<void> {
   const server = await startDevServer();
   globalThis.__CLASPER_TEMPORAL__ = server;
-  // If jest dies without running teardown, do not leave the server behind.
-  process.once('exit', () => server.process.kill('SIGKILL'));
   process.env.CLASPER_TEST_TEMPORAL_ADDRESS = server.address;
 
   const workflowsPath = path.join(REPO_ROOT, 'src/workflows/index.ts');
