@@ -37,38 +37,16 @@ import {
   type AgentTurnResult,
 } from './lib/turn';
 import type { CallModelResult, ChatMessage, ToolCall, ToolOutcome, TurnToolCall, Usage } from './lib/types';
+import { BACKEND_CALLS, LOCAL_READS, modelCalls } from './lib/activity-options';
 
-// Backend calls: the client times out at 30 s; retries back off to 30 s and give up after 10 min so
-// a dead backend fails the turn visibly instead of hanging it.
-const backend = proxyActivities<Activities>({
-  startToCloseTimeout: '45s',
-  heartbeatTimeout: HEARTBEAT_TIMEOUT,
-  scheduleToCloseTimeout: '10m',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 20 },
-});
+const backend = proxyActivities<Activities>(BACKEND_CALLS);
 
-// Reading local markdown is fast; a few attempts cover a file caught mid-write.
-const local = proxyActivities<Activities>({
-  startToCloseTimeout: '30s',
-  heartbeatTimeout: HEARTBEAT_TIMEOUT,
-  retry: { initialInterval: '500ms', maximumAttempts: 3 },
-});
+const local = proxyActivities<Activities>(LOCAL_READS);
 
-// Model calls: the request times out at 60 s. Five attempts, then the fallback model (if any).
-// `input.timings` may shorten the initial interval (tests only; the API never sets it).
-const MODEL_RETRY_INITIAL_MS = 2_000;
+// Model calls: five attempts, then the fallback model (if any). `input.timings` may shorten the
+// initial interval (tests only; the API never sets it).
 function modelActivities(timings: AgentTurnInput['timings']) {
-  return proxyActivities<Activities>({
-    startToCloseTimeout: '90s',
-    heartbeatTimeout: HEARTBEAT_TIMEOUT,
-    scheduleToCloseTimeout: '10m',
-    retry: {
-      initialInterval: timings?.modelRetryInitialMs ?? MODEL_RETRY_INITIAL_MS,
-      backoffCoefficient: 2,
-      maximumInterval: '60s',
-      maximumAttempts: 5,
-    },
-  });
+  return proxyActivities<Activities>(modelCalls(timings?.modelRetryInitialMs));
 }
 type ModelActivities = ReturnType<typeof modelActivities>;
 

@@ -15,15 +15,10 @@ import {
   type CompactResult,
 } from './lib/compact';
 import { ZERO_USAGE } from './lib/turn';
-import { HEARTBEAT_TIMEOUT } from './lib/liveness';
+import { modelCalls } from './lib/activity-options';
 
 // Same budget as a turn's model step: the request times out at 60 s, five attempts with backoff.
-const model = proxyActivities<Activities>({
-  startToCloseTimeout: '90s',
-  heartbeatTimeout: HEARTBEAT_TIMEOUT,
-  scheduleToCloseTimeout: '10m',
-  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '60s', maximumAttempts: 5 },
-});
+const model = proxyActivities<Activities>(modelCalls());
 
 export async function compactConversation(input: CompactInput): Promise<CompactResult> {
   const { older, recent } = splitForCompaction(input.messages, input.keepRecent);

@@ -10,7 +10,7 @@ import type { agentTurn } from './agent-turn';
 import { makeChildTurnId } from './lib/ids';
 import { turnSearchAttributes } from './lib/search-attributes';
 import { turnSummary, type AgentTurnInput } from './lib/turn';
-import { HEARTBEAT_TIMEOUT } from './lib/liveness';
+import { BACKEND_CALLS, LOCAL_READS } from './lib/activity-options';
 
 export const HEARTBEAT_OK = 'HEARTBEAT_OK';
 
@@ -33,20 +33,9 @@ export interface HeartbeatResult {
   tool_calls?: { name: string; ok: boolean }[];
 }
 
-// Backend calls: the same bounds as a turn's (10 min of retries, then fail visibly).
-const backend = proxyActivities<Activities>({
-  startToCloseTimeout: '45s',
-  heartbeatTimeout: HEARTBEAT_TIMEOUT,
-  scheduleToCloseTimeout: '10m',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 20 },
-});
+const backend = proxyActivities<Activities>(BACKEND_CALLS);
 
-// Reading local markdown is fast; a few attempts cover a file caught mid-write.
-const local = proxyActivities<Activities>({
-  startToCloseTimeout: '30s',
-  heartbeatTimeout: HEARTBEAT_TIMEOUT,
-  retry: { initialInterval: '500ms', maximumAttempts: 3 },
-});
+const local = proxyActivities<Activities>(LOCAL_READS);
 
 export async function heartbeat(input: HeartbeatInput): Promise<HeartbeatResult> {
   const identity = { userId: input.userId, role: input.role };

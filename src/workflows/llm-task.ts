@@ -18,22 +18,13 @@ import {
 } from './lib/llm-task';
 import { addCost, addUsage, ZERO_USAGE } from './lib/turn';
 import type { ChatMessage, Usage } from './lib/types';
-import { HEARTBEAT_TIMEOUT } from './lib/liveness';
+import { LOCAL_READS, modelCalls } from './lib/activity-options';
 
 // Same budget as a turn's model step: the request times out at 60 s, five attempts with backoff.
-const model = proxyActivities<Activities>({
-  startToCloseTimeout: '90s',
-  heartbeatTimeout: HEARTBEAT_TIMEOUT,
-  scheduleToCloseTimeout: '10m',
-  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '60s', maximumAttempts: 5 },
-});
+const model = proxyActivities<Activities>(modelCalls());
 
 // Parsing and schema checks are local CPU work; a failure here is a bug, so few attempts.
-const local = proxyActivities<Activities>({
-  startToCloseTimeout: '30s',
-  heartbeatTimeout: HEARTBEAT_TIMEOUT,
-  retry: { initialInterval: '500ms', maximumAttempts: 3 },
-});
+const local = proxyActivities<Activities>(LOCAL_READS);
 
 export async function llmTask(input: LlmTaskInput): Promise<LlmTaskResult> {
   let messages: ChatMessage[] = llmTaskMessages(input);

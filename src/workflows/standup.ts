@@ -18,6 +18,7 @@ import {
   type StandupResult,
 } from './lib/standup';
 import { HEARTBEAT_TIMEOUT } from './lib/liveness';
+import { BACKEND_CALLS, LOCAL_READS, modelCalls } from './lib/activity-options';
 
 /** Set by the server on every schedule-started run: the tick this standup is for. */
 const TemporalScheduledStartTime = defineSearchAttributeKey(
@@ -25,13 +26,7 @@ const TemporalScheduledStartTime = defineSearchAttributeKey(
   SearchAttributeType.DATETIME,
 );
 
-// Backend calls: the same bounds as a turn's (10 min of retries, then fail visibly).
-const backend = proxyActivities<Activities>({
-  startToCloseTimeout: '45s',
-  heartbeatTimeout: HEARTBEAT_TIMEOUT,
-  scheduleToCloseTimeout: '10m',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 20 },
-});
+const backend = proxyActivities<Activities>(BACKEND_CALLS);
 
 // Walking every page of a large task list takes longer than one call.
 const listing = proxyActivities<Activities>({
@@ -41,19 +36,9 @@ const listing = proxyActivities<Activities>({
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 5 },
 });
 
-const local = proxyActivities<Activities>({
-  startToCloseTimeout: '30s',
-  heartbeatTimeout: HEARTBEAT_TIMEOUT,
-  retry: { initialInterval: '500ms', maximumAttempts: 3 },
-});
+const local = proxyActivities<Activities>(LOCAL_READS);
 
-// Model calls: the request times out at 60 s; five attempts.
-const model = proxyActivities<Activities>({
-  startToCloseTimeout: '90s',
-  heartbeatTimeout: HEARTBEAT_TIMEOUT,
-  scheduleToCloseTimeout: '10m',
-  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '60s', maximumAttempts: 5 },
-});
+const model = proxyActivities<Activities>(modelCalls());
 
 export async function standup(input: StandupInput): Promise<StandupResult> {
   const info = workflowInfo();

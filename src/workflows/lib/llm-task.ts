@@ -52,7 +52,9 @@ export function llmTaskSystemPrompt(schema?: Record<string, unknown>): string {
   const base =
     'You complete one task and answer with a single JSON value only: no code fences, no commentary, ' +
     'nothing before or after the JSON.';
-  return schema ? `${base}\n\nThe JSON must match this JSON Schema:\n${JSON.stringify(schema, null, 2)}` : base;
+  return schema
+    ? `${base}\n\nThe JSON must match this JSON Schema:\n${JSON.stringify(schema, null, 2)}`
+    : base;
 }
 
 export function llmTaskUserPrompt(prompt: string, input: unknown): string {

@@ -64,7 +64,13 @@ export class ProgressTracker {
   toolFinished<T extends Pick<ToolOutcome, 'ok' | 'error'>>(step: number, name: string, outcome: T): T {
     this.seq += 1;
     const error = outcome.error === undefined ? undefined : cut(outcome.error, MAX_TOOL_ERROR_CHARS);
-    this.events.push({ seq: this.seq, name, ok: outcome.ok, ...(error !== undefined ? { error } : {}), step });
+    this.events.push({
+      seq: this.seq,
+      name,
+      ok: outcome.ok,
+      ...(error !== undefined ? { error } : {}),
+      step,
+    });
     if (this.events.length > MAX_KEPT_TOOL_EVENTS) this.events.shift();
     return outcome;
   }

@@ -19,7 +19,10 @@ export const ClasperTrigger = defineSearchAttributeKey('ClasperTrigger', SearchA
 // Usage of a finished turn, upserted at its end (lib/usage.ts). Cost in USD, rounded to the
 // micro-dollar; -1 when a model that answered has no known price.
 export const ClasperPromptTokens = defineSearchAttributeKey('ClasperPromptTokens', SearchAttributeType.INT);
-export const ClasperCompletionTokens = defineSearchAttributeKey('ClasperCompletionTokens', SearchAttributeType.INT);
+export const ClasperCompletionTokens = defineSearchAttributeKey(
+  'ClasperCompletionTokens',
+  SearchAttributeType.INT,
+);
 export const ClasperCostUsd = defineSearchAttributeKey('ClasperCostUsd', SearchAttributeType.DOUBLE);
 
 export const CLASPER_SEARCH_ATTRIBUTES = [

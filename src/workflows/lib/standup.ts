@@ -38,12 +38,25 @@ export type StandupBucket = 'done' | 'doing' | 'blocked';
 export const MAX_STANDUP_TASKS = 200;
 const MAX_DESCRIPTION_CHARS = 200;
 
-const DONE = new Set(['done', 'completed', 'complete', 'closed', 'resolved', 'finished', 'shipped', 'cancelled', 'canceled']);
+const DONE = new Set([
+  'done',
+  'completed',
+  'complete',
+  'closed',
+  'resolved',
+  'finished',
+  'shipped',
+  'cancelled',
+  'canceled',
+]);
 const BLOCKED = new Set(['blocked', 'on_hold', 'waiting', 'stuck', 'needs_input']);
 
 /** Backends name statuses freely; anything not clearly done or blocked is work in progress. */
 export function standupBucket(status: string | undefined): StandupBucket {
-  const s = (status ?? '').trim().toLowerCase().replace(/[\s-]+/g, '_');
+  const s = (status ?? '')
+    .trim()
+    .toLowerCase()
+    .replace(/[\s-]+/g, '_');
   if (DONE.has(s)) return 'done';
   if (BLOCKED.has(s)) return 'blocked';
   return 'doing';
@@ -67,18 +80,28 @@ export function standupTitle(date: string): string {
 
 function taskLine(t: StandupTask): string {
   const description = t.description?.replace(/\s+/g, ' ').trim();
-  const short = description && description.length > MAX_DESCRIPTION_CHARS ? `${description.slice(0, MAX_DESCRIPTION_CHARS - 3)}...` : description;
+  const short =
+    description && description.length > MAX_DESCRIPTION_CHARS
+      ? `${description.slice(0, MAX_DESCRIPTION_CHARS - 3)}...`
+      : description;
   return `- ${t.title} (status: ${t.status || 'unknown'})${short ? ` — ${short}` : ''}`;
 }
 
 /** The user turn for the model: the rules, then the tasks already sorted under the three headings. */
-export function standupPrompt(args: { date: string; timezone: string; tasks: StandupTask[]; total: number }): string {
+export function standupPrompt(args: {
+  date: string;
+  timezone: string;
+  tasks: StandupTask[];
+  total: number;
+}): string {
   const groups: Record<StandupBucket, StandupTask[]> = { done: [], doing: [], blocked: [] };
   for (const t of args.tasks.slice(0, MAX_STANDUP_TASKS)) groups[standupBucket(t.status)].push(t);
   const section = (heading: string, items: StandupTask[]) =>
     `${heading}:\n${items.length > 0 ? items.map(taskLine).join('\n') : '- (none)'}`;
   const cut =
-    args.total > MAX_STANDUP_TASKS ? `\n\n(Only the first ${MAX_STANDUP_TASKS} of ${args.total} tasks are listed.)` : '';
+    args.total > MAX_STANDUP_TASKS
+      ? `\n\n(Only the first ${MAX_STANDUP_TASKS} of ${args.total} tasks are listed.)`
+      : '';
   return [
     `Write the daily standup for ${args.date} (${args.timezone}) from the tasks below.`,
     'Answer in Markdown with exactly these three level-2 headings, in this order: `## Done`, `## Doing`, `## Blocked`.',

@@ -71,7 +71,10 @@ export const DEFAULT_KICKOFF_NOTE =
 /** The user turn sent to the model: with `kickoff_plan`, the kickoff note leads the request. */
 export function userPrompt(message: string, metadata: Record<string, unknown>): string {
   if (!metadata.kickoff_plan) return message;
-  const note = typeof metadata.kickoff_note === 'string' && metadata.kickoff_note.trim() ? metadata.kickoff_note : DEFAULT_KICKOFF_NOTE;
+  const note =
+    typeof metadata.kickoff_note === 'string' && metadata.kickoff_note.trim()
+      ? metadata.kickoff_note
+      : DEFAULT_KICKOFF_NOTE;
   return `${note}\n\nUser request: ${message}`;
 }
 

@@ -5,7 +5,12 @@
  * Workflow-safe: pure functions, no Node imports.
  */
 import type { SearchAttributeUpdatePair, TypedSearchAttributes } from '@temporalio/common';
-import { ClasperCompletionTokens, ClasperCostUsd, ClasperPromptTokens, ClasperUserId } from './search-attributes';
+import {
+  ClasperCompletionTokens,
+  ClasperCostUsd,
+  ClasperPromptTokens,
+  ClasperUserId,
+} from './search-attributes';
 import type { Usage } from './types';
 
 /** ClasperCostUsd of a turn whose cost is unknown (a model missing from the pricing table). */
@@ -103,7 +108,10 @@ export function addTurn(totals: UsageTotals, turn: TurnUsage): UsageTotals {
 }
 
 /** Per-user totals plus the grand total, users in id order. */
-export function sumByUser(turns: Iterable<TurnUsage>): { users: Map<string, UsageTotals>; total: UsageTotals } {
+export function sumByUser(turns: Iterable<TurnUsage>): {
+  users: Map<string, UsageTotals>;
+  total: UsageTotals;
+} {
   const users = new Map<string, UsageTotals>();
   let total = EMPTY_TOTALS;
   for (const turn of turns) {

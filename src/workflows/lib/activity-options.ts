@@ -1,0 +1,41 @@
+/**
+ * The activity option profiles workflows share, each with its reason. A workflow declares its
+ * proxies with these; anything unusual (the dispatcher's short poll, the ack's long retry) stays
+ * beside the workflow that needs it. Every profile is bounded: no activity retries forever.
+ */
+import type { ActivityOptions } from '@temporalio/workflow';
+import { HEARTBEAT_TIMEOUT } from './liveness';
+
+/** Backend calls: the client times out at 30 s; retries back off to 30 s and give up after 10 min,
+ * so a dead backend fails the workflow visibly instead of hanging it. */
+export const BACKEND_CALLS: ActivityOptions = {
+  startToCloseTimeout: '45s',
+  heartbeatTimeout: HEARTBEAT_TIMEOUT,
+  scheduleToCloseTimeout: '10m',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 20 },
+};
+
+/** Reading local markdown is fast; a few attempts cover a file caught mid-write. */
+export const LOCAL_READS: ActivityOptions = {
+  startToCloseTimeout: '30s',
+  heartbeatTimeout: HEARTBEAT_TIMEOUT,
+  retry: { initialInterval: '500ms', maximumAttempts: 3 },
+};
+
+/** First retry of a model call; AgentTurn lets tests shorten it (AgentTurnInput.timings). */
+export const MODEL_RETRY_INITIAL_MS = 2_000;
+
+/** Model calls: the request times out at 60 s; five attempts (then, in a turn, the fallback model). */
+export function modelCalls(initialIntervalMs: number = MODEL_RETRY_INITIAL_MS): ActivityOptions {
+  return {
+    startToCloseTimeout: '90s',
+    heartbeatTimeout: HEARTBEAT_TIMEOUT,
+    scheduleToCloseTimeout: '10m',
+    retry: {
+      initialInterval: initialIntervalMs,
+      backoffCoefficient: 2,
+      maximumInterval: '60s',
+      maximumAttempts: 5,
+    },
+  };
+}
