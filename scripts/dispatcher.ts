@@ -3,10 +3,10 @@
  * DISPATCH_INTERVAL_SEC) and prints its state. `npm run dispatcher -- --once`: runs one dispatch
  * now on the worker's task queue and prints what it did. Exit 1 with one clear line on failure.
  */
-import type { DispatchResult } from '../src/workflows/lib/dispatch';
-import { DISPATCHER_SCHEDULE_ID } from '../src/workflows/lib/ids';
-import { describeSchedule } from '../src/worker/schedule-view';
-import { ensureDispatcherSchedule } from '../src/worker/schedules';
+import type { DispatchResult } from '../src/shared/dispatch';
+import { DISPATCHER_SCHEDULE_ID } from '../src/shared/ids';
+import { describeSchedule } from '../src/schedules/describe';
+import { ensureDispatcherSchedule } from '../src/schedules/ensure';
 import { checkBackendReachable, connectTemporal, manualRunId, runOnce, runScript, scriptConfig } from './lib/run-once';
 
 const once = process.argv.includes('--once');

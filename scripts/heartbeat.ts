@@ -5,8 +5,8 @@
  */
 import { USER_ID_PATTERN } from '../src/config';
 import type { HeartbeatResult } from '../src/workflows/heartbeat';
-import { makeHeartbeatScheduleId } from '../src/workflows/lib/ids';
-import { turnSearchAttributes } from '../src/workflows/lib/search-attributes';
+import { makeHeartbeatScheduleId } from '../src/shared/ids';
+import { turnSearchAttributes } from '../src/shared/search-attributes';
 import { checkBackendReachable, connectTemporal, manualRunId, runOnce, runScript, scriptConfig, ScriptError } from './lib/run-once';
 
 runScript('heartbeat', async () => {

@@ -4,9 +4,9 @@
  * Exit 1 with one clear line when anything on the way fails.
  */
 import { USER_ID_PATTERN } from '../src/config';
-import { makeStandupScheduleId } from '../src/workflows/lib/ids';
-import { turnSearchAttributes } from '../src/workflows/lib/search-attributes';
-import type { StandupResult } from '../src/workflows/lib/standup';
+import { makeStandupScheduleId } from '../src/shared/ids';
+import { turnSearchAttributes } from '../src/shared/search-attributes';
+import type { StandupResult } from '../src/shared/standup';
 import { checkBackendReachable, connectTemporal, manualRunId, runOnce, runScript, scriptConfig, ScriptError } from './lib/run-once';
 
 runScript('standup', async () => {

@@ -7,7 +7,7 @@ import { Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { loadConfigOrExit } from '../src/config';
 import { SearchAttributeType } from '@temporalio/common';
-import { CLASPER_SEARCH_ATTRIBUTES } from '../src/workflows/lib/search-attributes';
+import { CLASPER_SEARCH_ATTRIBUTES } from '../src/shared/search-attributes';
 
 const { IndexedValueType } = temporal.api.enums.v1;
 /** The operator service's type for each kind of search attribute we define. */

@@ -4,7 +4,7 @@
  * nothing else reads `process.env`.
  */
 import { z } from 'zod';
-import { cronProblem } from './worker/cron';
+import { cronProblem } from './schedules/cron';
 
 /** Env values arrive as strings; an empty string means "not set", as in a blank `.env` line. */
 const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);

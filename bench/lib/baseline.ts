@@ -8,8 +8,8 @@
 import { randomUUID } from 'node:crypto';
 import { createActivities, type Activities } from '../../src/activities';
 import type { Config } from '../../src/config';
-import { makeIdempotencyKey, makeToolActivityId, REPLY_ACTIVITY_ID } from '../../src/workflows/lib/ids';
-import type { ChatMessage } from '../../src/workflows/lib/types';
+import { makeIdempotencyKey, makeToolActivityId, REPLY_ACTIVITY_ID } from '../../src/shared/ids';
+import type { ChatMessage } from '../../src/shared/types';
 
 export interface BaselineTurnInput {
   userId: string;

@@ -3,7 +3,7 @@
  * dispatcher Schedule and a notificationTurn, at DISPATCH_INTERVAL_SEC 1 and 5; and the time to
  * drain 500 queued notifications.
  */
-import { deleteSchedule, ensureDispatcherSchedule } from '../../src/worker/schedules';
+import { deleteSchedule, ensureDispatcherSchedule } from '../../src/schedules/ensure';
 import { PLAIN, benchMessage } from '../lib/fake-model';
 import { SCENARIO_PROFILE } from '../lib/profiles';
 import { table, type BenchContext, type Scenario } from '../lib/scenario';

@@ -6,8 +6,8 @@
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { TurnService } from '../../src/api/turns';
-import type { AgentTurnInput } from '../../src/workflows/lib/turn';
-import { MAX_TOOL_RESULT_BYTES } from '../../src/workflows/lib/tool-result';
+import type { AgentTurnInput } from '../../src/shared/turn';
+import { MAX_TOOL_RESULT_BYTES } from '../../src/shared/tool-result';
 import { benchMessage, type TurnShape } from '../lib/fake-model';
 import { SCENARIO_PROFILE } from '../lib/profiles';
 import { table, type BenchContext, type Scenario } from '../lib/scenario';

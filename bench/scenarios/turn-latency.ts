@@ -3,7 +3,7 @@
  * model and backend, p50/p95/p99 and the ratio durable/baseline at concurrency 1, 8, 32 and 64, for
  * a plain reply and a turn with two tool calls, at 0 ms and 300 ms model latency.
  */
-import { makeAgentTurnId } from '../../src/workflows/lib/ids';
+import { makeAgentTurnId } from '../../src/shared/ids';
 import { meanAnatomy, turnAnatomy, type Anatomy } from '../lib/anatomy';
 import { runLoad } from '../lib/load';
 import { PLAIN, TWO_TOOLS, type TurnShape } from '../lib/fake-model';

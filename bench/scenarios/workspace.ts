@@ -5,8 +5,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { createWorkspace } from '../../src/activities/workspace';
-import { dailyMemoryFile, memoryDates } from '../../src/activities/workspace/memory';
+import { createWorkspace } from '../../src/clients/workspace';
+import { dailyMemoryFile, memoryDates } from '../../src/clients/workspace/memory';
 import { REPO_ROOT } from '../../scripts/lib/temporal-dev-server';
 import { table, type BenchContext, type Scenario } from '../lib/scenario';
 import { fmt, fmtSpread, percentiles, spread, type Spread } from '../lib/stats';

@@ -7,7 +7,7 @@
  */
 import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { Activities } from '../../src/activities';
-import type { ChatMessage } from '../../src/workflows/lib/types';
+import type { ChatMessage } from '../../src/shared/types';
 
 export interface ProbeInput {
   userId: string;

@@ -7,7 +7,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
-import { devServerSearchAttributeArgs } from '../../src/workflows/lib/search-attributes';
+import { devServerSearchAttributeArgs } from '../../src/shared/search-attributes';
 
 export const REPO_ROOT = path.resolve(__dirname, '../..');
 

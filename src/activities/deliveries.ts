@@ -3,13 +3,13 @@
  * entry is skipped and reported instead of failing the whole poll. Pure: unit-tested on its own.
  */
 import { ROLE_PATTERN, USER_ID_PATTERN } from '../config';
-import { parseSessionKey } from '../workflows/lib/ids';
+import { parseSessionKey } from '../shared/ids';
 import {
   MAX_DISPATCH_BATCH_CHARS,
   MAX_NOTIFICATION_CHARS,
   type MalformedDelivery,
   type NotificationDelivery,
-} from '../workflows/lib/dispatch';
+} from '../shared/dispatch';
 
 /** Backend ids may be strings or numbers; they end up in workflow ids and URLs. */
 const MAX_ID_CHARS = 200;

@@ -6,16 +6,16 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Config } from '../config';
-import { makeTaskIdempotencyKey } from '../workflows/lib/ids';
-import type { CallModelInput, CallModelResult, ToolOutcome, ToolSpec, WorkspaceSummary } from '../workflows/lib/types';
-import { createJsonTaskActivities } from './json-task';
-import { createModelActivities } from './llm/call-model';
-import { contextWindowOf } from './llm/pricing';
+import { makeTaskIdempotencyKey } from '../shared/ids';
+import type { CallModelInput, CallModelResult, ToolOutcome, ToolSpec, WorkspaceSummary } from '../shared/types';
+import { createJsonTaskActivities } from '../clients/json-schema';
+import { createModelActivities } from '../clients/model/call-model';
+import { contextWindowOf } from '../clients/model/pricing';
 import { recordModelCall, recordToolCall } from './metrics';
-import { MissionControlClient, listTools, runTool, type AgentIdentity } from './mission-control';
+import { MissionControlClient, listTools, runTool, type AgentIdentity } from '../clients/mission-control';
 import { createScheduleActivities } from './schedules';
-import { createWebhookActivities } from './webhook/send-webhook';
-import { createWorkspace, InvalidRoleError, InvalidTimezoneError, type Workspace } from './workspace';
+import { createWebhookActivities } from '../clients/webhook/send-webhook';
+import { createWorkspace, InvalidRoleError, InvalidTimezoneError, type Workspace } from '../clients/workspace';
 
 export interface ActivityDeps {
   config: Config;

@@ -10,8 +10,8 @@
  */
 import { Context } from '@temporalio/activity';
 import type { MetricMeter } from '@temporalio/common';
-import type { CallModelResult, ToolOutcome } from '../workflows/lib/types';
-import { costToMicros } from '../workflows/lib/usage';
+import type { CallModelResult, ToolOutcome } from '../shared/types';
+import { costToMicros } from '../shared/usage';
 
 export const MODEL_TOKENS_METRIC = 'clasper_model_tokens';
 export const MODEL_COST_METRIC = 'clasper_model_cost_micro_usd';

@@ -6,11 +6,11 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Config } from '../config';
-import type { DispatchBatch } from '../workflows/lib/dispatch';
-import { MAX_STANDUP_TASKS, tasksToReport, type StandupTask } from '../workflows/lib/standup';
+import type { DispatchBatch } from '../shared/dispatch';
+import { MAX_STANDUP_TASKS, tasksToReport, type StandupTask } from '../shared/standup';
 import { planDispatchBatch } from './deliveries';
-import { MissionControlError, type AgentIdentity, type MissionControlClient } from './mission-control';
-import type { Workspace } from './workspace';
+import { MissionControlError, type AgentIdentity, type MissionControlClient } from '../clients/mission-control';
+import type { Workspace } from '../clients/workspace';
 
 export interface ScheduleActivityDeps {
   config: Config;

@@ -1,7 +1,7 @@
 /** API process entry: parse config, connect to Temporal, listen; drain on SIGTERM/SIGINT. */
 import { Client, Connection } from '@temporalio/client';
 import { loadConfigOrExit } from '../config';
-import { createWorkspace } from '../activities/workspace';
+import { createWorkspace } from '../clients/workspace';
 import { buildApp } from './app';
 import { createApiMetrics } from './metrics';
 

@@ -3,11 +3,11 @@
  * (user_id against session_key, a task to reply on, the webhook URL policy and sealing). Shared by
  * POST /api/agents/send and POST /api/agents/stream, so both start exactly the same turn.
  */
-import { sealWebhookSecrets } from '../activities/webhook/sealed';
-import { checkWebhookUrlSyntax } from '../activities/webhook/url-policy';
+import { sealWebhookSecrets } from '../clients/webhook/sealed';
+import { checkWebhookUrlSyntax } from '../clients/webhook/url-policy';
 import type { Config } from '../config';
-import { parseSessionKey } from '../workflows/lib/ids';
-import type { AgentTurnInput } from '../workflows/lib/turn';
+import { parseSessionKey } from '../shared/ids';
+import type { AgentTurnInput } from '../shared/turn';
 import type { SendBody } from './schemas/agents';
 
 export function turnInputFromSend(body: SendBody, config: Config): { input: AgentTurnInput } | { error: string } {

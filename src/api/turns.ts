@@ -18,14 +18,14 @@ import {
   type WorkflowResultType,
 } from '@temporalio/common';
 import type { Config } from '../config';
-import { makeAgentTurnId } from '../workflows/lib/ids';
+import { makeAgentTurnId } from '../shared/ids';
 import {
   ClasperAgentRole,
   ClasperSessionKey,
   ClasperTrigger,
   ClasperUserId,
-} from '../workflows/lib/search-attributes';
-import { turnSummary, type AgentTurnInput, type AgentTurnResult } from '../workflows/lib/turn';
+} from '../shared/search-attributes';
+import { turnSummary, type AgentTurnInput, type AgentTurnResult } from '../shared/turn';
 import type { agentTurn } from '../workflows';
 
 export type WorkflowOutcome<T> =

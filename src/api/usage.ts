@@ -9,8 +9,8 @@
  * counted, even though their model calls may have used tokens.
  */
 import type { Client } from '@temporalio/client';
-import { ClasperUserId } from '../workflows/lib/search-attributes';
-import { sumByUser, turnUsageFrom, type TurnUsage, type UsageTotals } from '../workflows/lib/usage';
+import { ClasperUserId } from '../shared/search-attributes';
+import { sumByUser, turnUsageFrom, type TurnUsage, type UsageTotals } from '../shared/usage';
 
 /** The window when the caller gives no `since`: the last day, as an operator would first ask. */
 export const DEFAULT_USAGE_WINDOW_MS = 24 * 60 * 60 * 1000;

@@ -4,7 +4,7 @@
  * turn resource until the turn is done.
  */
 import type { Config } from '../config';
-import { parseSessionKey } from '../workflows/lib/ids';
+import { parseSessionKey } from '../shared/ids';
 import { apiErrorText, apiTarget, callApi, type ApiTarget, type FetchFn } from './http';
 import { fail, printJson, printLine, startSpinner, type Out, type Printer } from './output';
 

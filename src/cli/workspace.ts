@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import type { Config } from '../config';
-import { createWorkspace, type WorkspaceCheck } from '../activities/workspace';
+import { createWorkspace, type WorkspaceCheck } from '../clients/workspace';
 import { errorMessage, fail, printJson, table, type Out, type Printer } from './output';
 
 export interface WorkspaceCheckOptions {

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import { loadConfigOrExit } from '../config';
-import { ensureSchedulesAtStart } from './schedules';
+import { ensureSchedulesAtStart } from '../schedules/ensure';
 import { createClasperWorker } from './worker';
 
 async function main(): Promise<void> {

@@ -20,11 +20,11 @@ import {
   log,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { makeIdempotencyKey, makeToolActivityId, REPLY_ACTIVITY_ID } from './lib/ids';
+import { makeIdempotencyKey, makeToolActivityId, REPLY_ACTIVITY_ID } from '../shared/ids';
 import { HEARTBEAT_TIMEOUT } from './lib/liveness';
-import { ClasperTaskId } from './lib/search-attributes';
-import { usageSearchAttributes } from './lib/usage';
-import { ProgressTracker, progressQuery } from './lib/progress';
+import { ClasperTaskId } from '../shared/search-attributes';
+import { usageSearchAttributes } from '../shared/usage';
+import { ProgressTracker, progressQuery } from '../shared/progress';
 import {
   addCost,
   addUsage,
@@ -35,8 +35,8 @@ import {
   ZERO_USAGE,
   type AgentTurnInput,
   type AgentTurnResult,
-} from './lib/turn';
-import type { CallModelResult, ChatMessage, ToolCall, ToolOutcome, TurnToolCall, Usage } from './lib/types';
+} from '../shared/turn';
+import type { CallModelResult, ChatMessage, ToolCall, ToolOutcome, TurnToolCall, Usage } from '../shared/types';
 import { BACKEND_CALLS, LOCAL_READS, modelCalls } from './lib/activity-options';
 
 const backend = proxyActivities<Activities>(BACKEND_CALLS);

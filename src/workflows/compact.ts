@@ -13,8 +13,8 @@ import {
   summaryRequest,
   type CompactInput,
   type CompactResult,
-} from './lib/compact';
-import { ZERO_USAGE } from './lib/turn';
+} from '../shared/compact';
+import { ZERO_USAGE } from '../shared/turn';
 import { modelCalls } from './lib/activity-options';
 
 // Same budget as a turn's model step: the request times out at 60 s, five attempts with backoff.

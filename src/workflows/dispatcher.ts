@@ -8,10 +8,10 @@
 import { log, proxyActivities, startChild, workflowInfo } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../activities';
-import type { DispatchResult, NotificationDelivery } from './lib/dispatch';
-import { makeNotificationTurnId } from './lib/ids';
-import { turnSearchAttributes } from './lib/search-attributes';
-import { turnSummary } from './lib/turn';
+import type { DispatchResult, NotificationDelivery } from '../shared/dispatch';
+import { makeNotificationTurnId } from '../shared/ids';
+import { turnSearchAttributes } from '../shared/search-attributes';
+import { turnSummary } from '../shared/turn';
 import type { notificationTurn } from './notification-turn';
 import { HEARTBEAT_TIMEOUT } from './lib/liveness';
 

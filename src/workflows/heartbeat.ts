@@ -7,9 +7,9 @@
 import { executeChild, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { agentTurn } from './agent-turn';
-import { makeChildTurnId } from './lib/ids';
-import { turnSearchAttributes } from './lib/search-attributes';
-import { turnSummary, type AgentTurnInput } from './lib/turn';
+import { makeChildTurnId } from '../shared/ids';
+import { turnSearchAttributes } from '../shared/search-attributes';
+import { turnSummary, type AgentTurnInput } from '../shared/turn';
 import { BACKEND_CALLS, LOCAL_READS } from './lib/activity-options';
 
 export const HEARTBEAT_OK = 'HEARTBEAT_OK';

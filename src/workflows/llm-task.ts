@@ -15,9 +15,9 @@ import {
   wantsJsonObjectMode,
   type LlmTaskInput,
   type LlmTaskResult,
-} from './lib/llm-task';
-import { addCost, addUsage, ZERO_USAGE } from './lib/turn';
-import type { ChatMessage, Usage } from './lib/types';
+} from '../shared/llm-task';
+import { addCost, addUsage, ZERO_USAGE } from '../shared/turn';
+import type { ChatMessage, Usage } from '../shared/types';
 import { LOCAL_READS, modelCalls } from './lib/activity-options';
 
 // Same budget as a turn's model step: the request times out at 60 s, five attempts with backoff.

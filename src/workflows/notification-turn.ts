@@ -23,10 +23,10 @@ import {
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../activities';
 import type { agentTurn } from './agent-turn';
-import type { NotificationTurnInput, NotificationTurnResult } from './lib/dispatch';
-import { makeChildTurnId } from './lib/ids';
-import { turnSearchAttributes } from './lib/search-attributes';
-import { turnSummary, type AgentTurnInput, type AgentTurnResult } from './lib/turn';
+import type { NotificationTurnInput, NotificationTurnResult } from '../shared/dispatch';
+import { makeChildTurnId } from '../shared/ids';
+import { turnSearchAttributes } from '../shared/search-attributes';
+import { turnSummary, type AgentTurnInput, type AgentTurnResult } from '../shared/turn';
 import { HEARTBEAT_TIMEOUT } from './lib/liveness';
 
 // The ack must land or the notification is answered for nothing: unlimited attempts (the default

@@ -7,7 +7,7 @@
 import { proxyActivities, workflowInfo } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import type { Activities } from '../activities';
-import { makeIdempotencyKey } from './lib/ids';
+import { makeIdempotencyKey } from '../shared/ids';
 import {
   STANDUP_TASK_TITLE,
   ensureStandupHeadings,
@@ -16,7 +16,7 @@ import {
   standupTitle,
   type StandupInput,
   type StandupResult,
-} from './lib/standup';
+} from '../shared/standup';
 import { HEARTBEAT_TIMEOUT } from './lib/liveness';
 import { BACKEND_CALLS, LOCAL_READS, modelCalls } from './lib/activity-options';
 

@@ -4,7 +4,7 @@
  * folded into the system prompt), which fixes the original's dropped summary and keep_recent: 0.
  */
 import { sendBody } from '../support/stack';
-import { COMPACT_SYSTEM_PROMPT, SUMMARY_PREFIX } from '../../src/workflows/lib/compact';
+import { COMPACT_SYSTEM_PROMPT, SUMMARY_PREFIX } from '../../src/shared/compact';
 import { messagesOf, send, systemPromptOf, useStack } from './helpers';
 
 const CHEAP = 'gpt-4.1-mini';

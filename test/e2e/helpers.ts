@@ -4,7 +4,7 @@
  * Nothing here stands in for our code: it drives the real API, worker, backend and fake model.
  */
 import type { LightMyRequestResponse } from 'fastify';
-import { mintAgentToken } from '../../src/activities/mission-control/jwt';
+import { mintAgentToken } from '../../src/clients/mission-control/jwt';
 import type { RecordedRequest } from '../support/fake-openai';
 import { startStack, TEST_JWT_SECRET, type Stack, type StackOptions } from '../support/stack';
 

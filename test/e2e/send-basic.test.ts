@@ -10,8 +10,8 @@ import {
   ClasperTaskId,
   ClasperTrigger,
   ClasperUserId,
-} from '../../src/workflows/lib/search-attributes';
-import { DEFAULT_KICKOFF_NOTE } from '../../src/workflows/lib/turn';
+} from '../../src/shared/search-attributes';
+import { DEFAULT_KICKOFF_NOTE } from '../../src/shared/turn';
 import fs from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT } from '../../scripts/lib/temporal-dev-server';

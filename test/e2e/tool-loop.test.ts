@@ -6,7 +6,7 @@
  */
 import type { FakeStep, RecordedRequest } from '../support/fake-openai';
 import { sendBody } from '../support/stack';
-import { capNote } from '../../src/workflows/lib/turn';
+import { capNote } from '../../src/shared/turn';
 import { createTask, eventually, messagesOf, send, useStack } from './helpers';
 
 const MAX_ITERATIONS = 3;

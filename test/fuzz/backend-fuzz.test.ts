@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { buildMissionControlLite } from '../../examples/mission-control-lite/server';
-import { mintAgentToken } from '../../src/activities/mission-control/jwt';
+import { mintAgentToken } from '../../src/clients/mission-control/jwt';
 import { encodePathValue, evilString, evilValue, mutated, nestedJson } from './arbitraries';
 
 const SECRET = 'fuzz-backend-jwt-secret-0123456789';

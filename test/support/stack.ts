@@ -11,10 +11,10 @@ import { Client, Connection, type WorkflowClientInterceptor } from '@temporalio/
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { loadConfig, type Config } from '../../src/config';
 import { buildApp } from '../../src/api/app';
-import { createWorkspace, type Workspace } from '../../src/activities/workspace';
+import { createWorkspace, type Workspace } from '../../src/clients/workspace';
 import { createClasperWorker } from '../../src/worker/worker';
 import { buildMissionControlLite } from '../../examples/mission-control-lite/server';
-import type { AgentTurnInput, TurnTimings } from '../../src/workflows/lib/turn';
+import type { AgentTurnInput, TurnTimings } from '../../src/shared/turn';
 import { startFakeOpenAI, type FakeOpenAI } from './fake-openai';
 import { REPO_ROOT } from '../../scripts/lib/temporal-dev-server';
 

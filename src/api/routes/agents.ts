@@ -1,6 +1,6 @@
 /** POST /api/agents/send (`stream: true`: SSE, see stream-turn.ts) and GET /api/agents/turns/:turn_id (DESIGN §6.1). */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { isAgentTurnId } from '../../workflows/lib/ids';
+import { isAgentTurnId } from '../../shared/ids';
 import { errorResponses } from '../schemas/common';
 import {
   AcceptedSchema,

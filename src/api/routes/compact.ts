@@ -3,9 +3,9 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Config } from '../../config';
 import type { compactConversation } from '../../workflows';
-import { splitForCompaction } from '../../workflows/lib/compact';
-import { makeCompactId } from '../../workflows/lib/ids';
-import { ZERO_USAGE } from '../../workflows/lib/turn';
+import { splitForCompaction } from '../../shared/compact';
+import { makeCompactId } from '../../shared/ids';
+import { ZERO_USAGE } from '../../shared/turn';
 import { CompactBodySchema, CompactResultSchema, oneShotErrors } from '../schemas/compact';
 import type { TurnService } from '../turns';
 

@@ -12,7 +12,7 @@ import type { Client } from '@temporalio/client';
 import type { Timestamp } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import type { Config } from '../../config';
-import type { MissionControlClient } from '../../activities/mission-control';
+import type { MissionControlClient } from '../../clients/mission-control';
 
 /** Each check gives up after this long, so a deep health check answers within a load balancer's patience. */
 const CHECK_TIMEOUT_MS = 5_000;

@@ -10,8 +10,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { FastifyReply } from 'fastify';
 import type { Client } from '@temporalio/client';
-import { InvalidRoleError, WorkspaceError, type Workspace } from '../../activities/workspace';
-import type { UsageTotals } from '../../workflows/lib/usage';
+import { InvalidRoleError, WorkspaceError, type Workspace } from '../../clients/workspace';
+import type { UsageTotals } from '../../shared/usage';
 import {
   BootCompletedSchema,
   BootStatusSchema,

@@ -1,11 +1,11 @@
 /** POST /llm-task: one prompt → one JSON value, schema-checked (DESIGN §6.2; workflows/llm-task.ts). */
 import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { schemaProblem } from '../../activities/json-task';
+import { schemaProblem } from '../../clients/json-schema';
 import type { Config } from '../../config';
 import type { llmTask } from '../../workflows';
-import { makeLlmTaskId } from '../../workflows/lib/ids';
-import { DEFAULT_LLM_TASK_TEMPERATURE, type LlmTaskInput } from '../../workflows/lib/llm-task';
+import { makeLlmTaskId } from '../../shared/ids';
+import { DEFAULT_LLM_TASK_TEMPERATURE, type LlmTaskInput } from '../../shared/llm-task';
 import { oneShotErrors } from '../schemas/compact';
 import { LlmTaskBodySchema, LlmTaskResultSchema } from '../schemas/llm-task';
 import type { TurnService } from '../turns';

@@ -14,8 +14,8 @@ import {
   STANDUP_SCHEDULE_PREFIX,
   makeHeartbeatScheduleId,
   makeStandupScheduleId,
-} from '../../workflows/lib/ids';
-import { describeSchedule, listSchedules, type ScheduleView } from '../../worker/schedule-view';
+} from '../../shared/ids';
+import { describeSchedule, listSchedules, type ScheduleView } from '../../schedules/describe';
 import {
   InvalidScheduleSpecError,
   deleteSchedule,
@@ -24,7 +24,7 @@ import {
   parseScheduleId,
   triggerSchedule,
   type HeartbeatTiming,
-} from '../../worker/schedules';
+} from '../../schedules/ensure';
 import { errorResponses } from '../schemas/common';
 import {
   AgentScheduleParamsSchema,

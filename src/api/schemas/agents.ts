@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { ROLE_PATTERN, USER_ID_PATTERN, isValidTimeZone } from '../../config';
-import { TURN_KEY_PATTERN, parseSessionKey } from '../../workflows/lib/ids';
+import { TURN_KEY_PATTERN, parseSessionKey } from '../../shared/ids';
 
 const MAX_MESSAGE_CHARS = 100_000;
 

@@ -1,6 +1,6 @@
 /** HTTP shapes of POST /compact (DESIGN §6.2), compatible with the original Clasper's. */
 import { z } from 'zod';
-import { DEFAULT_KEEP_RECENT } from '../../workflows/lib/compact';
+import { DEFAULT_KEEP_RECENT } from '../../shared/compact';
 import { HistoryMessageSchema, UsageSchema } from './agents';
 import { ErrorSchema, errorResponses } from './common';
 

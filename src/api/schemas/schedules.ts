@@ -1,12 +1,12 @@
 /**
  * HTTP shapes of schedule management under /api/schedules (DESIGN §6.2). Cron expressions are
- * checked with the same strict five-field grammar the worker uses (src/worker/cron.ts) and time
+ * checked with the same strict five-field grammar the worker uses (src/schedules/cron.ts) and time
  * zones against the IANA database, so a bad value is a 400 naming its field, never a 500.
  */
 import { z } from 'zod';
 import { ROLE_PATTERN, USER_ID_PATTERN, isValidTimeZone } from '../../config';
-import { MAX_CRON_CHARS, cronProblem } from '../../worker/cron';
-import { MAX_HEARTBEAT_INTERVAL_MINUTES } from '../../worker/schedules';
+import { MAX_CRON_CHARS, cronProblem } from '../../schedules/cron';
+import { MAX_HEARTBEAT_INTERVAL_MINUTES } from '../../schedules/ensure';
 
 const CronSchema = z
   .string()

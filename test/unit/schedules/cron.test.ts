@@ -1,4 +1,4 @@
-import { cronProblem, isValidCron } from '../../../src/worker/cron';
+import { cronProblem, isValidCron } from '../../../src/schedules/cron';
 import { loadConfig } from '../../../src/config';
 
 describe('cronProblem', () => {

@@ -1,6 +1,6 @@
 import type { CalendarSpecDescription } from '@temporalio/client';
-import { calendarToCron } from '../../../src/worker/schedule-view';
-import { parseScheduleId } from '../../../src/worker/schedules';
+import { calendarToCron } from '../../../src/schedules/describe';
+import { parseScheduleId } from '../../../src/schedules/ensure';
 
 const any = {
   second: [{ start: 0, end: 0, step: 1 }],

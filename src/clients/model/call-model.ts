@@ -1,0 +1,211 @@
+/**
+ * The `callModel` activity: one chat-completions call, mapped to the plain `CallModelResult` the
+ * workflow keeps. Retries are Temporal's alone (the client runs with `maxRetries: 0`), so every
+ * attempt shows in the UI and honours `Retry-After` through the failure's `nextRetryDelay`.
+ *
+ * With neither OPENAI_API_KEY nor OPENAI_BASE_URL configured it answers from the offline demo
+ * model instead, so a fresh checkout runs end to end without a key.
+ */
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import OpenAI from 'openai';
+import type {
+  ChatCompletion,
+  ChatCompletionCreateParamsNonStreaming,
+} from 'openai/resources/chat/completions';
+import type { Config } from '../../config';
+import type { CallModelInput, CallModelResult, ToolCall, Usage } from '../../shared/types';
+import { demoCallModel } from './demo-model';
+import {
+  ModelError,
+  classifyModelError,
+  emptyAnswer,
+  invalidResponse,
+  noFallbackConfigured,
+  type ModelErrorContext,
+} from './errors';
+import { costOf } from './pricing';
+
+/**
+ * Per-attempt deadline. A chat answer for an agent step normally arrives within seconds; a hung
+ * connection must fail well inside the activity's start-to-close timeout so Temporal can retry it,
+ * while long tool-planning answers still fit. The activity's startToCloseTimeout must exceed this.
+ */
+export const MODEL_REQUEST_TIMEOUT_MS = 60_000;
+
+/** The openai client insists on a key; local OpenAI-compatible servers (Ollama, vLLM) ignore it. */
+const PLACEHOLDER_API_KEY = 'not-needed';
+const OPENAI_API_URL = 'https://api.openai.com/v1';
+
+export type LlmConfig = Config['llm'];
+
+export interface ModelActivities {
+  callModel(input: CallModelInput): Promise<CallModelResult>;
+}
+
+/** True when no model endpoint is configured: `callModel` then answers from the offline demo model. */
+export function isDemoMode(config: LlmConfig): boolean {
+  return !config.apiKey && !config.baseUrl;
+}
+
+/** The configured model for a tier; the fallback tier without LLM_MODEL_FALLBACK is a non-retryable failure. */
+export function resolveModelName(config: LlmConfig, tier: CallModelInput['tier']): string {
+  switch (tier) {
+    case 'default':
+      return config.model;
+    case 'cheap':
+      return config.cheapModel ?? config.model;
+    case 'fallback':
+      if (!config.fallbackModel) throw noFallbackConfigured();
+      return config.fallbackModel;
+    default:
+      // A workflow built against another version of the types; say so instead of guessing.
+      throw ApplicationFailure.create({
+        message: `Unknown model tier '${String(tier)}': expected default, fallback or cheap`,
+        type: ModelError.InvalidInput,
+        nonRetryable: true,
+      });
+  }
+}
+
+export function createModelActivities(options: {
+  config: LlmConfig;
+  /** A ready client (tests point one at the fake server); built from config when omitted. */
+  openai?: OpenAI;
+  requestTimeoutMs?: number;
+}): ModelActivities {
+  const { config } = options;
+  const timeout = options.requestTimeoutMs ?? MODEL_REQUEST_TIMEOUT_MS;
+  const client = options.openai ?? (isDemoMode(config) ? undefined : buildClient(config, timeout));
+  const errorContext: Omit<ModelErrorContext, 'model'> = {
+    endpoint: endpointOf(config.baseUrl),
+    redact: config.apiKey ? [config.apiKey] : [],
+    timeoutMs: timeout,
+  };
+
+  return {
+    async callModel(input: CallModelInput): Promise<CallModelResult> {
+      if (!client) return demoCallModel(input);
+      const model = resolveModelName(config, input.tier);
+      const signal = activityCancellationSignal();
+      let response: ChatCompletion;
+      try {
+        // Per-request options too, so an injected client obeys the same no-retry, bounded-time rule.
+        response = await client.chat.completions.create(chatRequest(model, input), {
+          maxRetries: 0,
+          timeout,
+          signal,
+        });
+      } catch (err) {
+        // A cancelled activity must end as a cancellation, not as a model failure that gets retried.
+        if (signal?.aborted) throw signal.reason ?? err;
+        throw classifyModelError(err, { ...errorContext, model });
+      }
+      return toResult(response, model, { ...errorContext, model }, input.rejectEmpty === true);
+    },
+  };
+}
+
+function buildClient(config: LlmConfig, timeout: number): OpenAI {
+  return new OpenAI({
+    apiKey: config.apiKey ?? PLACEHOLDER_API_KEY,
+    // Explicit values everywhere: the client would otherwise read OPENAI_* from process.env itself,
+    // and config.ts is the one place that reads the environment.
+    baseURL: config.baseUrl ?? OPENAI_API_URL,
+    adminAPIKey: null,
+    organization: null,
+    project: null,
+    webhookSecret: null,
+    logLevel: 'warn',
+    maxRetries: 0,
+    timeout,
+  });
+}
+
+/**
+ * o-series and gpt-5 reasoning models reject `max_tokens` and any non-default `temperature`;
+ * everything else (including most OpenAI-compatible servers) expects the classic `max_tokens`.
+ */
+function isReasoningModel(model: string): boolean {
+  return /^o\d/.test(model) || (/^gpt-5/.test(model) && !/^gpt-5(\.\d+)?-chat/.test(model));
+}
+
+function chatRequest(model: string, input: CallModelInput): ChatCompletionCreateParamsNonStreaming {
+  const reasoning = isReasoningModel(model);
+  const tools = input.tools && input.tools.length > 0 ? input.tools : undefined;
+  return {
+    model,
+    messages: input.messages,
+    ...(tools ? { tools, tool_choice: 'auto' as const } : {}),
+    ...(input.temperature !== undefined && !reasoning ? { temperature: input.temperature } : {}),
+    ...(input.maxTokens !== undefined
+      ? reasoning
+        ? { max_completion_tokens: input.maxTokens }
+        : { max_tokens: input.maxTokens }
+      : {}),
+    ...(input.json ? { response_format: { type: 'json_object' as const } } : {}),
+  };
+}
+
+function toResult(response: ChatCompletion, requestedModel: string, ctx: ModelErrorContext, rejectEmpty: boolean): CallModelResult {
+  // A wrong OPENAI_BASE_URL can answer 200 with anything; check the one thing we rely on.
+  const choice = Array.isArray(response?.choices) ? response.choices[0] : undefined;
+  if (!choice?.message) throw invalidResponse('the body has no choices[0].message', ctx);
+  const { message } = choice;
+  const toolCalls: ToolCall[] = (message.tool_calls ?? [])
+    // Custom (free-form) tool calls are never offered by us; only function calls are actionable.
+    .filter((c) => c.type === 'function')
+    .map((c) => ({
+      id: c.id,
+      type: 'function',
+      function: { name: c.function.name, arguments: c.function.arguments ?? '' },
+    }));
+  // A refusal is the model's answer to the user, so it is passed on as the text.
+  const content = message.content ?? message.refusal ?? null;
+  if (rejectEmpty && toolCalls.length === 0 && (content ?? '').trim() === '') throw emptyAnswer(choice.finish_reason ?? null, ctx);
+  const usage = usageOf(response.usage);
+  const model = typeof response.model === 'string' && response.model !== '' ? response.model : requestedModel;
+  return {
+    model,
+    content,
+    toolCalls,
+    finishReason: choice.finish_reason ?? null,
+    usage,
+    // The answer names a snapshot (gpt-4o-mini-2024-07-18) or a proxy's alias; the asked-for name is the next best price.
+    cost: costOf(model, usage) ?? costOf(requestedModel, usage),
+  };
+}
+
+function usageOf(usage: ChatCompletion['usage']): Usage {
+  const prompt = count(usage?.prompt_tokens);
+  const completion = count(usage?.completion_tokens);
+  const total = usage?.total_tokens;
+  return {
+    prompt_tokens: prompt,
+    completion_tokens: completion,
+    total_tokens: typeof total === 'number' && total >= 0 ? total : prompt + completion,
+  };
+}
+
+function count(n: unknown): number {
+  return typeof n === 'number' && Number.isFinite(n) && n >= 0 ? n : 0;
+}
+
+/** Only the origin goes into failures: a base URL's path or userinfo may carry a proxy secret. */
+function endpointOf(baseUrl: string | undefined): string | undefined {
+  if (!baseUrl) return undefined;
+  try {
+    return new URL(baseUrl).origin;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The running activity's cancellation signal; undefined when called outside an activity (tests, scripts). */
+function activityCancellationSignal(): AbortSignal | undefined {
+  try {
+    return Context.current().cancellationSignal;
+  } catch {
+    return undefined;
+  }
+}

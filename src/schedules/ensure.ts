@@ -1,0 +1,315 @@
+/**
+ * Our Temporal Schedules (DESIGN §3), ensured rather than just created: each function creates its
+ * schedule by stable id, or, when it exists, updates it as a function of its current description,
+ * so running it twice (or from every worker replica) is harmless and the latest call's spec wins.
+ *
+ *   clasper-dispatcher                  every DISPATCH_INTERVAL_SEC → dispatcher
+ *   clasper-heartbeat/<user_id>/<role>  every 15 min (or a cron)   → heartbeat
+ *   clasper-standup/<user_id>/<role>    STANDUP_CRON in a time zone → standup
+ *
+ * One exception keeps operators in charge: a spec set through the API (`source: 'api'`, marked in
+ * the schedule's note) is kept by the worker's start-up ensure, which still updates the action and
+ * policies. Deleting the schedule through the API hands it back to the env settings.
+ */
+import {
+  Client as TemporalClient,
+  Connection,
+  ScheduleAlreadyRunning,
+  ScheduleNotFoundError,
+  ScheduleOverlapPolicy,
+  type Client,
+  type ScheduleHandle,
+  type ScheduleOptions,
+  type ScheduleSpec,
+} from '@temporalio/client';
+import { isValidTimeZone, type Config } from '../config';
+import {
+  DISPATCHER_SCHEDULE_ID,
+  HEARTBEAT_SCHEDULE_PREFIX,
+  STANDUP_SCHEDULE_PREFIX,
+  makeHeartbeatScheduleId,
+  makeStandupScheduleId,
+} from '../shared/ids';
+import { turnSearchAttributes } from '../shared/search-attributes';
+import { cronProblem } from './cron';
+
+export const DEFAULT_HEARTBEAT_INTERVAL_MINUTES = 15;
+/** A week: longer gaps between heartbeats are better written as a cron. */
+export const MAX_HEARTBEAT_INTERVAL_MINUTES = 7 * 24 * 60;
+
+// Catch-up after a Temporal outage (the server default is a year, i.e. a burst of stale runs):
+// a missed poll or heartbeat is worthless a minute later, the next tick does the same work...
+const DISPATCH_CATCHUP_WINDOW = '1m';
+const HEARTBEAT_CATCHUP_WINDOW = '1m';
+// ...while a standup still helps after a short outage, but not as a stale report hours later.
+const STANDUP_CATCHUP_WINDOW = '1h';
+
+/** Marks a spec set through the API; the worker's start-up ensure leaves such a spec alone. */
+export const API_OWNED_NOTE = 'spec set through PUT /api/schedules; the worker keeps it until the schedule is deleted';
+
+export interface Agent {
+  userId: string;
+  role: string;
+}
+
+export type HeartbeatTiming = { intervalMinutes: number } | { cron: string; timezone?: string };
+
+export interface StandupTiming {
+  cron: string;
+  timezone: string;
+}
+
+export interface EnsureOptions {
+  /** Omitted: a new schedule runs, an existing one keeps its paused state. */
+  paused?: boolean;
+  /** `api` marks the spec as operator-owned (see the module comment). Default `config`. */
+  source?: 'config' | 'api';
+}
+
+export type EnsureOutcome = 'created' | 'updated' | 'kept' | 'skipped';
+
+export interface EnsureReport {
+  scheduleId: string;
+  outcome: EnsureOutcome;
+  reason?: string;
+}
+
+/** A spec we refuse to send (the API validates earlier; this guards scripts and config). */
+export class InvalidScheduleSpecError extends Error {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(`${field} ${message}`);
+    this.name = 'InvalidScheduleSpecError';
+  }
+}
+
+export type ScheduleKind = 'dispatcher' | 'heartbeat' | 'standup';
+
+/** What one of our schedule ids names; null for anything else (other apps' schedules, typos). */
+export function parseScheduleId(id: string): { kind: ScheduleKind; userId?: string; role?: string } | null {
+  if (id === DISPATCHER_SCHEDULE_ID || id.startsWith(`${DISPATCHER_SCHEDULE_ID}/`)) return { kind: 'dispatcher' };
+  for (const [prefix, kind] of [
+    [HEARTBEAT_SCHEDULE_PREFIX, 'heartbeat'],
+    [STANDUP_SCHEDULE_PREFIX, 'standup'],
+  ] as const) {
+    if (!id.startsWith(prefix)) continue;
+    const parts = id.slice(prefix.length).split('/');
+    if (parts.length !== 2 || !parts[0] || !parts[1]) return null;
+    return { kind, userId: parts[0], role: parts[1] };
+  }
+  return null;
+}
+
+/** `{every: '15m'}` or a checked cron; throws InvalidScheduleSpecError naming the field. */
+function heartbeatSpec(timing: HeartbeatTiming, defaultTimezone: string): ScheduleSpec {
+  if ('intervalMinutes' in timing) {
+    const n = timing.intervalMinutes;
+    if (!Number.isInteger(n) || n < 1 || n > MAX_HEARTBEAT_INTERVAL_MINUTES) {
+      throw new InvalidScheduleSpecError('interval_minutes', `must be a whole number from 1 to ${MAX_HEARTBEAT_INTERVAL_MINUTES}, got ${n}`);
+    }
+    return { intervals: [{ every: `${n}m` }] };
+  }
+  return cronSpec(timing.cron, timing.timezone ?? defaultTimezone);
+}
+
+function cronSpec(cron: string, timezone: string): ScheduleSpec {
+  const problem = cronProblem(cron);
+  if (problem) throw new InvalidScheduleSpecError('cron', problem);
+  if (!isValidTimeZone(timezone)) {
+    throw new InvalidScheduleSpecError('timezone', `must be an IANA time zone such as UTC or Europe/Berlin, got '${timezone}'`);
+  }
+  return { cronExpressions: [cron.trim()], timezone };
+}
+
+export async function ensureDispatcherSchedule(
+  client: Client,
+  config: Config,
+  opts: EnsureOptions & { scheduleId?: string } = {},
+): Promise<EnsureReport & { handle: ScheduleHandle }> {
+  const scheduleId = opts.scheduleId ?? DISPATCHER_SCHEDULE_ID;
+  return ensure(
+    client,
+    {
+      scheduleId,
+      spec: { intervals: [{ every: `${config.dispatch.intervalSec}s` }] },
+      action: {
+        type: 'startWorkflow',
+        workflowType: 'dispatcher',
+        taskQueue: config.temporal.taskQueue,
+        args: [],
+        // The server appends each tick's time: `clasper-dispatcher-2026-11-23T09:00:05Z`.
+        workflowId: scheduleId,
+        staticSummary: 'poll undelivered notifications and start one turn each',
+      },
+      // SKIP: one poll at a time; a tick that finds the previous one still running is dropped.
+      policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: DISPATCH_CATCHUP_WINDOW },
+    },
+    opts,
+  );
+}
+
+export async function ensureHeartbeatSchedule(
+  client: Client,
+  config: Config,
+  agent: Agent,
+  timing: HeartbeatTiming = { intervalMinutes: DEFAULT_HEARTBEAT_INTERVAL_MINUTES },
+  opts: EnsureOptions = {},
+): Promise<EnsureReport & { handle: ScheduleHandle }> {
+  const scheduleId = makeHeartbeatScheduleId(agent.userId, agent.role);
+  return ensure(
+    client,
+    {
+      scheduleId,
+      spec: heartbeatSpec(timing, config.agent.defaultTimezone),
+      action: {
+        type: 'startWorkflow',
+        workflowType: 'heartbeat',
+        taskQueue: config.temporal.taskQueue,
+        args: [{ userId: agent.userId, role: agent.role }],
+        workflowId: scheduleId,
+        typedSearchAttributes: turnSearchAttributes({ ...agent, sessionKey: sessionKeyOf(agent), trigger: 'heartbeat' }),
+        staticSummary: `heartbeat of ${agent.role} for ${agent.userId}`,
+      },
+      policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: HEARTBEAT_CATCHUP_WINDOW },
+    },
+    opts,
+  );
+}
+
+export async function ensureStandupSchedule(
+  client: Client,
+  config: Config,
+  agent: Agent,
+  timing: StandupTiming = { cron: config.schedules.standupCron, timezone: config.schedules.standupTimezone },
+  opts: EnsureOptions = {},
+): Promise<EnsureReport & { handle: ScheduleHandle }> {
+  const scheduleId = makeStandupScheduleId(agent.userId, agent.role);
+  return ensure(
+    client,
+    {
+      scheduleId,
+      spec: cronSpec(timing.cron, timing.timezone),
+      action: {
+        type: 'startWorkflow',
+        workflowType: 'standup',
+        taskQueue: config.temporal.taskQueue,
+        args: [{ userId: agent.userId, role: agent.role, timezone: timing.timezone }],
+        workflowId: scheduleId,
+        typedSearchAttributes: turnSearchAttributes({ ...agent, sessionKey: sessionKeyOf(agent), trigger: 'standup' }),
+        staticSummary: `daily standup of ${agent.role} for ${agent.userId}`,
+      },
+      policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: STANDUP_CATCHUP_WINDOW },
+    },
+    opts,
+  );
+}
+
+/**
+ * What the worker ensures at start: the dispatcher (when INTERNAL_API_TOKEN is set; without it
+ * every poll would fail) and a heartbeat and a standup schedule per CLASPER_AGENTS entry.
+ */
+export async function ensureSchedules(
+  client: Client,
+  config: Config,
+  opts: { dispatcherScheduleId?: string } = {},
+): Promise<EnsureReport[]> {
+  const reports: EnsureReport[] = [];
+  if (config.backend.internalToken) {
+    const { handle: _h, ...report } = await ensureDispatcherSchedule(client, config, { scheduleId: opts.dispatcherScheduleId });
+    reports.push(report);
+  } else {
+    reports.push({
+      scheduleId: opts.dispatcherScheduleId ?? DISPATCHER_SCHEDULE_ID,
+      outcome: 'skipped',
+      reason: 'INTERNAL_API_TOKEN is not set, so notification dispatch cannot poll the backend',
+    });
+  }
+  for (const agent of config.schedules.agents) {
+    const { handle: _hb, ...heartbeat } = await ensureHeartbeatSchedule(client, config, agent);
+    const { handle: _su, ...standup } = await ensureStandupSchedule(client, config, agent);
+    reports.push(heartbeat, standup);
+  }
+  return reports;
+}
+
+/**
+ * The worker's start-up step: connect a client, ensure, print one line per schedule, disconnect.
+ * A failure stops the worker: a spec the server refuses should be fixed, not run without.
+ */
+export async function ensureSchedulesAtStart(config: Config, write: (line: string) => void): Promise<void> {
+  const connection = await Connection.connect({ address: config.temporal.address });
+  try {
+    const client = new TemporalClient({ connection, namespace: config.temporal.namespace });
+    for (const r of await ensureSchedules(client, config)) {
+      write(`schedule ${r.scheduleId}: ${r.outcome}${r.reason ? ` (${r.reason})` : ''}\n`);
+    }
+  } catch (err) {
+    throw new Error(`could not ensure schedules: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  } finally {
+    await connection.close();
+  }
+}
+
+/** False when there was no such schedule. */
+export async function deleteSchedule(client: Client, scheduleId: string): Promise<boolean> {
+  try {
+    await client.schedule.getHandle(scheduleId).delete();
+    return true;
+  } catch (err) {
+    if (err instanceof ScheduleNotFoundError) return false;
+    throw err;
+  }
+}
+
+/** Runs the schedule's action now, even while a previous run is still going. False when unknown. */
+export async function triggerSchedule(client: Client, scheduleId: string): Promise<boolean> {
+  try {
+    await client.schedule.getHandle(scheduleId).trigger(ScheduleOverlapPolicy.ALLOW_ALL);
+    return true;
+  } catch (err) {
+    if (err instanceof ScheduleNotFoundError) return false;
+    throw err;
+  }
+}
+
+function sessionKeyOf(agent: Agent): string {
+  return `user:${agent.userId}:${agent.role}`;
+}
+
+async function ensure(
+  client: Client,
+  desired: ScheduleOptions,
+  opts: EnsureOptions,
+): Promise<EnsureReport & { handle: ScheduleHandle }> {
+  const fromApi = opts.source === 'api';
+  try {
+    const handle = await client.schedule.create({
+      ...desired,
+      state: { paused: opts.paused ?? false, ...(fromApi ? { note: API_OWNED_NOTE } : {}) },
+    });
+    return { scheduleId: desired.scheduleId, outcome: 'created', handle };
+  } catch (err) {
+    // The server's ALREADY_EXISTS is the only signal; anything else (bad spec, no server) is the caller's.
+    if (!(err instanceof ScheduleAlreadyRunning)) throw err;
+  }
+  const handle = client.schedule.getHandle(desired.scheduleId);
+  let outcome: EnsureOutcome = 'updated';
+  // `update` may call this more than once (conflict retries), so it only reads `prev`.
+  await handle.update((prev) => {
+    const keepSpec = !fromApi && prev.state.note === API_OWNED_NOTE;
+    outcome = keepSpec ? 'kept' : 'updated';
+    return {
+      spec: keepSpec ? prev.spec : desired.spec,
+      action: desired.action,
+      policies: desired.policies,
+      state: {
+        paused: keepSpec || opts.paused === undefined ? prev.state.paused : opts.paused,
+        note: fromApi ? API_OWNED_NOTE : prev.state.note,
+        remainingActions: prev.state.remainingActions,
+      },
+    };
+  });
+  return { scheduleId: desired.scheduleId, outcome, handle };
+}

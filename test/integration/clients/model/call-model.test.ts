@@ -1,0 +1,297 @@
+/**
+ * `callModel` against the fake OpenAI server through the real `openai` client: the request we send
+ * and the failure classes Temporal retries on are both checked at the HTTP boundary.
+ */
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { createModelActivities, isDemoMode, resolveModelName } from '../../../../src/clients/model/call-model';
+import { DEMO_MODEL_NAME } from '../../../../src/clients/model/demo-model';
+import { ModelError } from '../../../../src/clients/model/errors';
+import type { Config } from '../../../../src/config';
+import type { CallModelInput, ToolSpec } from '../../../../src/shared/types';
+import { type FakeOpenAI, useFakeOpenAI } from '../../../support/fake-openai';
+
+const fake = useFakeOpenAI();
+
+function llmConfig(f: FakeOpenAI, overrides: Partial<Config['llm']> = {}): Config['llm'] {
+  return { apiKey: 'sk-test-key-0123456789abcdefgh', baseUrl: f.url, model: 'gpt-4o-mini', ...overrides };
+}
+
+const createTask: ToolSpec = {
+  type: 'function',
+  function: {
+    name: 'create_task',
+    description: 'Create a task',
+    parameters: { type: 'object', properties: { title: { type: 'string' } }, required: ['title'] },
+  },
+};
+const input: CallModelInput = {
+  messages: [
+    { role: 'system', content: 'You are the lead.' },
+    { role: 'user', content: 'Create a task called "Write report"' },
+  ],
+  tier: 'default',
+};
+
+async function failureOf(p: Promise<unknown>): Promise<ApplicationFailure> {
+  try {
+    await p;
+  } catch (err) {
+    if (err instanceof ApplicationFailure) return err;
+    throw err;
+  }
+  throw new Error('expected callModel to fail');
+}
+
+describe('callModel activity against the fake OpenAI server', () => {
+  it('returns a text answer with usage and cost', async () => {
+    fake().script({ text: 'Hello from the model', usage: { prompt_tokens: 1000, completion_tokens: 500 } });
+    const { callModel } = createModelActivities({ config: llmConfig(fake()) });
+
+    const result = await callModel(input);
+
+    expect(result).toEqual({
+      model: 'gpt-4o-mini',
+      content: 'Hello from the model',
+      toolCalls: [],
+      finishReason: 'stop',
+      usage: { prompt_tokens: 1000, completion_tokens: 500, total_tokens: 1500 },
+      cost: 0.00045,
+    });
+    const req = fake().lastRequest();
+    expect(req.headers.authorization).toBe('Bearer sk-test-key-0123456789abcdefgh');
+    expect(req.body?.tools).toBeUndefined();
+    expect(req.body?.tool_choice).toBeUndefined();
+  });
+
+  it('sends the messages and tools and returns the tool calls', async () => {
+    fake().script({
+      toolCalls: [{ id: 'call_1', name: 'create_task', arguments: { title: 'Write report' } }],
+    });
+    const { callModel } = createModelActivities({ config: llmConfig(fake()) });
+
+    const result = await callModel({ ...input, tools: [createTask], temperature: 0.3, maxTokens: 256 });
+
+    expect(result.content).toBeNull();
+    expect(result.finishReason).toBe('tool_calls');
+    expect(result.toolCalls).toEqual([
+      {
+        id: 'call_1',
+        type: 'function',
+        function: { name: 'create_task', arguments: '{"title":"Write report"}' },
+      },
+    ]);
+    const body = fake().lastRequest().body;
+    expect(body?.model).toBe('gpt-4o-mini');
+    expect(body?.messages).toEqual(input.messages);
+    expect(body?.tools).toEqual([createTask]);
+    expect(body?.tool_choice).toBe('auto');
+    expect(body?.temperature).toBe(0.3);
+    expect(body?.max_tokens).toBe(256);
+    expect(body?.stream).toBeFalsy();
+  });
+
+  it('sends max_completion_tokens and no temperature to a reasoning model, and asks for JSON', async () => {
+    fake().script({ text: '{"ok":true}' });
+    const { callModel } = createModelActivities({ config: llmConfig(fake(), { model: 'o4-mini' }) });
+
+    await callModel({ ...input, temperature: 0.3, maxTokens: 256, json: true });
+
+    const body = fake().lastRequest().body;
+    expect(body?.max_completion_tokens).toBe(256);
+    expect(body?.max_tokens).toBeUndefined();
+    expect(body?.temperature).toBeUndefined();
+    expect(body?.response_format).toEqual({ type: 'json_object' });
+  });
+
+  it('turns a 429 with Retry-After into a retryable Model.RateLimited with the delay', async () => {
+    fake().script({ status: 429, retryAfterSec: 1, error: 'Rate limited' });
+    const { callModel } = createModelActivities({ config: llmConfig(fake()) });
+
+    const f = await failureOf(callModel(input));
+
+    expect(f.type).toBe(ModelError.RateLimited);
+    expect(f.nonRetryable).toBe(false);
+    expect(f.nextRetryDelay).toBe(1000);
+    expect(f.message).toContain('Rate limited');
+  });
+
+  it("turns a 400 into a non-retryable failure with the provider's message", async () => {
+    fake().script({ status: 400, error: 'Invalid model parameter' });
+    const { callModel } = createModelActivities({ config: llmConfig(fake()) });
+
+    const f = await failureOf(callModel(input));
+
+    expect(f.type).toBe(ModelError.BadRequest);
+    expect(f.nonRetryable).toBe(true);
+    expect(f.message).toBe('OpenAI answered 400: Invalid model parameter');
+    expect(f.details).toEqual([
+      expect.objectContaining({ status: 400, model: 'gpt-4o-mini', endpoint: new URL(fake().url).origin }),
+    ]);
+  });
+
+  it('turns a 500 into a retryable Model.ServerError', async () => {
+    fake().script({ status: 500 });
+    const { callModel } = createModelActivities({ config: llmConfig(fake()) });
+
+    const f = await failureOf(callModel(input));
+
+    expect(f.type).toBe(ModelError.ServerError);
+    expect(f.nonRetryable).toBe(false);
+  });
+
+  it('turns our own request timeout into a retryable Model.Network', async () => {
+    fake().script({ text: 'too late', delayMs: 1000 });
+    const { callModel } = createModelActivities({ config: llmConfig(fake()), requestTimeoutMs: 150 });
+
+    const f = await failureOf(callModel(input));
+
+    expect(f.type).toBe(ModelError.Network);
+    expect(f.nonRetryable).toBe(false);
+  });
+
+  it('turns a dropped connection into a retryable Model.Network that names the endpoint', async () => {
+    fake().script({ disconnect: true });
+    const { callModel } = createModelActivities({ config: llmConfig(fake()) });
+
+    const f = await failureOf(callModel(input));
+
+    expect(f.type).toBe(ModelError.Network);
+    expect(f.message).toContain(new URL(fake().url).origin);
+  });
+
+  it('ends as a cancellation, not a model failure, when the activity is cancelled mid-call', async () => {
+    fake().script({ text: 'too late', delayMs: 5000 });
+    const { callModel } = createModelActivities({ config: llmConfig(fake()) });
+    const env = new MockActivityEnvironment();
+    const running = env.run(callModel, input);
+    // Cancel only once the request is in flight, so the abort reaches the HTTP call.
+    while (fake().requests.length === 0) await new Promise((r) => setTimeout(r, 5));
+    env.cancel();
+
+    await expect(running).rejects.toBeInstanceOf(CancelledFailure);
+  });
+
+  it('never puts the API key in a failure', async () => {
+    const apiKey = 'sk-proj-SECRETSECRETSECRET0123456789';
+    fake().script({ status: 401, error: `Incorrect API key provided: ${apiKey}` });
+    const { callModel } = createModelActivities({ config: llmConfig(fake(), { apiKey }) });
+
+    const f = await failureOf(callModel(input));
+
+    expect(f.type).toBe(ModelError.Unauthorized);
+    expect(f.nonRetryable).toBe(true);
+    expect(JSON.stringify({ m: f.message, d: f.details, c: (f.cause as Error).message })).not.toContain(
+      apiKey,
+    );
+  });
+
+  it('answers 200-with-garbage as a non-retryable Model.InvalidResponse', async () => {
+    fake().script({ rawBody: '{"hello":"world"}' });
+    const { callModel } = createModelActivities({ config: llmConfig(fake()) });
+
+    const f = await failureOf(callModel(input));
+
+    expect(f.type).toBe(ModelError.InvalidResponse);
+    expect(f.nonRetryable).toBe(true);
+  });
+
+  it('with rejectEmpty, turns an answer with no text and no tool calls into a retryable Model.EmptyAnswer', async () => {
+    fake().script({ text: '' }, { text: '  \n', finishReason: 'length' });
+    const { callModel } = createModelActivities({ config: llmConfig(fake()) });
+
+    for (const finish of ['stop', 'length']) {
+      const failure = await failureOf(callModel({ ...input, rejectEmpty: true }));
+      expect(failure.type).toBe(ModelError.EmptyAnswer);
+      expect(failure.nonRetryable).toBe(false);
+      expect(failure.message).toBe(`OpenAI answered with no text and no tool calls (finish_reason: ${finish})`);
+    }
+    // Without rejectEmpty (compaction, llm tasks) the caller decides what an empty answer means.
+    fake().script({ text: '' });
+    expect((await callModel(input)).content).toBe('');
+  });
+
+  it('uses the fallback model for the fallback tier', async () => {
+    fake().script({ text: 'from the fallback', onlyForModel: 'gpt-4o' });
+    const { callModel } = createModelActivities({ config: llmConfig(fake(), { fallbackModel: 'gpt-4o' }) });
+
+    const result = await callModel({ ...input, tier: 'fallback' });
+
+    expect(fake().lastRequest().model).toBe('gpt-4o');
+    expect(result.model).toBe('gpt-4o');
+    expect(result.content).toBe('from the fallback');
+  });
+
+  it('fails the fallback tier non-retryably when no fallback model is configured', async () => {
+    const { callModel } = createModelActivities({ config: llmConfig(fake()) });
+
+    const f = await failureOf(callModel({ ...input, tier: 'fallback' }));
+
+    expect(f.type).toBe(ModelError.NoFallback);
+    expect(f.nonRetryable).toBe(true);
+    expect(fake().requests).toHaveLength(0);
+  });
+
+  it('uses the cheap model for the cheap tier, else the default', async () => {
+    fake().script({ text: 'a' }, { text: 'b' });
+    await createModelActivities({ config: llmConfig(fake(), { cheapModel: 'gpt-4.1-nano' }) }).callModel({
+      ...input,
+      tier: 'cheap',
+    });
+    await createModelActivities({ config: llmConfig(fake()) }).callModel({ ...input, tier: 'cheap' });
+    expect(
+      fake()
+        .chatRequests()
+        .map((r) => r.model),
+    ).toEqual(['gpt-4.1-nano', 'gpt-4o-mini']);
+  });
+
+  it('prices known models (snapshots included) and leaves unknown ones at null', async () => {
+    fake().script({ text: 'x', model: 'gpt-4o-mini-2024-07-18' }, { text: 'y' });
+    const known = await createModelActivities({ config: llmConfig(fake()) }).callModel(input);
+    const unknown = await createModelActivities({ config: llmConfig(fake(), { model: 'llama3' }) }).callModel(
+      input,
+    );
+
+    expect(known.model).toBe('gpt-4o-mini-2024-07-18');
+    expect(typeof known.cost).toBe('number');
+    expect(known.cost).toBeGreaterThan(0);
+    expect(unknown.model).toBe('llama3');
+    expect(unknown.cost).toBeNull();
+  });
+
+  it('works with only a base URL (no key): the client gets a placeholder key', async () => {
+    fake().script({ text: 'local model here' });
+    const result = await createModelActivities({
+      config: { baseUrl: fake().url, model: 'llama3' },
+    }).callModel(input);
+    expect(result.content).toBe('local model here');
+    expect(fake().lastRequest().headers.authorization).toBe('Bearer not-needed');
+  });
+});
+
+describe('demo mode', () => {
+  it('is on only when neither a key nor a base URL is configured', () => {
+    expect(isDemoMode({ model: 'gpt-4o-mini' })).toBe(true);
+    expect(isDemoMode({ model: 'gpt-4o-mini', apiKey: 'sk-x' })).toBe(false);
+    expect(isDemoMode({ model: 'gpt-4o-mini', baseUrl: 'http://localhost:11434/v1' })).toBe(false);
+  });
+
+  it('answers from the offline demo model without any HTTP call', async () => {
+    const { callModel } = createModelActivities({ config: { model: 'gpt-4o-mini' } });
+    const result = await callModel(input);
+    expect(result.model).toBe(DEMO_MODEL_NAME);
+    expect(result.toolCalls).toEqual([]); // no tools offered
+    expect(result.cost).toBeNull();
+    expect(fake().requests).toHaveLength(0);
+  });
+});
+
+describe('resolveModelName', () => {
+  const config = { model: 'm-default', fallbackModel: 'm-fallback', cheapModel: 'm-cheap' };
+  it('maps tiers to configured names', () => {
+    expect(resolveModelName(config, 'default')).toBe('m-default');
+    expect(resolveModelName(config, 'fallback')).toBe('m-fallback');
+    expect(resolveModelName(config, 'cheap')).toBe('m-cheap');
+  });
+});
