@@ -4,7 +4,7 @@ SHELL := /bin/bash
 
 NODE_STAMP := node_modules/.package-lock.json
 
-.PHONY: help install temporal-cli dev test typecheck lint jest bench reliability clean
+.PHONY: help install temporal-cli dev test typecheck lint format-check jest bench reliability clean
 
 help:
 	@echo "make dev     run Temporal dev server, reference backend, worker and API (Ctrl-C stops all)"
@@ -30,10 +30,13 @@ typecheck: $(NODE_STAMP)
 lint: $(NODE_STAMP)
 	npx eslint .
 
+format-check: $(NODE_STAMP)
+	npx prettier --check . --log-level warn
+
 jest: install
 	npx jest
 
-test: install typecheck lint jest
+test: install typecheck lint format-check jest
 
 dev: install
 	node node_modules/tsx/dist/cli.mjs scripts/dev.ts

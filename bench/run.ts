@@ -11,13 +11,22 @@ import { runBench } from './lib/runner';
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const quick = args.includes('--quick');
-  const only = args.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
+  const only = args
+    .find((a) => a.startsWith('--only='))
+    ?.slice('--only='.length)
+    .split(',');
   const unknown = only?.filter((id) => !SCENARIOS.some((s) => s.id === id)) ?? [];
-  if (unknown.length) throw new Error(`unknown scenario(s) ${unknown.join(', ')}; known: ${SCENARIOS.map((s) => s.id).join(', ')}`);
+  if (unknown.length)
+    throw new Error(
+      `unknown scenario(s) ${unknown.join(', ')}; known: ${SCENARIOS.map((s) => s.id).join(', ')}`,
+    );
   const scenarios = only ? SCENARIOS.filter((s) => only.includes(s.id)) : SCENARIOS;
   const benchDir = __dirname;
   const outDir = path.join(benchDir, '.out');
-  const resultsPath = quick || only ? path.join(outDir, quick ? 'quick' : 'partial', 'RESULTS.md') : path.join(benchDir, 'RESULTS.md');
+  const resultsPath =
+    quick || only
+      ? path.join(outDir, quick ? 'quick' : 'partial', 'RESULTS.md')
+      : path.join(benchDir, 'RESULTS.md');
   fs.mkdirSync(path.dirname(resultsPath), { recursive: true });
   const notes = path.join(benchDir, 'TUNING.md');
   const report = await runBench({
@@ -29,10 +38,16 @@ async function main(): Promise<void> {
     appendix: fs.existsSync(notes) ? fs.readFileSync(notes, 'utf8') : undefined,
   });
   const failed = report.reports.filter((r) => r.error);
-  process.stdout.write(`\nwrote ${path.relative(process.cwd(), resultsPath)} in ${(report.durationSec / 60).toFixed(1)} min\n`);
-  for (const r of report.reports) for (const t of r.output?.targets ?? []) process.stdout.write(`  ${t.met ? 'met   ' : 'MISSED'} ${t.name}: ${t.measured} (goal ${t.goal})\n`);
+  process.stdout.write(
+    `\nwrote ${path.relative(process.cwd(), resultsPath)} in ${(report.durationSec / 60).toFixed(1)} min\n`,
+  );
+  for (const r of report.reports)
+    for (const t of r.output?.targets ?? [])
+      process.stdout.write(`  ${t.met ? 'met   ' : 'MISSED'} ${t.name}: ${t.measured} (goal ${t.goal})\n`);
   if (failed.length) {
-    process.stderr.write(`${failed.length} scenario(s) failed: ${failed.map((r) => r.scenario.id).join(', ')}\n`);
+    process.stderr.write(
+      `${failed.length} scenario(s) failed: ${failed.map((r) => r.scenario.id).join(', ')}\n`,
+    );
     process.exitCode = 1;
   }
 }

@@ -102,7 +102,9 @@ async function main(): Promise<void> {
     const dataDir = path.join(REPO_ROOT, '.data');
     fs.mkdirSync(dataDir, { recursive: true });
     const port = Number(config.temporal.address.split(':').pop() ?? 7233);
-    process.stdout.write(`starting Temporal dev server on ${config.temporal.address} (UI 8233, data .data/temporal.db)\n`);
+    process.stdout.write(
+      `starting Temporal dev server on ${config.temporal.address} (UI 8233, data .data/temporal.db)\n`,
+    );
     temporal = await startDevServer({ port, uiPort: 8233, dbFilename: path.join(dataDir, 'temporal.db') });
     run('backend', 'examples/mission-control-lite/main.ts', env);
     await waitForHttp(`${config.backend.url}/health`, 30_000);

@@ -7,7 +7,14 @@ import type { DispatchResult } from '../src/shared/dispatch';
 import { DISPATCHER_SCHEDULE_ID } from '../src/shared/ids';
 import { describeSchedule } from '../src/schedules/describe';
 import { ensureDispatcherSchedule } from '../src/schedules/ensure';
-import { checkBackendReachable, connectTemporal, manualRunId, runOnce, runScript, scriptConfig } from './lib/run-once';
+import {
+  checkBackendReachable,
+  connectTemporal,
+  manualRunId,
+  runOnce,
+  runScript,
+  scriptConfig,
+} from './lib/run-once';
 
 const once = process.argv.includes('--once');
 
@@ -39,8 +46,15 @@ runScript('dispatcher', async () => {
         `schedule ${view.schedule_id}: ${outcome}`,
         `  every ${every} on task queue '${config.temporal.taskQueue}', ${view.paused ? 'PAUSED' : 'active'}`,
         `  next runs: ${view.next_action_times.slice(0, 3).join(', ') || '(none)'}`,
-        `  recent runs: ${view.recent_actions.slice(-3).map((a) => a.workflow_id).join(', ') || '(none yet)'}`,
-        ...(config.backend.internalToken ? [] : ['  note: INTERNAL_API_TOKEN is not set here; the worker needs it to poll the backend']),
+        `  recent runs: ${
+          view.recent_actions
+            .slice(-3)
+            .map((a) => a.workflow_id)
+            .join(', ') || '(none yet)'
+        }`,
+        ...(config.backend.internalToken
+          ? []
+          : ['  note: INTERNAL_API_TOKEN is not set here; the worker needs it to poll the backend']),
         '',
       ].join('\n'),
     );

@@ -45,13 +45,21 @@ function recordingModel(req: RecordedRequest): FakeStep | undefined {
   const messages = req.body?.messages ?? [];
   const text = messages.map((m) => (typeof m.content === 'string' ? m.content : '')).join('\n');
   if (tag?.startsWith('fallback-')) return req.model === FALLBACK ? planStep(req) : { status: 500 };
-  if (tag?.startsWith('quota-')) return { status: 429, errorCode: 'insufficient_quota', error: 'You exceeded your current quota.' };
+  if (tag?.startsWith('quota-'))
+    return { status: 429, errorCode: 'insufficient_quota', error: 'You exceeded your current quota.' };
   if (tag?.startsWith('toolerrors-')) {
     const step = modelStepOf(req);
-    if (step === 1) return { toolCalls: [{ name: 'delete_all_tasks', arguments: {} }, { name: 'create_task', arguments: '{"title": "Sub' }] };
+    if (step === 1)
+      return {
+        toolCalls: [
+          { name: 'delete_all_tasks', arguments: {} },
+          { name: 'create_task', arguments: '{"title": "Sub' },
+        ],
+      };
     return planStep(req, 1);
   }
-  if (tag?.startsWith('capped-')) return { text: 'Still looking.', toolCalls: [{ name: 'list_tasks', arguments: { limit: 1 } }] };
+  if (tag?.startsWith('capped-'))
+    return { text: 'Still looking.', toolCalls: [{ name: 'list_tasks', arguments: { limit: 1 } }] };
   if (tag?.startsWith('text-')) return { text: `Done ${tag}` };
   if (tag) return planStep(req);
   if (/single JSON value/.test(text)) {
@@ -59,14 +67,20 @@ function recordingModel(req: RecordedRequest): FakeStep | undefined {
     const asked = messages.filter((m) => m.role === 'assistant').length;
     return { text: asked === 0 ? '{"priority": "urgent"}' : '{"priority": 2, "reason": "customer-facing"}' };
   }
-  if (/Summarise this conversation/.test(text)) return { text: 'The user planned a launch; the agent drafted a plan.' };
-  if (/Write the daily standup/.test(text)) return { text: '## Done\n- Nothing\n\n## Doing\n- Launch plan: drafting\n\n## Blocked\n- Nothing' };
+  if (/Summarise this conversation/.test(text))
+    return { text: 'The user planned a launch; the agent drafted a plan.' };
+  if (/Write the daily standup/.test(text))
+    return { text: '## Done\n- Nothing\n\n## Doing\n- Launch plan: drafting\n\n## Blocked\n- Nothing' };
   if (/Heartbeat check/.test(text)) return { text: 'HEARTBEAT_OK' };
   if (/\[\[notification\]\]/.test(text)) return { text: 'Thanks, noted — I will follow up on the task.' };
   return { text: 'Recorded answer.' };
 }
 
-async function sendTurn(stack: ScenarioStack, tag: string, extra: Record<string, unknown> = {}): Promise<string> {
+async function sendTurn(
+  stack: ScenarioStack,
+  tag: string,
+  extra: Record<string, unknown> = {},
+): Promise<string> {
   const [turn] = planTurns(tag, 1, 1);
   if (!turn) throw new Error('no turn planned');
   const res = await stack.api.inject({
@@ -76,12 +90,24 @@ async function sendTurn(stack: ScenarioStack, tag: string, extra: Record<string,
     payload: { ...sendBodyFor(turn), ...extra },
   });
   if (res.statusCode !== 202) throw new Error(`send ${tag} answered ${res.statusCode}: ${res.body}`);
-  await stack.client.workflow.getHandle(turn.turnId).result().catch(() => undefined);
+  await stack.client.workflow
+    .getHandle(turn.turnId)
+    .result()
+    .catch(() => undefined);
   return turn.turnId;
 }
 
-async function execute(stack: ScenarioStack, workflowType: string, workflowId: string, args: unknown[]): Promise<string> {
-  const handle = await stack.client.workflow.start(workflowType, { taskQueue: stack.taskQueue, workflowId, args });
+async function execute(
+  stack: ScenarioStack,
+  workflowType: string,
+  workflowId: string,
+  args: unknown[],
+): Promise<string> {
+  const handle = await stack.client.workflow.start(workflowType, {
+    taskQueue: stack.taskQueue,
+    workflowId,
+    args,
+  });
   await handle.result().catch(() => undefined);
   return workflowId;
 }
@@ -90,7 +116,8 @@ const RECORDINGS: Recording[] = [
   {
     name: 'agentTurn-tools',
     workflowType: 'agentTurn',
-    description: 'three model steps, create_task then post_message + create_document in parallel, reply + kickoff plan document',
+    description:
+      'three model steps, create_task then post_message + create_document in parallel, reply + kickoff plan document',
     run: (s) => sendTurn(s, 'tools'),
   },
   {
@@ -98,12 +125,16 @@ const RECORDINGS: Recording[] = [
     workflowType: 'agentTurn',
     description: 'a plain text answer, no tools used, with a signed agent.completed webhook',
     run: (s, ctx) =>
-      sendTurn(s, 'text', { metadata: {}, webhook: { url: ctx.webhookUrl, secret: 'recording-webhook-secret' } }),
+      sendTurn(s, 'text', {
+        metadata: {},
+        webhook: { url: ctx.webhookUrl, secret: 'recording-webhook-secret' },
+      }),
   },
   {
     name: 'agentTurn-tool-errors',
     workflowType: 'agentTurn',
-    description: 'a hallucinated tool and malformed tool-call JSON reported to the model, which then follows the plan',
+    description:
+      'a hallucinated tool and malformed tool-call JSON reported to the model, which then follows the plan',
     run: (s) => sendTurn(s, 'toolerrors'),
   },
   {
@@ -165,7 +196,10 @@ const RECORDINGS: Recording[] = [
     name: 'standup',
     workflowType: 'standup',
     description: "the user's tasks summarised by the model into a standup document, backend standup call",
-    run: (s) => execute(s, 'standup', 'record/standup/rec-u1/lead', [{ userId: 'rec-u1', role: 'lead', timezone: 'UTC' }]),
+    run: (s) =>
+      execute(s, 'standup', 'record/standup/rec-u1/lead', [
+        { userId: 'rec-u1', role: 'lead', timezone: 'UTC' },
+      ]),
   },
   {
     name: 'compactConversation',
@@ -235,7 +269,11 @@ async function main(): Promise<void> {
   await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', () => r()));
   const webhookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
 
-  const stack = await startScenarioStack({ bundlePath, fallbackModel: FALLBACK, turnTimings: { modelRetryInitialMs: 100 } });
+  const stack = await startScenarioStack({
+    bundlePath,
+    fallbackModel: FALLBACK,
+    turnTimings: { modelRetryInitialMs: 100 },
+  });
   try {
     stack.llm.respond(recordingModel);
     const manifestPath = path.join(FIXTURES_DIR, 'index.json');
@@ -247,17 +285,29 @@ async function main(): Promise<void> {
       const workflowId = await rec.run(stack, { webhookUrl });
       const history = await stack.client.workflow.getHandle(workflowId).fetchHistory();
       const leaks = scanText(`history ${workflowId}`, historyAsText(history), stack.secrets);
-      if (leaks.length > 0) throw new Error(`refusing to write ${rec.name}: it holds secrets\n${describeFindings(leaks)}`);
+      if (leaks.length > 0)
+        throw new Error(`refusing to write ${rec.name}: it holds secrets\n${describeFindings(leaks)}`);
       const file = `${rec.name}.json`;
-      fs.writeFileSync(path.join(FIXTURES_DIR, file), `${JSON.stringify(JSON.parse(historyToJSON(history)), null, 1)}\n`);
-      const entry: FixtureEntry = { file, workflowId, workflowType: rec.workflowType, description: rec.description };
+      fs.writeFileSync(
+        path.join(FIXTURES_DIR, file),
+        `${JSON.stringify(JSON.parse(historyToJSON(history)), null, 1)}\n`,
+      );
+      const entry: FixtureEntry = {
+        file,
+        workflowId,
+        workflowType: rec.workflowType,
+        description: rec.description,
+      };
       const at = manifest.findIndex((m) => m.file === file);
       if (at === -1) manifest.push(entry);
       else manifest[at] = entry;
       process.stdout.write(`recorded ${file} (${history.events?.length ?? 0} events, ${workflowId})\n`);
     }
     manifest.sort((a, b) => a.file.localeCompare(b.file));
-    fs.writeFileSync(manifestPath, `${JSON.stringify({ recordedWith: recordedWith(), histories: manifest }, null, 2)}\n`);
+    fs.writeFileSync(
+      manifestPath,
+      `${JSON.stringify({ recordedWith: recordedWith(), histories: manifest }, null, 2)}\n`,
+    );
   } finally {
     await stack.stop();
     receiver.close();
@@ -265,11 +315,15 @@ async function main(): Promise<void> {
 }
 
 function recordedWith(): string {
-  const pkg = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'node_modules/@temporalio/worker/package.json'), 'utf8')) as { version: string };
+  const pkg = JSON.parse(
+    fs.readFileSync(path.join(REPO_ROOT, 'node_modules/@temporalio/worker/package.json'), 'utf8'),
+  ) as { version: string };
   return `@temporalio/worker ${pkg.version}, ${new Date().toISOString().slice(0, 10)}`;
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`histories:record failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.stderr.write(
+    `histories:record failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+  );
   process.exit(1);
 });

@@ -34,7 +34,10 @@ const program = new Command()
   .name('reliability')
   .description('Run the large reliability scenarios and write docs/reliability.md')
   .option('--only <list>', `comma-separated subset of ${SCENARIOS.join(',')}`, SCENARIOS.join(','))
-  .option('--n <turns>', 'turns per scenario (default: 200 for crash and faults, 100 for restart, 54 for model: 6 per fault kind)')
+  .option(
+    '--n <turns>',
+    'turns per scenario (default: 200 for crash and faults, 100 for restart, 54 for model: 6 per fault kind)',
+  )
   .option('--seed <int>', 'seed for the random choices (kills, faults)')
   .option('--no-write', 'print the figures only; leave docs/reliability.md alone');
 
@@ -45,7 +48,8 @@ function log(line: string): void {
 async function main(): Promise<void> {
   const opts = program.parse().opts<Options>();
   const only = opts.only.split(',').map((s) => s.trim()) as Scenario[];
-  for (const s of only) if (!SCENARIOS.includes(s)) throw new Error(`unknown scenario '${s}' (known: ${SCENARIOS.join(', ')})`);
+  for (const s of only)
+    if (!SCENARIOS.includes(s)) throw new Error(`unknown scenario '${s}' (known: ${SCENARIOS.join(', ')})`);
   const n = (fallback: number) => (opts.n ? Number(opts.n) : fallback);
   const seed = opts.seed ? Number(opts.seed) : undefined;
 
@@ -53,7 +57,10 @@ async function main(): Promise<void> {
   fs.mkdirSync(outDir, { recursive: true });
   log('bundling workflows');
   const bundlePath = path.join(outDir, 'workflow-bundle.js');
-  const { code } = await bundleWorkflowCode({ workflowsPath: path.join(REPO_ROOT, 'src/workflows/index.ts'), logger: quiet });
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: path.join(REPO_ROOT, 'src/workflows/index.ts'),
+    logger: quiet,
+  });
   fs.writeFileSync(bundlePath, code);
 
   // One server for the scenarios that do not restart it; the restart scenario starts its own.
@@ -88,7 +95,13 @@ async function main(): Promise<void> {
 
 async function runScenario(
   scenario: Scenario,
-  ctx: { bundlePath: string; temporalAddress: string; n: (fallback: number) => number; seed?: number; outDir: string },
+  ctx: {
+    bundlePath: string;
+    temporalAddress: string;
+    n: (fallback: number) => number;
+    seed?: number;
+    outDir: string;
+  },
 ): Promise<ScenarioFigures> {
   switch (scenario) {
     case 'crash': {
@@ -97,7 +110,16 @@ async function runScenario(
       // A kill cycle (wait for its moment, SIGKILL, restart, let it work) takes ~3-4 s: spread the
       // submissions over the same window so every kill finds turns in flight.
       const submitEveryMs = Math.max(100, Math.round((kills * 3_500) / n));
-      return runWorkerCrash({ n, kills, bundlePath: ctx.bundlePath, temporalAddress: ctx.temporalAddress, seed: ctx.seed, submitEveryMs, log, settleTimeoutMs: 600_000 });
+      return runWorkerCrash({
+        n,
+        kills,
+        bundlePath: ctx.bundlePath,
+        temporalAddress: ctx.temporalAddress,
+        seed: ctx.seed,
+        submitEveryMs,
+        log,
+        settleTimeoutMs: 600_000,
+      });
     }
     case 'restart':
       return runTemporalRestart({
@@ -110,9 +132,23 @@ async function runScenario(
         log,
       });
     case 'faults':
-      return runBackendFaults({ n: ctx.n(200), bundlePath: ctx.bundlePath, temporalAddress: ctx.temporalAddress, seed: ctx.seed, slowResponses: 4, settleTimeoutMs: 900_000, log });
+      return runBackendFaults({
+        n: ctx.n(200),
+        bundlePath: ctx.bundlePath,
+        temporalAddress: ctx.temporalAddress,
+        seed: ctx.seed,
+        slowResponses: 4,
+        settleTimeoutMs: 900_000,
+        log,
+      });
     case 'model':
-      return runModelFaults({ perKind: Math.max(1, Math.round(ctx.n(54) / 9)), bundlePath: ctx.bundlePath, temporalAddress: ctx.temporalAddress, settleTimeoutMs: 300_000, log });
+      return runModelFaults({
+        perKind: Math.max(1, Math.round(ctx.n(54) / 9)),
+        bundlePath: ctx.bundlePath,
+        temporalAddress: ctx.temporalAddress,
+        settleTimeoutMs: 300_000,
+        log,
+      });
   }
 }
 
@@ -135,7 +171,11 @@ function report(figures: ScenarioFigures[], started: Date, load: number[], argv:
   const command = `npm run reliability${argv.length ? ` -- ${argv.join(' ')}` : ''}`;
   const rows = figures.map(
     (f) =>
-      `| ${f.scenario} | ${f.n} | ${totalFaults(f)} (${Object.entries(f.faults).map(([k, v]) => `${k} ${v}`).join(', ')}) | ${f.completed}${f.failedAsDefined ? ` (+ ${f.failedAsDefined} failed as defined)` : ''} | ${f.lost} | ${f.missingWrites} | ${f.duplicated} | ${(f.durationMs / 1000).toFixed(0)} s |`,
+      `| ${f.scenario} | ${f.n} | ${totalFaults(f)} (${Object.entries(f.faults)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(
+          ', ',
+        )}) | ${f.completed}${f.failedAsDefined ? ` (+ ${f.failedAsDefined} failed as defined)` : ''} | ${f.lost} | ${f.missingWrites} | ${f.duplicated} | ${(f.durationMs / 1000).toFixed(0)} s |`,
   );
   const notes = figures.flatMap((f) => f.notes.map((n) => `- **${f.scenario}**: ${n}`));
   const problems = figures.flatMap((f) => f.problems.map((p) => `- **${f.scenario}**: ${p.split('\n')[0]}`));
@@ -190,6 +230,8 @@ const noop = () => undefined;
 const quiet = { trace: noop, debug: noop, info: noop, warn: console.warn, error: console.error, log: noop };
 
 main().catch((err: unknown) => {
-  process.stderr.write(`reliability failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.stderr.write(
+    `reliability failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+  );
   process.exit(1);
 });

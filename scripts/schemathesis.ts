@@ -16,7 +16,12 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import { REPO_ROOT } from './lib/temporal-dev-server';
 import { startScenarioStack } from '../test/reliability/lib/scenario-stack';
 
-const CHECKS = ['not_a_server_error', 'status_code_conformance', 'content_type_conformance', 'response_schema_conformance'];
+const CHECKS = [
+  'not_a_server_error',
+  'status_code_conformance',
+  'content_type_conformance',
+  'response_schema_conformance',
+];
 
 async function main(): Promise<void> {
   const st = execFileSync('bash', [path.join(REPO_ROOT, 'scripts/ensure-schemathesis.sh')], {
@@ -36,7 +41,9 @@ async function main(): Promise<void> {
   const stack = await startScenarioStack({ bundlePath });
   try {
     stack.llm.respond((req) =>
-      req.body?.response_format || /JSON/.test(JSON.stringify(req.body?.messages ?? [])) ? { text: '{"ok": true}' } : { text: 'Schemathesis answer.' },
+      req.body?.response_format || /JSON/.test(JSON.stringify(req.body?.messages ?? []))
+        ? { text: '{"ok": true}' }
+        : { text: 'Schemathesis answer.' },
     );
     await stack.api.listen({ port: 0, host: '127.0.0.1' });
     const base = `http://127.0.0.1:${(stack.api.server.address() as AddressInfo).port}`;
@@ -63,10 +70,16 @@ async function main(): Promise<void> {
       'true',
       ...process.argv.slice(2).filter((a) => a !== '--'),
     ];
-    process.stdout.write(`schemathesis ${args.map((a) => (a.includes(stack.daemonKey) ? 'X-Agent-Daemon-Key: <redacted>' : a)).join(' ')}\n`);
+    process.stdout.write(
+      `schemathesis ${args.map((a) => (a.includes(stack.daemonKey) ? 'X-Agent-Daemon-Key: <redacted>' : a)).join(' ')}\n`,
+    );
     const code = await new Promise<number>((resolve) => {
       // cwd in .data/: schemathesis keeps its example database in ./.schemathesis.
-      const child = spawn(st, args, { stdio: 'inherit', cwd: outDir, env: { ...process.env, SCHEMATHESIS_HOOKS: '' } });
+      const child = spawn(st, args, {
+        stdio: 'inherit',
+        cwd: outDir,
+        env: { ...process.env, SCHEMATHESIS_HOOKS: '' },
+      });
       child.on('exit', (c) => resolve(c ?? 1));
     });
     process.exitCode = code;
@@ -76,6 +89,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`schemathesis run failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.stderr.write(
+    `schemathesis run failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+  );
   process.exit(1);
 });

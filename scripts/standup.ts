@@ -7,14 +7,23 @@ import { USER_ID_PATTERN } from '../src/config';
 import { makeStandupScheduleId } from '../src/shared/ids';
 import { turnSearchAttributes } from '../src/shared/search-attributes';
 import type { StandupResult } from '../src/shared/standup';
-import { checkBackendReachable, connectTemporal, manualRunId, runOnce, runScript, scriptConfig, ScriptError } from './lib/run-once';
+import {
+  checkBackendReachable,
+  connectTemporal,
+  manualRunId,
+  runOnce,
+  runScript,
+  scriptConfig,
+  ScriptError,
+} from './lib/run-once';
 
 runScript('standup', async () => {
   const config = scriptConfig(['USER_ID']);
   const userId = config.script.userId as string;
   const role = config.script.agentRole;
   const timezone = config.schedules.standupTimezone;
-  if (!USER_ID_PATTERN.test(userId)) throw new ScriptError(`USER_ID must be 1-128 characters of A-Z a-z 0-9 _ . @ -, got '${userId}'`);
+  if (!USER_ID_PATTERN.test(userId))
+    throw new ScriptError(`USER_ID must be 1-128 characters of A-Z a-z 0-9 _ . @ -, got '${userId}'`);
   await checkBackendReachable(config);
   const { client, close } = await connectTemporal(config);
   try {
@@ -24,7 +33,12 @@ runScript('standup', async () => {
       workflowType: 'standup',
       workflowId,
       args: [{ userId, role, timezone }],
-      typedSearchAttributes: turnSearchAttributes({ userId, role, sessionKey: `user:${userId}:${role}`, trigger: 'standup' }),
+      typedSearchAttributes: turnSearchAttributes({
+        userId,
+        role,
+        sessionKey: `user:${userId}:${role}`,
+        trigger: 'standup',
+      }),
       staticSummary: `daily standup of ${role} for ${userId} (manual)`,
     });
     process.stdout.write(

@@ -17,9 +17,12 @@ const INDEXED_TYPES: Partial<Record<SearchAttributeType, temporal.api.enums.v1.I
   [SearchAttributeType.DOUBLE]: IndexedValueType.INDEXED_VALUE_TYPE_DOUBLE,
 };
 
-function indexedTypeOf(key: (typeof CLASPER_SEARCH_ATTRIBUTES)[number]): temporal.api.enums.v1.IndexedValueType {
+function indexedTypeOf(
+  key: (typeof CLASPER_SEARCH_ATTRIBUTES)[number],
+): temporal.api.enums.v1.IndexedValueType {
   const type = INDEXED_TYPES[key.type];
-  if (type === undefined) throw new Error(`no indexed value type for search attribute ${key.name} (${key.type})`);
+  if (type === undefined)
+    throw new Error(`no indexed value type for search attribute ${key.name} (${key.type})`);
   return type;
 }
 
@@ -32,7 +35,9 @@ async function main(): Promise<void> {
     const have = new Set(Object.keys(existing.customAttributes ?? {}));
     const missing = CLASPER_SEARCH_ATTRIBUTES.filter((k) => !have.has(k.name));
     if (missing.length === 0) {
-      process.stdout.write(`all ${CLASPER_SEARCH_ATTRIBUTES.length} Clasper search attributes already exist in namespace '${namespace}' on ${address}\n`);
+      process.stdout.write(
+        `all ${CLASPER_SEARCH_ATTRIBUTES.length} Clasper search attributes already exist in namespace '${namespace}' on ${address}\n`,
+      );
       return;
     }
     await connection.operatorService.addSearchAttributes({

@@ -61,7 +61,10 @@ export function isValidTimeZone(tz: string): boolean {
 const timeZone = (fallback: string) =>
   z.preprocess(
     blankToUndefined,
-    z.string().refine(isValidTimeZone, { error: 'must be an IANA time zone such as UTC or Europe/Berlin' }).default(fallback),
+    z
+      .string()
+      .refine(isValidTimeZone, { error: 'must be an IANA time zone such as UTC or Europe/Berlin' })
+      .default(fallback),
   );
 
 /** Roles end up in prompts, JWTs and file names (`souls/<role>.md`), so they are kept to a safe alphabet. */
@@ -77,10 +80,22 @@ const agents = z.preprocess(
     .default('')
     .transform((v, ctx) => {
       const list: { userId: string; role: string }[] = [];
-      for (const item of v.split(',').map((s) => s.trim()).filter(Boolean)) {
+      for (const item of v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)) {
         const [userId, role, ...rest] = item.split(':');
-        if (!userId || !role || rest.length > 0 || !USER_ID_PATTERN.test(userId) || !ROLE_PATTERN.test(role)) {
-          ctx.addIssue({ code: 'custom', message: `entry '${item}' must look like user_id:role (e.g. u1:lead)` });
+        if (
+          !userId ||
+          !role ||
+          rest.length > 0 ||
+          !USER_ID_PATTERN.test(userId) ||
+          !ROLE_PATTERN.test(role)
+        ) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `entry '${item}' must look like user_id:role (e.g. u1:lead)`,
+          });
           return z.NEVER;
         }
         list.push({ userId, role });
@@ -179,7 +194,12 @@ export interface Config {
     webhookAllowPrivate: boolean;
   };
   dispatch: { intervalSec: number; limitUsers: number; limitNotifications: number };
-  schedules: { standupCron: string; standupTimezone: string; heartbeatTask: string; agents: { userId: string; role: string }[] };
+  schedules: {
+    standupCron: string;
+    standupTimezone: string;
+    heartbeatTask: string;
+    agents: { userId: string; role: string }[];
+  };
   missionControlLite: { port: number };
   script: { userId?: string; agentRole: string };
 }
@@ -210,7 +230,8 @@ export function loadConfig(env: Record<string, string | undefined>, require: (ke
     }
   }
   for (const name of require) {
-    if (blankToUndefined(env[name]) === undefined) problems.push(`${name} is required for this process, got nothing`);
+    if (blankToUndefined(env[name]) === undefined)
+      problems.push(`${name} is required for this process, got nothing`);
   }
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
   const e = parsed.data;
@@ -225,7 +246,11 @@ export function loadConfig(env: Record<string, string | undefined>, require: (ke
       rateLimitPerMinute: e.CLASPER_RATE_LIMIT_PER_MINUTE,
     },
     worker: { metricsPort: e.CLASPER_WORKER_METRICS_PORT },
-    temporal: { address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE, taskQueue: e.CLASPER_TASK_QUEUE },
+    temporal: {
+      address: e.TEMPORAL_ADDRESS,
+      namespace: e.TEMPORAL_NAMESPACE,
+      taskQueue: e.CLASPER_TASK_QUEUE,
+    },
     backend: {
       url: e.BACKEND_URL,
       jwtSecret: e.AGENT_JWT_SECRET,

@@ -30,7 +30,15 @@ export async function turnAnatomy(client: Client, workflowId: string): Promise<A
   const events = history.events ?? [];
   const byId = new Map<number, temporal.api.history.v1.IHistoryEvent>();
   for (const e of events) byId.set(Number(e.eventId), e);
-  const a: Anatomy = { workflowTasks: 0, activities: 0, wftQueueMs: 0, wftRunMs: 0, modelMs: 0, otherActivityMs: 0, serverSpanMs: 0 };
+  const a: Anatomy = {
+    workflowTasks: 0,
+    activities: 0,
+    wftQueueMs: 0,
+    wftRunMs: 0,
+    modelMs: 0,
+    otherActivityMs: 0,
+    serverSpanMs: 0,
+  };
   for (const e of events) {
     if (e.eventType === E.EVENT_TYPE_WORKFLOW_TASK_STARTED) {
       const scheduled = byId.get(Number(e.workflowTaskStartedEventAttributes?.scheduledEventId));

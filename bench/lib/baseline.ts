@@ -19,7 +19,9 @@ export interface BaselineTurnInput {
   maxToolIterations: number;
 }
 
-export function createBaseline(config: Config): (input: BaselineTurnInput) => Promise<{ response: string; steps: number }> {
+export function createBaseline(
+  config: Config,
+): (input: BaselineTurnInput) => Promise<{ response: string; steps: number }> {
   const acts: Activities = createActivities({ config, env: {} });
   return async (input) => {
     const turnId = `baseline/${input.userId}/${randomUUID()}`;
@@ -39,7 +41,11 @@ export function createBaseline(config: Config): (input: BaselineTurnInput) => Pr
     let response = '';
     let step = 1;
     for (; step <= input.maxToolIterations; step++) {
-      const answer = await acts.callModel({ messages, tools: tools.length ? tools : undefined, tier: 'default' });
+      const answer = await acts.callModel({
+        messages,
+        tools: tools.length ? tools : undefined,
+        tier: 'default',
+      });
       if (answer.toolCalls.length === 0) {
         response = answer.content ?? '';
         break;
@@ -54,7 +60,10 @@ export function createBaseline(config: Config): (input: BaselineTurnInput) => Pr
                 argumentsJson: call.function.arguments,
                 idempotencyKey: makeIdempotencyKey(turnId, makeToolActivityId(step, call.id)),
               })
-            : Promise.resolve({ ok: false, content: JSON.stringify({ error: `unknown tool ${call.function.name}` }) }),
+            : Promise.resolve({
+                ok: false,
+                content: JSON.stringify({ error: `unknown tool ${call.function.name}` }),
+              }),
         ),
       );
       answer.toolCalls.forEach((call, i) => {

@@ -76,11 +76,15 @@ export function spawnTs(name: string, entry: string, env: Record<string, string>
 /** Resolves when the child sends `{type}` over IPC; rejects if it exits or takes too long. */
 export function waitForMessage(child: Child, type: string, timeoutMs: number): Promise<void> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => done(new Error(`${child.name} not ready after ${timeoutMs} ms: ${child.stderr()}`)), timeoutMs);
+    const timer = setTimeout(
+      () => done(new Error(`${child.name} not ready after ${timeoutMs} ms: ${child.stderr()}`)),
+      timeoutMs,
+    );
     const onMessage = (m: unknown) => {
       if ((m as { type?: string } | null)?.type === type) done();
     };
-    const onExit = (code: number | null) => done(new Error(`${child.name} exited (${code}) before it was ready: ${child.stderr()}`));
+    const onExit = (code: number | null) =>
+      done(new Error(`${child.name} exited (${code}) before it was ready: ${child.stderr()}`));
     const done = (err?: Error) => {
       clearTimeout(timer);
       child.process.off('message', onMessage);
@@ -97,14 +101,16 @@ export function waitForMessage(child: Child, type: string, timeoutMs: number): P
 export async function waitForHttp(child: Child, url: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (child.process.exitCode !== null) throw new Error(`${child.name} exited (${child.process.exitCode}): ${child.stderr()}`);
+    if (child.process.exitCode !== null)
+      throw new Error(`${child.name} exited (${child.process.exitCode}): ${child.stderr()}`);
     try {
       const res = await fetch(url, { signal: AbortSignal.timeout(1000) });
       if (res.status < 500) return;
     } catch {
       // not listening yet
     }
-    if (Date.now() > deadline) throw new Error(`${child.name} did not answer ${url} within ${timeoutMs} ms: ${child.stderr()}`);
+    if (Date.now() > deadline)
+      throw new Error(`${child.name} did not answer ${url} within ${timeoutMs} ms: ${child.stderr()}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }

@@ -8,7 +8,13 @@
  * with text. Tool calls alternate `echo` and `add_numbers` (backend tools over HTTP); with
  * `bytes` > 0 every call is an `echo` of that many characters (history-size worst case).
  */
-import { startFakeOpenAI, type FakeOpenAI, type FakeStep, type FakeToolCall, type RecordedRequest } from '../../test/support/fake-openai';
+import {
+  startFakeOpenAI,
+  type FakeOpenAI,
+  type FakeStep,
+  type FakeToolCall,
+  type RecordedRequest,
+} from '../../test/support/fake-openai';
 
 export interface TurnShape {
   /** Model latency per call, ms. */
@@ -39,7 +45,9 @@ export function parseShape(text: string): TurnShape | undefined {
 type Message = NonNullable<NonNullable<RecordedRequest['body']>['messages']>[number];
 
 function answerFor(messages: Message[]): FakeStep | undefined {
-  const user = messages.find((m) => m.role === 'user' && typeof m.content === 'string' && MARKER.test(m.content));
+  const user = messages.find(
+    (m) => m.role === 'user' && typeof m.content === 'string' && MARKER.test(m.content),
+  );
   const shape = user ? parseShape(user.content as string) : undefined;
   if (!shape) return undefined;
   const stepsDone = messages.filter((m) => m.role === 'assistant' && Array.isArray(m.tool_calls)).length;

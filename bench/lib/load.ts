@@ -50,5 +50,12 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, opts.concurrency) }, lane));
-  return { latenciesMs, completed: latenciesMs.length, failed, firstError, wallMs: performance.now() - t0, capped };
+  return {
+    latenciesMs,
+    completed: latenciesMs.length,
+    failed,
+    firstError,
+    wallMs: performance.now() - t0,
+    capped,
+  };
 }

@@ -35,12 +35,19 @@ export async function measureRun(o: MeasureOptions): Promise<MeasuredRun> {
   for (const w of o.workers) w.process.send({ type: 'lag-reset' });
   const ownLag = createLagMonitor();
   const meter = new CpuMeter(pids).start();
-  const load = await runLoad({ count: o.count, concurrency: o.concurrency, timeCapMs: o.timeCapMs, task: o.task });
+  const load = await runLoad({
+    count: o.count,
+    concurrency: o.concurrency,
+    timeCapMs: o.timeCapMs,
+    task: o.task,
+  });
   const { wallSec, cpuSec } = meter.stop();
   ownLag.disable();
   const lag: Record<string, LagSummary> = { bench: summariseLag(ownLag) };
   const workerLags = await Promise.all(
-    o.workers.map((w) => w.request<LagSummary & { type: string }>({ type: 'lag' }, 'lag').catch(() => undefined)),
+    o.workers.map((w) =>
+      w.request<LagSummary & { type: string }>({ type: 'lag' }, 'lag').catch(() => undefined),
+    ),
   );
   workerLags.forEach((l, i) => {
     if (l) lag[`worker ${i + 1}`] = { p50: l.p50, p99: l.p99, max: l.max };

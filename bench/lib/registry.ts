@@ -12,6 +12,22 @@ import { tuning } from '../scenarios/tuning';
 import { turnLatency } from '../scenarios/turn-latency';
 import { workspaceScenario } from '../scenarios/workspace';
 
-export const SCENARIOS: Scenario[] = [turnLatency, throughput, dispatchLatency, workspaceScenario, historySize, memory, tuning] as Scenario[];
+export const SCENARIOS: Scenario[] = [
+  turnLatency,
+  throughput,
+  dispatchLatency,
+  workspaceScenario,
+  historySize,
+  memory,
+  tuning,
+] as Scenario[];
 
-export const RUN_ORDER = ['workspace', 'turn-latency', 'throughput', 'memory', 'dispatch-latency', 'tuning', 'history-size'];
+export const RUN_ORDER = [
+  'workspace',
+  'turn-latency',
+  'throughput',
+  'memory',
+  'dispatch-latency',
+  'tuning',
+  'history-size',
+];

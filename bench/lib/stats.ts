@@ -39,10 +39,12 @@ export interface Spread {
 
 export function spread(values: readonly number[]): Spread {
   const finite = values.filter((v) => Number.isFinite(v));
-  if (finite.length === 0) return { min: Number.NaN, median: Number.NaN, max: Number.NaN, values: [...values] };
+  if (finite.length === 0)
+    return { min: Number.NaN, median: Number.NaN, max: Number.NaN, values: [...values] };
   const sorted = [...finite].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
-  const median = sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+  const median =
+    sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
   return { min: sorted[0] as number, median, max: sorted[sorted.length - 1] as number, values: [...values] };
 }
 

@@ -61,7 +61,15 @@ function r1(n: number): number {
   return Math.round(n * 10) / 10;
 }
 
-function frame(title: string, yLabel: string, top: number, step: number, body: string[], legend: string[], xLabel?: string): string {
+function frame(
+  title: string,
+  yLabel: string,
+  top: number,
+  step: number,
+  body: string[],
+  legend: string[],
+  xLabel?: string,
+): string {
   const plotH = H - M.top - M.bottom;
   const y = (v: number) => M.top + plotH - (v / top) * plotH;
   const grid: string[] = [];
@@ -83,7 +91,11 @@ function frame(title: string, yLabel: string, top: number, step: number, body: s
     `<rect width="${W}" height="${H}" fill="#fff"/>`,
     `<text x="${W / 2}" y="20" text-anchor="middle" font-size="14" font-weight="bold">${esc(title)}</text>`,
     `<text transform="translate(14 ${M.top + plotH / 2}) rotate(-90)" text-anchor="middle" font-size="11">${esc(yLabel)}</text>`,
-    ...(xLabel ? [`<text x="${M.left + (W - M.left - M.right) / 2}" y="${H - 28}" text-anchor="middle" font-size="11">${esc(xLabel)}</text>`] : []),
+    ...(xLabel
+      ? [
+          `<text x="${M.left + (W - M.left - M.right) / 2}" y="${H - 28}" text-anchor="middle" font-size="11">${esc(xLabel)}</text>`,
+        ]
+      : []),
     ...grid,
     ...body,
     ...legendItems,
@@ -102,7 +114,9 @@ function referenceLine(ref: { value: number; label: string } | undefined, top: n
 }
 
 export function barChart(spec: BarChartSpec): string {
-  const finite = spec.series.flatMap((s) => s.values.flatMap((v) => [v.value, v.hi ?? v.value])).filter(Number.isFinite);
+  const finite = spec.series
+    .flatMap((s) => s.values.flatMap((v) => [v.value, v.hi ?? v.value]))
+    .filter(Number.isFinite);
   const { top, step } = niceScale(Math.max(...finite, spec.reference?.value ?? 0, 0));
   const plotW = W - M.left - M.right;
   const plotH = H - M.top - M.bottom;
@@ -116,16 +130,29 @@ export function barChart(spec: BarChartSpec): string {
       const v = s.values[ci];
       if (!v || !Number.isFinite(v.value)) return;
       const x = gx + si * barW;
-      body.push(`<rect x="${r1(x)}" y="${r1(y(v.value))}" width="${r1(barW - 2)}" height="${r1(y(0) - y(v.value))}" fill="${COLORS[si % COLORS.length]}"/>`);
+      body.push(
+        `<rect x="${r1(x)}" y="${r1(y(v.value))}" width="${r1(barW - 2)}" height="${r1(y(0) - y(v.value))}" fill="${COLORS[si % COLORS.length]}"/>`,
+      );
       if (v.lo !== undefined && v.hi !== undefined && v.hi > v.lo) {
         const cx = x + (barW - 2) / 2;
-        body.push(`<line x1="${r1(cx)}" x2="${r1(cx)}" y1="${r1(y(v.lo))}" y2="${r1(y(v.hi))}" stroke="#333"/>`);
+        body.push(
+          `<line x1="${r1(cx)}" x2="${r1(cx)}" y1="${r1(y(v.lo))}" y2="${r1(y(v.hi))}" stroke="#333"/>`,
+        );
       }
     });
-    body.push(`<text x="${r1(M.left + ci * groupW + groupW / 2)}" y="${H - M.bottom + 16}" text-anchor="middle" font-size="11">${esc(cat)}</text>`);
+    body.push(
+      `<text x="${r1(M.left + ci * groupW + groupW / 2)}" y="${H - M.bottom + 16}" text-anchor="middle" font-size="11">${esc(cat)}</text>`,
+    );
   });
   body.push(...referenceLine(spec.reference, top));
-  return frame(spec.title, spec.yLabel, top, step, body, spec.series.map((s) => s.name));
+  return frame(
+    spec.title,
+    spec.yLabel,
+    top,
+    step,
+    body,
+    spec.series.map((s) => s.name),
+  );
 }
 
 export function lineChart(spec: LineChartSpec): string {
@@ -140,14 +167,26 @@ export function lineChart(spec: LineChartSpec): string {
   const y = (v: number) => M.top + plotH - (v / top) * plotH;
   const body: string[] = [];
   for (const v of [...new Set(xs)].sort((a, b) => a - b)) {
-    body.push(`<text x="${r1(x(v))}" y="${H - M.bottom + 16}" text-anchor="middle" font-size="11">${label(v)}</text>`);
+    body.push(
+      `<text x="${r1(x(v))}" y="${H - M.bottom + 16}" text-anchor="middle" font-size="11">${label(v)}</text>`,
+    );
   }
   spec.series.forEach((s, si) => {
     const color = COLORS[si % COLORS.length];
     const pts = s.points.filter((p) => Number.isFinite(p.y));
-    body.push(`<polyline fill="none" stroke="${color}" stroke-width="2" points="${pts.map((p) => `${r1(x(p.x))},${r1(y(p.y))}`).join(' ')}"/>`);
+    body.push(
+      `<polyline fill="none" stroke="${color}" stroke-width="2" points="${pts.map((p) => `${r1(x(p.x))},${r1(y(p.y))}`).join(' ')}"/>`,
+    );
     for (const p of pts) body.push(`<circle cx="${r1(x(p.x))}" cy="${r1(y(p.y))}" r="3" fill="${color}"/>`);
   });
   body.push(...referenceLine(spec.reference, top));
-  return frame(spec.title, spec.yLabel, top, step, body, spec.series.map((s) => s.name), spec.xLabel);
+  return frame(
+    spec.title,
+    spec.yLabel,
+    top,
+    step,
+    body,
+    spec.series.map((s) => s.name),
+    spec.xLabel,
+  );
 }

@@ -83,14 +83,25 @@ export async function startSystem(opts: SystemOptions): Promise<BenchSystem> {
     if (!temporalAddress) {
       const db = path.join(opts.outDir, 'temporal.db');
       for (const f of [db, `${db}-wal`, `${db}-shm`]) fs.rmSync(f, { force: true });
-      opts.log(`starting Temporal dev server (SQLite ${path.relative(REPO_ROOT, db)}, ${SERVER_PROFILE.name})`);
+      opts.log(
+        `starting Temporal dev server (SQLite ${path.relative(REPO_ROOT, db)}, ${SERVER_PROFILE.name})`,
+      );
       temporal = await startBenchServer({ dbFilename: db, profile: SERVER_PROFILE });
       cleanups.push(() => (temporal as DevServer).stop());
       temporalAddress = temporal.address;
     }
-    const bundlePath = opts.workflowBundlePath ?? (await ensureBundle(path.join(REPO_ROOT, 'src/workflows'), path.join(opts.outDir, 'workflow-bundle.js'), opts.log));
+    const bundlePath =
+      opts.workflowBundlePath ??
+      (await ensureBundle(
+        path.join(REPO_ROOT, 'src/workflows'),
+        path.join(opts.outDir, 'workflow-bundle.js'),
+        opts.log,
+      ));
 
-    const backend = await buildMissionControlLite({ jwtSecret: BENCH_JWT_SECRET, internalToken: BENCH_INTERNAL_TOKEN });
+    const backend = await buildMissionControlLite({
+      jwtSecret: BENCH_JWT_SECRET,
+      internalToken: BENCH_INTERNAL_TOKEN,
+    });
     await backend.listen({ port: 0, host: '127.0.0.1' });
     cleanups.push(() => backend.close());
     const addr = backend.server.address();
@@ -131,7 +142,12 @@ export async function startSystem(opts: SystemOptions): Promise<BenchSystem> {
       model,
       client,
       bundlePath,
-      probeBundlePath: () => ensureBundle(path.join(REPO_ROOT, 'bench/workflows'), path.join(opts.outDir, 'probe-bundle.js'), opts.log),
+      probeBundlePath: () =>
+        ensureBundle(
+          path.join(REPO_ROOT, 'bench/workflows'),
+          path.join(opts.outDir, 'probe-bundle.js'),
+          opts.log,
+        ),
       config: (taskQueue, extra) => loadConfig(baseEnv(taskQueue, extra)),
       async startWorker(w) {
         const child = spawnTs(`worker ${children.length + 1}`, 'bench/lib/worker-entry.ts', {
@@ -169,8 +185,16 @@ export function uniqueQueue(scenario: string): string {
 }
 
 /** Builds a workflow bundle, or reuses it when it is newer than every workflow source. */
-async function ensureBundle(workflowsDir: string, bundlePath: string, log: (line: string) => void): Promise<string> {
-  const sources = [...listFiles(workflowsDir), ...listFiles(path.join(REPO_ROOT, 'src/workflows')), path.join(REPO_ROOT, 'package-lock.json')];
+async function ensureBundle(
+  workflowsDir: string,
+  bundlePath: string,
+  log: (line: string) => void,
+): Promise<string> {
+  const sources = [
+    ...listFiles(workflowsDir),
+    ...listFiles(path.join(REPO_ROOT, 'src/workflows')),
+    path.join(REPO_ROOT, 'package-lock.json'),
+  ];
   const newest = Math.max(...sources.map((f) => fs.statSync(f).mtimeMs));
   if (fs.existsSync(bundlePath) && fs.statSync(bundlePath).mtimeMs > newest) return bundlePath;
   log(`bundling ${path.relative(REPO_ROOT, workflowsDir)} (reused while the workflow sources are unchanged)`);

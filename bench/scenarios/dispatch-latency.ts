@@ -49,7 +49,8 @@ export interface DrainResult {
 export const dispatchLatency: Scenario<{ rows: DispatchRow[]; drain: DrainResult }> = {
   id: 'dispatch-latency',
   title: 'Dispatch latency',
-  description: 'Notification enqueued → reply posted via the dispatcher Schedule at 1 s and 5 s intervals, and the time to drain 500.',
+  description:
+    'Notification enqueued → reply posted via the dispatcher Schedule at 1 s and 5 s intervals, and the time to drain 500.',
   async run(ctx: BenchContext) {
     const p = ctx.quick ? QUICK : FULL;
     const sys = await ctx.system();
@@ -61,7 +62,11 @@ export const dispatchLatency: Scenario<{ rows: DispatchRow[]; drain: DrainResult
     let cappedAt: DrainResult['cappedAt'];
     try {
       for (const intervalSec of p.intervalsSec) {
-        await ensureDispatcherSchedule(sys.client, sys.config(taskQueue, { DISPATCH_INTERVAL_SEC: String(intervalSec) }), { scheduleId });
+        await ensureDispatcherSchedule(
+          sys.client,
+          sys.config(taskQueue, { DISPATCH_INTERVAL_SEC: String(intervalSec) }),
+          { scheduleId },
+        );
         const runs: number[][] = [];
         for (let r = 0; r < p.repeats; r++) {
           const label = runLabel('dl');
@@ -72,7 +77,9 @@ export const dispatchLatency: Scenario<{ rows: DispatchRow[]; drain: DrainResult
             }),
           );
           runs.push(latencies);
-          ctx.log(`  interval ${intervalSec} s, repeat ${r + 1}/${p.repeats}: p50 ${fmt(percentiles(latencies).p50)} ms`);
+          ctx.log(
+            `  interval ${intervalSec} s, repeat ${r + 1}/${p.repeats}: p50 ${fmt(percentiles(latencies).p50)} ms`,
+          );
         }
         rows.push({
           intervalSec,
@@ -83,7 +90,11 @@ export const dispatchLatency: Scenario<{ rows: DispatchRow[]; drain: DrainResult
         });
       }
       const d = p.drain;
-      await ensureDispatcherSchedule(sys.client, sys.config(taskQueue, { DISPATCH_INTERVAL_SEC: String(d.intervalSec) }), { scheduleId });
+      await ensureDispatcherSchedule(
+        sys.client,
+        sys.config(taskQueue, { DISPATCH_INTERVAL_SEC: String(d.intervalSec) }),
+        { scheduleId },
+      );
       for (let r = 0; r < d.repeats; r++) {
         const res = await drain(sys, runLabel('drain'), d.notifications, d.users, d.timeCapMs);
         if (res.acked < d.notifications) {
@@ -118,7 +129,10 @@ function sleep(ms: number): Promise<void> {
 async function internal(sys: BenchSystem, method: string, path: string, body?: unknown): Promise<unknown> {
   const res = await fetch(`${sys.backendUrl}${path}`, {
     method,
-    headers: { 'x-internal-token': BENCH_INTERNAL_TOKEN, ...(body ? { 'content-type': 'application/json' } : {}) },
+    headers: {
+      'x-internal-token': BENCH_INTERNAL_TOKEN,
+      ...(body ? { 'content-type': 'application/json' } : {}),
+    },
     body: body ? JSON.stringify(body) : undefined,
     signal: AbortSignal.timeout(10_000),
   });
@@ -141,7 +155,11 @@ interface Inspection {
 }
 
 function inspect(sys: BenchSystem, userId: string): Promise<Inspection> {
-  return internal(sys, 'GET', `/api/mission-control/_inspect?user_id=${encodeURIComponent(userId)}`) as Promise<Inspection>;
+  return internal(
+    sys,
+    'GET',
+    `/api/mission-control/_inspect?user_id=${encodeURIComponent(userId)}`,
+  ) as Promise<Inspection>;
 }
 
 /** Enqueue one notification for a fresh user and wait for the agent's message: ms in between. */
@@ -157,11 +175,19 @@ async function timeOneNotification(sys: BenchSystem, userId: string): Promise<nu
 }
 
 /** Enqueue `count` notifications over `users` users, then wait until every one is acked (or the cap): seconds from the first enqueue. */
-async function drain(sys: BenchSystem, label: string, count: number, users: number, capMs: number): Promise<{ seconds: number; acked: number }> {
+async function drain(
+  sys: BenchSystem,
+  label: string,
+  count: number,
+  users: number,
+  capMs: number,
+): Promise<{ seconds: number; acked: number }> {
   const ids = Array.from({ length: users }, (_, u) => `${label}-u${u}`);
   const t0 = performance.now();
   for (let i = 0; i < count; i += 25) {
-    await Promise.all(Array.from({ length: Math.min(25, count - i) }, (_, k) => enqueue(sys, ids[(i + k) % users] as string)));
+    await Promise.all(
+      Array.from({ length: Math.min(25, count - i) }, (_, k) => enqueue(sys, ids[(i + k) % users] as string)),
+    );
   }
   for (;;) {
     const seen = await Promise.all(ids.map((u) => inspect(sys, u)));
@@ -176,16 +202,30 @@ function render(rows: DispatchRow[], drainResult: DrainResult, drainRepeats: num
   const markdown = [
     table(
       ['DISPATCH_INTERVAL_SEC', 'p50 ms', 'p95 ms', 'max ms', 'notifications/repeat'],
-      rows.map((r) => [String(r.intervalSec), fmtSpread(r.p50), fmtSpread(r.p95), fmtSpread(r.max), String(r.samples)]),
+      rows.map((r) => [
+        String(r.intervalSec),
+        fmtSpread(r.p50),
+        fmtSpread(r.p95),
+        fmtSpread(r.max),
+        String(r.samples),
+      ]),
     ),
     '',
-    'Each notification goes to a fresh user at a random moment; the latency ends when the agent\'s reply is on the backend ' +
+    "Each notification goes to a fresh user at a random moment; the latency ends when the agent's reply is on the backend " +
       `(polled every ${POLL_MS} ms). Model latency 0 ms: this is the dispatch path (wait for the next tick, one dispatcher run, ` +
       'a notificationTurn with its agentTurn child), not the model. Expect about half an interval plus one turn on average.',
     '',
     table(
       ['drain', 'interval', 'seconds', 'notifications/s', 'repeats'],
-      [[`${drainResult.notifications} notifications queued at once`, `${drainResult.intervalSec} s`, fmtSpread(drainResult.seconds), fmtSpread(drainResult.perSecond), String(drainRepeats)]],
+      [
+        [
+          `${drainResult.notifications} notifications queued at once`,
+          `${drainResult.intervalSec} s`,
+          fmtSpread(drainResult.seconds),
+          fmtSpread(drainResult.perSecond),
+          String(drainRepeats),
+        ],
+      ],
     ),
     '',
     'Drain: from the first enqueue until the backend has every notification acked (the reply is posted before the ack).' +
@@ -202,5 +242,9 @@ function render(rows: DispatchRow[], drainResult: DrainResult, drainRepeats: num
       { name: 'p95', values: rows.map((r) => ({ value: r.p95.median, lo: r.p95.min, hi: r.p95.max })) },
     ],
   });
-  return { markdown, charts: [{ file: 'dispatch-latency.svg', title: 'Notification to reply latency', svg: chart }], targets: [] };
+  return {
+    markdown,
+    charts: [{ file: 'dispatch-latency.svg', title: 'Notification to reply latency', svg: chart }],
+    targets: [],
+  };
 }

@@ -36,11 +36,29 @@ const DEFAULT_CAP = 8;
 const MAX_CAP = 50;
 
 const FULL_CASES: Case[] = [
-  ...[0, 1, 2, 4, 7].map((steps) => ({ label: `${steps} tool call(s), one per step`, cap: DEFAULT_CAP, shape: { latencyMs: 0, steps, calls: steps ? 1 : 0 } })),
+  ...[0, 1, 2, 4, 7].map((steps) => ({
+    label: `${steps} tool call(s), one per step`,
+    cap: DEFAULT_CAP,
+    shape: { latencyMs: 0, steps, calls: steps ? 1 : 0 },
+  })),
   { label: '2 tool calls in one step', cap: DEFAULT_CAP, shape: { latencyMs: 0, steps: 1, calls: 2 } },
-  { label: `cap reached: ${DEFAULT_CAP} steps × 2 calls`, cap: DEFAULT_CAP, shape: { latencyMs: 0, steps: 99, calls: 2 } },
-  { label: `cap reached: ${DEFAULT_CAP} steps × 2 calls, 16 KB results`, cap: DEFAULT_CAP, shape: { latencyMs: 0, steps: 99, calls: 2, bytes: MAX_TOOL_RESULT_BYTES - 64 }, repeats: 2 },
-  { label: `max cap ${MAX_CAP}: ${MAX_CAP} steps × 1 call, 16 KB results`, cap: MAX_CAP, shape: { latencyMs: 0, steps: 99, calls: 1, bytes: MAX_TOOL_RESULT_BYTES - 64 }, repeats: 1 },
+  {
+    label: `cap reached: ${DEFAULT_CAP} steps × 2 calls`,
+    cap: DEFAULT_CAP,
+    shape: { latencyMs: 0, steps: 99, calls: 2 },
+  },
+  {
+    label: `cap reached: ${DEFAULT_CAP} steps × 2 calls, 16 KB results`,
+    cap: DEFAULT_CAP,
+    shape: { latencyMs: 0, steps: 99, calls: 2, bytes: MAX_TOOL_RESULT_BYTES - 64 },
+    repeats: 2,
+  },
+  {
+    label: `max cap ${MAX_CAP}: ${MAX_CAP} steps × 1 call, 16 KB results`,
+    cap: MAX_CAP,
+    shape: { latencyMs: 0, steps: 99, calls: 1, bytes: MAX_TOOL_RESULT_BYTES - 64 },
+    repeats: 1,
+  },
 ];
 const QUICK_CASES: Case[] = FULL_CASES.slice(0, 3);
 
@@ -57,7 +75,8 @@ export interface HistoryRow {
 export const historySize: Scenario<{ rows: HistoryRow[] }> = {
   id: 'history-size',
   title: 'History size per turn',
-  description: 'Workflow history events and bytes of one turn against its tool calls, next to Temporal\'s limits.',
+  description:
+    "Workflow history events and bytes of one turn against its tool calls, next to Temporal's limits.",
   async run(ctx: BenchContext) {
     const cases = ctx.quick ? QUICK_CASES : FULL_CASES;
     const defaultRepeats = ctx.quick ? 1 : 3;
@@ -70,7 +89,14 @@ export const historySize: Scenario<{ rows: HistoryRow[] }> = {
     const rows: HistoryRow[] = [];
     try {
       for (const c of cases) {
-        const samples: { events: number; bytes: number; largest: number; toolCalls: number; steps: number; capped: boolean }[] = [];
+        const samples: {
+          events: number;
+          bytes: number;
+          largest: number;
+          toolCalls: number;
+          steps: number;
+          capped: boolean;
+        }[] = [];
         const started = performance.now();
         const repeats = ctx.quick ? 1 : (c.repeats ?? defaultRepeats);
         for (let r = 0; r < repeats; r++) {
@@ -108,7 +134,9 @@ export const historySize: Scenario<{ rows: HistoryRow[] }> = {
           bytes: spread(samples.map((s) => s.bytes)),
           largestEventBytes: spread(samples.map((s) => s.largest)),
         });
-        ctx.log(`  ${c.label}: ${first?.events} events, ${fmt((first?.bytes ?? 0) / 1024)} KB (${fmt((performance.now() - started) / 1000)} s)`);
+        ctx.log(
+          `  ${c.label}: ${first?.events} events, ${fmt((first?.bytes ?? 0) / 1024)} KB (${fmt((performance.now() - started) / 1000)} s)`,
+        );
       }
     } finally {
       await sys.stopChildren();
@@ -131,7 +159,8 @@ async function eventSizes(client: Client, workflowId: string): Promise<number[]>
       maximumPageSize: 2,
       nextPageToken,
     });
-    for (const e of page.history?.events ?? []) sizes.push(temporal.api.history.v1.HistoryEvent.encode(e).finish().length);
+    for (const e of page.history?.events ?? [])
+      sizes.push(temporal.api.history.v1.HistoryEvent.encode(e).finish().length);
     nextPageToken = page.nextPageToken?.length ? page.nextPageToken : undefined;
   } while (nextPageToken);
   return sizes;
@@ -142,7 +171,18 @@ function render(rows: HistoryRow[]) {
   const pct = (v: number, limit: number) => `${fmt((v / limit) * 100, 2)}%`;
   const markdown = [
     table(
-      ['turn', 'tool calls', 'model steps', 'capped', 'events', 'history KB', 'largest event KB', 'events / limit', 'bytes / limit', 'largest / payload limit'],
+      [
+        'turn',
+        'tool calls',
+        'model steps',
+        'capped',
+        'events',
+        'history KB',
+        'largest event KB',
+        'events / limit',
+        'bytes / limit',
+        'largest / payload limit',
+      ],
       rows.map((r) => [
         r.label,
         String(r.toolCalls),
@@ -164,33 +204,42 @@ function render(rows: HistoryRow[]) {
       'iteration cap (CLASPER_MAX_TOOL_ITERATIONS, default 8, at most 50) and the 16 KB tool-result cap bound both.',
   ].join('\n');
   const small = rows.filter((r) => !r.capped && r.label.includes('one per step'));
-  const charts = small.length > 1
-    ? [
-        {
-          file: 'history-size.svg',
-          title: 'History events and KB per turn by tool calls',
-          svg: lineChart({
-            title: 'History per turn vs tool calls (one call per step)',
-            xLabel: 'tool calls in the turn',
-            yLabel: 'events / KB',
-            series: [
-              { name: 'events', points: small.map((r) => ({ x: r.toolCalls, y: r.events.median })) },
-              { name: 'history KB', points: small.map((r) => ({ x: r.toolCalls, y: r.bytes.median / 1024 })) },
-            ],
-          }),
-        },
-      ]
-    : [];
+  const charts =
+    small.length > 1
+      ? [
+          {
+            file: 'history-size.svg',
+            title: 'History events and KB per turn by tool calls',
+            svg: lineChart({
+              title: 'History per turn vs tool calls (one call per step)',
+              xLabel: 'tool calls in the turn',
+              yLabel: 'events / KB',
+              series: [
+                { name: 'events', points: small.map((r) => ({ x: r.toolCalls, y: r.events.median })) },
+                {
+                  name: 'history KB',
+                  points: small.map((r) => ({ x: r.toolCalls, y: r.bytes.median / 1024 })),
+                },
+              ],
+            }),
+          },
+        ]
+      : [];
   const worst = rows.reduce((a, b) => (b.bytes.max > a.bytes.max ? b : a), rows[0] as HistoryRow);
   const defaultCapRows = rows.filter((r) => !r.label.startsWith('max cap'));
-  const worstDefault = defaultCapRows.reduce((a, b) => (b.events.max > a.events.max ? b : a), defaultCapRows[0] as HistoryRow);
+  const worstDefault = defaultCapRows.reduce(
+    (a, b) => (b.events.max > a.events.max ? b : a),
+    defaultCapRows[0] as HistoryRow,
+  );
   const targets = worstDefault
     ? [
         {
           name: 'history of the largest turn at the default cap (8)',
           goal: `< 10% of Temporal's limits (${fmt(LIMITS.events.error, 0)} events, 50 MB)`,
           measured: `${fmt(worstDefault.events.max, 0)} events (${pct(worstDefault.events.max, LIMITS.events.error)}), ${fmt(Math.max(...defaultCapRows.map((r) => r.bytes.max)) / 1024)} KB`,
-          met: worstDefault.events.max < LIMITS.events.error / 10 && Math.max(...defaultCapRows.map((r) => r.bytes.max)) < LIMITS.bytes.error / 10,
+          met:
+            worstDefault.events.max < LIMITS.events.error / 10 &&
+            Math.max(...defaultCapRows.map((r) => r.bytes.max)) < LIMITS.bytes.error / 10,
           reason: `Bounded by the iteration cap and the 16 KB tool-result cap; the largest turn measured overall (${worst.label}) is ${fmt(worst.bytes.max / 1024 / 1024, 2)} MB.`,
         },
       ]

@@ -12,7 +12,14 @@ import { barChart } from '../lib/svg';
 import { uniqueQueue } from '../lib/system';
 import { durableTurn, runLabel } from '../lib/turns';
 
-const FULL = { concurrency: 64, turns: 64, repeats: 3, idleSampleMs: 1_000, settleMs: 1_000, timeCapMs: 40_000 };
+const FULL = {
+  concurrency: 64,
+  turns: 64,
+  repeats: 3,
+  idleSampleMs: 1_000,
+  settleMs: 1_000,
+  timeCapMs: 40_000,
+};
 const QUICK = { concurrency: 4, turns: 4, repeats: 1, idleSampleMs: 300, settleMs: 200, timeCapMs: 10_000 };
 
 export interface MemoryRow {
@@ -44,7 +51,12 @@ export const memory: Scenario<{ rows: MemoryRow[]; concurrency: number }> = {
     };
     try {
       // A few turns first: "idle" means a system that has served traffic, not a process that just started.
-      await runLoad({ count: 8, concurrency: 4, timeCapMs: 30_000, task: durableTurn(api.url, TWO_TOOLS(0), runLabel('warm')) });
+      await runLoad({
+        count: 8,
+        concurrency: 4,
+        timeCapMs: 30_000,
+        task: durableTurn(api.url, TWO_TOOLS(0), runLabel('warm')),
+      });
       const shape = TWO_TOOLS(300);
       for (let r = 0; r < p.repeats; r++) {
         await new Promise((res) => setTimeout(res, p.settleMs));
@@ -52,7 +64,12 @@ export const memory: Scenario<{ rows: MemoryRow[]; concurrency: number }> = {
         await new Promise((res) => setTimeout(res, p.idleSampleMs));
         const idleStats = idle.stop();
         const loaded = new RssSampler(pids).start();
-        const res = await runLoad({ count: p.turns, concurrency: p.concurrency, timeCapMs: p.timeCapMs, task: durableTurn(api.url, shape, runLabel('mem')) });
+        const res = await runLoad({
+          count: p.turns,
+          concurrency: p.concurrency,
+          timeCapMs: p.timeCapMs,
+          task: durableTurn(api.url, shape, runLabel('mem')),
+        });
         const loadStats = loaded.stop();
         if (res.failed) throw new Error(`${res.failed} turns failed under load: ${res.firstError}`);
         await new Promise((r2) => setTimeout(r2, p.settleMs));
@@ -64,7 +81,9 @@ export const memory: Scenario<{ rows: MemoryRow[]; concurrency: number }> = {
           e.mean.push(mib(loadStats[name]?.mean ?? NaN));
           e.after.push(mib(after[name]?.peak ?? NaN));
         }
-        ctx.log(`  repeat ${r + 1}/${p.repeats}: worker ${fmt(mib(idleStats.worker?.mean ?? NaN))} → ${fmt(mib(loadStats.worker?.peak ?? NaN))} MiB, api ${fmt(mib(idleStats.api?.mean ?? NaN))} → ${fmt(mib(loadStats.api?.peak ?? NaN))} MiB`);
+        ctx.log(
+          `  repeat ${r + 1}/${p.repeats}: worker ${fmt(mib(idleStats.worker?.mean ?? NaN))} → ${fmt(mib(loadStats.worker?.peak ?? NaN))} MiB, api ${fmt(mib(idleStats.api?.mean ?? NaN))} → ${fmt(mib(loadStats.api?.peak ?? NaN))} MiB`,
+        );
       }
     } finally {
       await sys.stopChildren();
@@ -78,8 +97,20 @@ export const memory: Scenario<{ rows: MemoryRow[]; concurrency: number }> = {
     }));
     const markdown = [
       table(
-        ['process', 'idle MiB', `peak MiB, ${p.concurrency} in flight`, `mean MiB, ${p.concurrency} in flight`, `MiB ${p.settleMs / 1000} s after the load`],
-        rows.map((r) => [r.process, fmtSpread(r.idleMiB), fmtSpread(r.loadPeakMiB), fmtSpread(r.loadMeanMiB), fmtSpread(r.afterMiB)]),
+        [
+          'process',
+          'idle MiB',
+          `peak MiB, ${p.concurrency} in flight`,
+          `mean MiB, ${p.concurrency} in flight`,
+          `MiB ${p.settleMs / 1000} s after the load`,
+        ],
+        rows.map((r) => [
+          r.process,
+          fmtSpread(r.idleMiB),
+          fmtSpread(r.loadPeakMiB),
+          fmtSpread(r.loadMeanMiB),
+          fmtSpread(r.afterMiB),
+        ]),
       ),
       '',
       `RSS from /proc/<pid>/status, sampled every 100 ms. Load: ${p.turns} turns with two tool calls and a 300 ms model, ` +
@@ -91,10 +122,25 @@ export const memory: Scenario<{ rows: MemoryRow[]; concurrency: number }> = {
       yLabel: 'MiB (whisker = min–max)',
       categories: rows.map((r) => r.process),
       series: [
-        { name: 'idle', values: rows.map((r) => ({ value: r.idleMiB.median, lo: r.idleMiB.min, hi: r.idleMiB.max })) },
-        { name: `peak, ${p.concurrency} in flight`, values: rows.map((r) => ({ value: r.loadPeakMiB.median, lo: r.loadPeakMiB.min, hi: r.loadPeakMiB.max })) },
+        {
+          name: 'idle',
+          values: rows.map((r) => ({ value: r.idleMiB.median, lo: r.idleMiB.min, hi: r.idleMiB.max })),
+        },
+        {
+          name: `peak, ${p.concurrency} in flight`,
+          values: rows.map((r) => ({
+            value: r.loadPeakMiB.median,
+            lo: r.loadPeakMiB.min,
+            hi: r.loadPeakMiB.max,
+          })),
+        },
       ],
     });
-    return { markdown, charts: [{ file: 'memory.svg', title: 'Resident memory, idle and under load', svg: chart }], targets: [], data: { rows, concurrency: p.concurrency } };
+    return {
+      markdown,
+      charts: [{ file: 'memory.svg', title: 'Resident memory, idle and under load', svg: chart }],
+      targets: [],
+      data: { rows, concurrency: p.concurrency },
+    };
   },
 };

@@ -31,7 +31,9 @@ const FULL = {
   timeCapMs: 20_000,
 };
 const QUICK = {
-  conditions: [{ name: 'model 0 ms, c=4, plain reply', shape: PLAIN(0), concurrency: 4, turns: 6 }] as Condition[],
+  conditions: [
+    { name: 'model 0 ms, c=4, plain reply', shape: PLAIN(0), concurrency: 4, turns: 6 },
+  ] as Condition[],
   repeats: 1,
   timeCapMs: 10_000,
 };
@@ -54,7 +56,8 @@ export interface ThroughputRow {
 export const throughput: Scenario<{ rows: ThroughputRow[] }> = {
   id: 'throughput',
   title: 'Throughput and where the time goes',
-  description: 'Turns per second with one and two worker processes vs the baseline, CPU per process per turn, event-loop lag.',
+  description:
+    'Turns per second with one and two worker processes vs the baseline, CPU per process per turn, event-loop lag.',
   async run(ctx: BenchContext) {
     const p = ctx.quick ? QUICK : FULL;
     const sys = await ctx.system();
@@ -65,26 +68,48 @@ export const throughput: Scenario<{ rows: ThroughputRow[] }> = {
       const workers: Child[] = [await sys.startWorker({ taskQueue, tuning: SCENARIO_PROFILE.tuning })];
       const api = await sys.startApi({ taskQueue });
       for (const setup of ['1 worker', '2 workers'] as const) {
-        if (setup === '2 workers') workers.push(await sys.startWorker({ taskQueue, tuning: SCENARIO_PROFILE.tuning }));
+        if (setup === '2 workers')
+          workers.push(await sys.startWorker({ taskQueue, tuning: SCENARIO_PROFILE.tuning }));
         // Warm the new worker set (sticky caches, JIT) so the first measured run is not the cold one.
-        await measureRun({ task: durableTurn(api.url, PLAIN(0), runLabel('warm')), count: 8 * workers.length, concurrency: 8, timeCapMs: 30_000, workers });
+        await measureRun({
+          task: durableTurn(api.url, PLAIN(0), runLabel('warm')),
+          count: 8 * workers.length,
+          concurrency: 8,
+          timeCapMs: 30_000,
+          workers,
+        });
         const base = new Map<string, MeasuredRun[]>();
         const dur = new Map<string, MeasuredRun[]>();
         for (let r = 0; r < p.repeats; r++) {
           for (const c of p.conditions) {
-            const common = { count: c.turns, concurrency: c.concurrency, timeCapMs: p.timeCapMs, temporalPid: sys.temporalPid, api };
+            const common = {
+              count: c.turns,
+              concurrency: c.concurrency,
+              timeCapMs: p.timeCapMs,
+              temporalPid: sys.temporalPid,
+              api,
+            };
             const b = await measureRun({ ...common, task: baselineTurn(config, c.shape), workers: [] });
-            const d = await measureRun({ ...common, task: durableTurn(api.url, c.shape, runLabel('tp')), workers });
+            const d = await measureRun({
+              ...common,
+              task: durableTurn(api.url, c.shape, runLabel('tp')),
+              workers,
+            });
             base.set(c.name, [...(base.get(c.name) ?? []), b]);
             dur.set(c.name, [...(dur.get(c.name) ?? []), d]);
-            ctx.log(`  ${setup}, repeat ${r + 1}/${p.repeats}, ${c.name}: durable ${fmt(d.turnsPerSec)} turns/s, baseline ${fmt(b.turnsPerSec)} turns/s`);
+            ctx.log(
+              `  ${setup}, repeat ${r + 1}/${p.repeats}, ${c.name}: durable ${fmt(d.turnsPerSec)} turns/s, baseline ${fmt(b.turnsPerSec)} turns/s`,
+            );
           }
         }
         for (const c of p.conditions) {
           const bs = base.get(c.name) ?? [];
           const ds = dur.get(c.name) ?? [];
           if (setup === '1 worker') rows.push(summarise(c.name, 'baseline', bs));
-          rows.push({ ...summarise(c.name, setup, ds), ratio: spread(ds.map((d, i) => d.turnsPerSec / (bs[i]?.turnsPerSec ?? NaN))) });
+          rows.push({
+            ...summarise(c.name, setup, ds),
+            ratio: spread(ds.map((d, i) => d.turnsPerSec / (bs[i]?.turnsPerSec ?? NaN))),
+          });
         }
       }
     } finally {
@@ -97,17 +122,21 @@ export const throughput: Scenario<{ rows: ThroughputRow[] }> = {
 function summarise(condition: string, setup: ThroughputRow['setup'], runs: MeasuredRun[]): ThroughputRow {
   const names = [...new Set(runs.flatMap((r) => Object.keys(r.cpuSec)))];
   const cpuMsPerTurn: Record<string, Spread> = {};
-  for (const n of names) cpuMsPerTurn[n] = spread(runs.map((r) => ((r.cpuSec[n] ?? 0) * 1000) / Math.max(1, r.load.completed)));
+  for (const n of names)
+    cpuMsPerTurn[n] = spread(runs.map((r) => ((r.cpuSec[n] ?? 0) * 1000) / Math.max(1, r.load.completed)));
   const lagNames = [...new Set(runs.flatMap((r) => Object.keys(r.lag)))];
   const lagP99: Record<string, Spread> = {};
   for (const n of lagNames) lagP99[n] = spread(runs.map((r) => r.lag[n]?.p99 ?? NaN));
-  const cores = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 1;
+  const cores =
+    (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 1;
   return {
     condition,
     setup,
     turnsPerSec: spread(runs.map((r) => r.turnsPerSec)),
     cpuMsPerTurn,
-    cpuBusyPct: spread(runs.map((r) => (Object.values(r.cpuSec).reduce((a, b) => a + b, 0) / r.wallSec / cores) * 100)),
+    cpuBusyPct: spread(
+      runs.map((r) => (Object.values(r.cpuSec).reduce((a, b) => a + b, 0) / r.wallSec / cores) * 100),
+    ),
     lagP99,
     failed: runs.reduce((n, r) => n + r.load.failed, 0),
     firstError: runs.find((r) => r.load.firstError)?.load.firstError,
@@ -123,19 +152,35 @@ function render(rows: ThroughputRow[]) {
     '',
     table(
       ['condition', 'setup', 'turns/s', 'ratio to baseline', 'machine CPU busy %', 'failed'],
-      rows.map((r) => [r.condition, r.setup, fmtSpread(r.turnsPerSec), r.ratio ? fmtSpread(r.ratio, 2) : '1', fmtSpread(r.cpuBusyPct, 0), String(r.failed)]),
+      rows.map((r) => [
+        r.condition,
+        r.setup,
+        fmtSpread(r.turnsPerSec),
+        r.ratio ? fmtSpread(r.ratio, 2) : '1',
+        fmtSpread(r.cpuBusyPct, 0),
+        String(r.failed),
+      ]),
     ),
     '',
     '**Where the time goes**: CPU milliseconds per completed turn, by process (the bench process hosts the load generator, the ' +
       'reference backend, the fake model and, for the baseline, the whole turn).',
     '',
     table(
-      ['condition', 'setup', ...present.map((n) => `${n} CPU ms/turn`), 'worker lag p99 ms', 'bench lag p99 ms'],
+      [
+        'condition',
+        'setup',
+        ...present.map((n) => `${n} CPU ms/turn`),
+        'worker lag p99 ms',
+        'bench lag p99 ms',
+      ],
       rows.map((r) => [
         r.condition,
         r.setup,
         ...present.map((n) => cpu(r, n)),
-        ['worker 1', 'worker 2'].filter((n) => r.lagP99[n]).map((n) => fmtSpread(r.lagP99[n] as Spread)).join(' / ') || '–',
+        ['worker 1', 'worker 2']
+          .filter((n) => r.lagP99[n])
+          .map((n) => fmtSpread(r.lagP99[n] as Spread))
+          .join(' / ') || '–',
         r.lagP99.bench ? fmtSpread(r.lagP99.bench) : '–',
       ]),
     ),
@@ -146,16 +191,29 @@ function render(rows: ThroughputRow[]) {
   const chart = barChart({
     title: 'Turns per second',
     yLabel: 'turns/s (whisker = min–max)',
-    categories: conditions.map((c) => c.replace(/^saturation: /, '').replace(/, /g, ' ').replace('model ', '').replace(' reply', '').replace('two tool calls', '2 tools')),
+    categories: conditions.map((c) =>
+      c
+        .replace(/^saturation: /, '')
+        .replace(/, /g, ' ')
+        .replace('model ', '')
+        .replace(' reply', '')
+        .replace('two tool calls', '2 tools'),
+    ),
     series: (['baseline', '1 worker', '2 workers'] as const).map((setup) => ({
       name: setup === 'baseline' ? 'baseline (in-process)' : `durable, ${setup}`,
       values: conditions.map((c) => {
         const r = rows.find((x) => x.condition === c && x.setup === setup);
-        return r ? { value: r.turnsPerSec.median, lo: r.turnsPerSec.min, hi: r.turnsPerSec.max } : { value: NaN };
+        return r
+          ? { value: r.turnsPerSec.median, lo: r.turnsPerSec.min, hi: r.turnsPerSec.max }
+          : { value: NaN };
       }),
     })),
   });
-  return { markdown, charts: [{ file: 'throughput.svg', title: 'Turns per second', svg: chart }], targets: targets(rows) };
+  return {
+    markdown,
+    charts: [{ file: 'throughput.svg', title: 'Turns per second', svg: chart }],
+    targets: targets(rows),
+  };
 }
 
 function targets(rows: ThroughputRow[]): Target[] {

@@ -49,7 +49,8 @@ export interface TuningRow {
 export const tuning: Scenario<{ rows: TuningRow[] }> = {
   id: 'tuning',
   title: 'Tuning: each lever against the same baseline',
-  description: 'The target measurements (300 ms model, plain reply, c=1 and c=32) per server setting, worker profile and local-activity probe.',
+  description:
+    'The target measurements (300 ms model, plain reply, c=1 and c=32) per server setting, worker profile and local-activity probe.',
   async run(ctx: BenchContext) {
     const p = ctx.quick ? QUICK : FULL;
     const sys = await ctx.system();
@@ -85,22 +86,66 @@ export const tuning: Scenario<{ rows: TuningRow[] }> = {
       const runs = new Map<string, Runs>(setups.map((s) => [s.name, { c1Zero: [], c1: [], c32: [] }]));
       for (const s of setups) {
         // Warm each setup once (JIT, caches, the task row) before measuring.
-        await measureRun({ task: s.runner(runLabel('warm'), zero), count: 4, concurrency: 2, timeCapMs: 30_000, workers: [] });
+        await measureRun({
+          task: s.runner(runLabel('warm'), zero),
+          count: 4,
+          concurrency: 2,
+          timeCapMs: 30_000,
+          workers: [],
+        });
       }
       for (let r = 0; r < p.repeats; r++) {
         const one = { concurrency: 1, timeCapMs: p.timeCapMs, workers: [] };
-        base.c1Zero.push(await measureRun({ ...one, count: p.c1ZeroTurns, task: baselineTurn(config, zero) }));
+        base.c1Zero.push(
+          await measureRun({ ...one, count: p.c1ZeroTurns, task: baselineTurn(config, zero) }),
+        );
         base.c1.push(await measureRun({ ...one, count: p.c1Turns, task: baselineTurn(config, shape) }));
-        base.c32.push(await measureRun({ task: baselineTurn(config, shape), count: p.c32Turns, concurrency: 32, timeCapMs: p.timeCapMs, workers: [] }));
+        base.c32.push(
+          await measureRun({
+            task: baselineTurn(config, shape),
+            count: p.c32Turns,
+            concurrency: 32,
+            timeCapMs: p.timeCapMs,
+            workers: [],
+          }),
+        );
         for (const s of setups) {
           const e = runs.get(s.name) as Runs;
-          const common = { temporalPid: s.temporalPid ?? sys.temporalPid, workers: s.workers, timeCapMs: p.timeCapMs };
-          e.c1Zero.push(await measureRun({ ...common, task: s.runner(runLabel('tune'), zero), count: p.c1ZeroTurns, concurrency: 1 }));
-          e.c1.push(await measureRun({ ...common, task: s.runner(runLabel('tune'), shape), count: p.c1Turns, concurrency: 1 }));
-          e.c32.push(await measureRun({ ...common, task: s.runner(runLabel('tune'), shape), count: p.c32Turns, concurrency: 32 }));
+          const common = {
+            temporalPid: s.temporalPid ?? sys.temporalPid,
+            workers: s.workers,
+            timeCapMs: p.timeCapMs,
+          };
+          e.c1Zero.push(
+            await measureRun({
+              ...common,
+              task: s.runner(runLabel('tune'), zero),
+              count: p.c1ZeroTurns,
+              concurrency: 1,
+            }),
+          );
+          e.c1.push(
+            await measureRun({
+              ...common,
+              task: s.runner(runLabel('tune'), shape),
+              count: p.c1Turns,
+              concurrency: 1,
+            }),
+          );
+          e.c32.push(
+            await measureRun({
+              ...common,
+              task: s.runner(runLabel('tune'), shape),
+              count: p.c32Turns,
+              concurrency: 32,
+            }),
+          );
           const failed = [...e.c1Zero, ...e.c1, ...e.c32].find((m) => m.load.failed);
-          if (failed) throw new Error(`${s.name}: ${failed.load.failed} turns failed: ${failed.load.firstError}`);
-          ctx.log(`  repeat ${r + 1}/${p.repeats} ${s.name}: p50 c=1 ${fmt(p50(e.c1Zero.at(-1)))} ms (0 ms model), ${fmt(p50(e.c1.at(-1)))} ms; c=32 ${fmt(p50(e.c32.at(-1)))} ms`);
+          if (failed)
+            throw new Error(`${s.name}: ${failed.load.failed} turns failed: ${failed.load.firstError}`);
+          ctx.log(
+            `  repeat ${r + 1}/${p.repeats} ${s.name}: p50 c=1 ${fmt(p50(e.c1Zero.at(-1)))} ms (0 ms model), ${fmt(p50(e.c1.at(-1)))} ms; c=32 ${fmt(p50(e.c32.at(-1)))} ms`,
+          );
         }
       }
       const rows = setups.map((s) => summarise(s, runs.get(s.name) as Runs, base));
@@ -122,13 +167,23 @@ async function apiSetup(sys: BenchSystem, profile: Profile): Promise<Setup> {
   const q = uniqueQueue('tuning');
   const worker = await sys.startWorker({ taskQueue: q, tuning: profile.tuning });
   const api = await sys.startApi({ taskQueue: q });
-  return { name: `worker: ${profile.name}`, why: profile.why, runner: (label, shape) => durableTurn(api.url, shape, label), workers: [worker] };
+  return {
+    name: `worker: ${profile.name}`,
+    why: profile.why,
+    runner: (label, shape) => durableTurn(api.url, shape, label),
+    workers: [worker],
+  };
 }
 
 async function probeSetups(sys: BenchSystem): Promise<Setup[]> {
   const q = uniqueQueue('tuning-probe');
-  const worker = await sys.startWorker({ taskQueue: q, tuning: SCENARIO_PROFILE.tuning, bundlePath: await sys.probeBundlePath() });
-  const probe = (workflowType: string) => (label: string, shape: TurnShape) => probeTurn(sys.client, q, workflowType, label, shape);
+  const worker = await sys.startWorker({
+    taskQueue: q,
+    tuning: SCENARIO_PROFILE.tuning,
+    bundlePath: await sys.probeBundlePath(),
+  });
+  const probe = (workflowType: string) => (label: string, shape: TurnShape) =>
+    probeTurn(sys.client, q, workflowType, label, shape);
   return [
     {
       name: 'probe: plain turn, all regular activities',
@@ -145,7 +200,13 @@ async function probeSetups(sys: BenchSystem): Promise<Setup[]> {
   ];
 }
 
-function probeTurn(client: Client, taskQueue: string, workflowType: string, label: string, shape: TurnShape): TurnRunner {
+function probeTurn(
+  client: Client,
+  taskQueue: string,
+  workflowType: string,
+  label: string,
+  shape: TurnShape,
+): TurnRunner {
   const message = benchMessage(shape);
   return async (i) => {
     const userId = `bench-${i % 8}`;
@@ -160,7 +221,8 @@ function probeTurn(client: Client, taskQueue: string, workflowType: string, labe
 }
 
 function summarise(s: Setup, runs: Runs, base: Runs): TuningRow {
-  const cpu = (pick: (m: MeasuredRun) => number) => spread(runs.c32.map((m) => (pick(m) * 1000) / Math.max(1, m.load.completed)));
+  const cpu = (pick: (m: MeasuredRun) => number) =>
+    spread(runs.c32.map((m) => (pick(m) * 1000) / Math.max(1, m.load.completed)));
   return {
     setup: s.name,
     why: s.why,
@@ -172,7 +234,11 @@ function summarise(s: Setup, runs: Runs, base: Runs): TuningRow {
     tputC32: spread(runs.c32.map((m) => m.turnsPerSec)),
     tputRatioC32: spread(runs.c32.map((m, i) => m.turnsPerSec / (base.c32[i]?.turnsPerSec ?? NaN))),
     temporalCpuMs: cpu((m) => m.cpuSec.temporal ?? NaN),
-    workerCpuMs: cpu((m) => Object.entries(m.cpuSec).filter(([k]) => k.startsWith('worker')).reduce((a, [, v]) => a + v, 0)),
+    workerCpuMs: cpu((m) =>
+      Object.entries(m.cpuSec)
+        .filter(([k]) => k.startsWith('worker'))
+        .reduce((a, [, v]) => a + v, 0),
+    ),
   };
 }
 
@@ -183,7 +249,18 @@ function render(rows: TuningRow[]) {
       'with the Temporal client directly (no API hop), so compare them with each other.',
     '',
     table(
-      ['setup', 'p50 c=1, model 0 ms', 'p50 c=1 ms', 'ratio c=1', 'p50 c=32 ms', 'ratio c=32', 'turns/s c=32', 'throughput ratio', 'Temporal CPU ms/turn', 'worker CPU ms/turn'],
+      [
+        'setup',
+        'p50 c=1, model 0 ms',
+        'p50 c=1 ms',
+        'ratio c=1',
+        'p50 c=32 ms',
+        'ratio c=32',
+        'turns/s c=32',
+        'throughput ratio',
+        'Temporal CPU ms/turn',
+        'worker CPU ms/turn',
+      ],
       rows.map((r) => [
         r.setup,
         fmtSpread(r.p50c1Zero),
@@ -205,11 +282,21 @@ function render(rows: TuningRow[]) {
     yLabel: 'ratio (1 = as fast as the baseline)',
     categories: rows.map((_, i) => `#${i + 1}`),
     series: [
-      { name: 'c=1', values: rows.map((r) => ({ value: r.ratioC1.median, lo: r.ratioC1.min, hi: r.ratioC1.max })) },
-      { name: 'c=32', values: rows.map((r) => ({ value: r.ratioC32.median, lo: r.ratioC32.min, hi: r.ratioC32.max })) },
+      {
+        name: 'c=1',
+        values: rows.map((r) => ({ value: r.ratioC1.median, lo: r.ratioC1.min, hi: r.ratioC1.max })),
+      },
+      {
+        name: 'c=32',
+        values: rows.map((r) => ({ value: r.ratioC32.median, lo: r.ratioC32.min, hi: r.ratioC32.max })),
+      },
     ],
     reference: { value: 1.15, label: 'target c=1: 1.15' },
   });
   const legend = rows.map((r, i) => `#${i + 1} ${r.setup}`).join(' · ');
-  return { markdown: `${markdown}\n\nChart bars: ${legend}.`, charts: [{ file: 'tuning.svg', title: 'Durable/baseline p50 ratio per setup', svg: chart }], targets: [] };
+  return {
+    markdown: `${markdown}\n\nChart bars: ${legend}.`,
+    charts: [{ file: 'tuning.svg', title: 'Durable/baseline p50 ratio per setup', svg: chart }],
+    targets: [],
+  };
 }

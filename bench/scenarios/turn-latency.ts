@@ -75,7 +75,8 @@ export interface AnatomyRow {
 export const turnLatency: Scenario<{ rows: LatencyRow[]; anatomy: AnatomyRow[] }> = {
   id: 'turn-latency',
   title: 'Turn latency: durable vs baseline',
-  description: 'Per-turn latency (p50/p95/p99) of the durable turn over HTTP vs the in-process baseline, by concurrency.',
+  description:
+    'Per-turn latency (p50/p95/p99) of the durable turn over HTTP vs the in-process baseline, by concurrency.',
   async run(ctx: BenchContext) {
     const p = ctx.quick ? QUICK : FULL;
     const sys = await ctx.system();
@@ -88,15 +89,28 @@ export const turnLatency: Scenario<{ rows: LatencyRow[]; anatomy: AnatomyRow[] }
       // Warm both paths (JIT, connections, the task row, the sticky cache) before measuring.
       for (const s of SHAPES) {
         const shape = s.shape(0);
-        await runLoad({ count: p.warmupTurns, concurrency: 4, timeCapMs: 30_000, task: baselineTurn(config, shape) });
-        const warm = await runLoad({ count: p.warmupTurns, concurrency: 4, timeCapMs: 30_000, task: durableTurn(api.url, shape, runLabel('warm')) });
+        await runLoad({
+          count: p.warmupTurns,
+          concurrency: 4,
+          timeCapMs: 30_000,
+          task: baselineTurn(config, shape),
+        });
+        const warm = await runLoad({
+          count: p.warmupTurns,
+          concurrency: 4,
+          timeCapMs: 30_000,
+          task: durableTurn(api.url, shape, runLabel('warm')),
+        });
         if (warm.failed) throw new Error(`warm-up turns failed: ${warm.firstError}`);
       }
 
       type Key = string;
       const runs = new Map<Key, { durable: RunFigures[]; baseline: RunFigures[]; errors: string[] }>();
       // Every repeat's concurrency-1 durable turns, to read where their time went (median repeat).
-      const singles = new Map<Key, { label: string; count: number; clientMs: number; baselineMs: number; p50: number }[]>();
+      const singles = new Map<
+        Key,
+        { label: string; count: number; clientMs: number; baselineMs: number; p50: number }[]
+      >();
       const key = (lat: number, shape: string, c: number) => `${lat}|${shape}|${c}`;
       for (let r = 0; r < p.repeats; r++) {
         for (const lat of p.modelLatenciesMs) {
@@ -107,17 +121,41 @@ export const turnLatency: Scenario<{ rows: LatencyRow[]; anatomy: AnatomyRow[] }
               const entry = runs.get(key(lat, s.name, c)) ?? { durable: [], baseline: [], errors: [] };
               runs.set(key(lat, s.name, c), entry);
               // Side by side: the baseline and the durable path back to back, every repeat.
-              const b = await runLoad({ count, concurrency: c, timeCapMs: p.timeCapMs, task: baselineTurn(config, shape) });
+              const b = await runLoad({
+                count,
+                concurrency: c,
+                timeCapMs: p.timeCapMs,
+                task: baselineTurn(config, shape),
+              });
               const label = runLabel('lat');
-              const d = await runLoad({ count, concurrency: c, timeCapMs: p.timeCapMs, task: durableTurn(api.url, shape, label) });
+              const d = await runLoad({
+                count,
+                concurrency: c,
+                timeCapMs: p.timeCapMs,
+                task: durableTurn(api.url, shape, label),
+              });
               if (c === 1) {
                 const list = singles.get(key(lat, s.name, c)) ?? [];
-                list.push({ label, count: d.completed, clientMs: avg(d.latenciesMs), baselineMs: avg(b.latenciesMs), p50: percentiles(d.latenciesMs).p50 });
+                list.push({
+                  label,
+                  count: d.completed,
+                  clientMs: avg(d.latenciesMs),
+                  baselineMs: avg(b.latenciesMs),
+                  p50: percentiles(d.latenciesMs).p50,
+                });
                 singles.set(key(lat, s.name, c), list);
               }
               for (const res of [b, d]) if (res.firstError) entry.errors.push(res.firstError);
-              entry.baseline.push({ ...percentiles(b.latenciesMs), failed: b.failed, turnsPerSec: b.completed / (b.wallMs / 1000) });
-              entry.durable.push({ ...percentiles(d.latenciesMs), failed: d.failed, turnsPerSec: d.completed / (d.wallMs / 1000) });
+              entry.baseline.push({
+                ...percentiles(b.latenciesMs),
+                failed: b.failed,
+                turnsPerSec: b.completed / (b.wallMs / 1000),
+              });
+              entry.durable.push({
+                ...percentiles(d.latenciesMs),
+                failed: d.failed,
+                turnsPerSec: d.completed / (d.wallMs / 1000),
+              });
               ctx.log(
                 `  repeat ${r + 1}/${p.repeats} model ${lat} ms, ${s.name}, c=${c}: durable p50 ${fmt(percentiles(d.latenciesMs).p50)} ms, baseline p50 ${fmt(percentiles(b.latenciesMs).p50)} ms`,
               );
@@ -133,13 +171,18 @@ export const turnLatency: Scenario<{ rows: LatencyRow[]; anatomy: AnatomyRow[] }
             const e = runs.get(key(lat, s.name, c));
             if (!e) continue;
             const fig = (list: RunFigures[], f: 'p50' | 'p95' | 'p99') => spread(list.map((x) => x[f]));
-            const ratio = (f: 'p50' | 'p95' | 'p99') => spread(e.durable.map((d, i) => d[f] / (e.baseline[i]?.[f] ?? NaN)));
+            const ratio = (f: 'p50' | 'p95' | 'p99') =>
+              spread(e.durable.map((d, i) => d[f] / (e.baseline[i]?.[f] ?? NaN)));
             rows.push({
               modelLatencyMs: lat,
               shape: s.name,
               concurrency: c,
               durable: { p50: fig(e.durable, 'p50'), p95: fig(e.durable, 'p95'), p99: fig(e.durable, 'p99') },
-              baseline: { p50: fig(e.baseline, 'p50'), p95: fig(e.baseline, 'p95'), p99: fig(e.baseline, 'p99') },
+              baseline: {
+                p50: fig(e.baseline, 'p50'),
+                p95: fig(e.baseline, 'p95'),
+                p99: fig(e.baseline, 'p99'),
+              },
               ratio: { p50: ratio('p50'), p95: ratio('p95'), p99: ratio('p99') },
               turnsPerRun: p.turns[c] ?? 10,
               durableTurnsPerSec: spread(e.durable.map((x) => x.turnsPerSec)),
@@ -155,9 +198,17 @@ export const turnLatency: Scenario<{ rows: LatencyRow[]; anatomy: AnatomyRow[] }
           const all = [...(singles.get(key(lat, s.name, 1)) ?? [])].sort((a, b) => a.p50 - b.p50);
           const one = all[Math.floor((all.length - 1) / 2)];
           if (!one) continue;
-          const ids = Array.from({ length: one.count }, (_, i) => makeAgentTurnId(turnUserId(i), `${one.label}-${i}`));
+          const ids = Array.from({ length: one.count }, (_, i) =>
+            makeAgentTurnId(turnUserId(i), `${one.label}-${i}`),
+          );
           const list = await Promise.all(ids.map((id) => turnAnatomy(sys.client, id)));
-          anatomy.push({ modelLatencyMs: lat, shape: s.name, clientMs: one.clientMs, baselineMs: one.baselineMs, anatomy: meanAnatomy(list) });
+          anatomy.push({
+            modelLatencyMs: lat,
+            shape: s.name,
+            clientMs: one.clientMs,
+            baselineMs: one.baselineMs,
+            anatomy: meanAnatomy(list),
+          });
         }
       }
       const out = render(rows, anatomy);
@@ -175,13 +226,24 @@ function avg(xs: number[]): number {
 function renderAnatomy(rows: AnatomyRow[]): string {
   if (rows.length === 0) return '';
   return [
-    '**Where a durable turn\'s time goes** (concurrency 1, the repeat with the median p50, mean per turn in ms, from the workflow history\'s server ' +
+    "**Where a durable turn's time goes** (concurrency 1, the repeat with the median p50, mean per turn in ms, from the workflow history's server " +
       'timestamps): *task wait* is a workflow task waiting to be picked up by the worker, *workflow code* is the worker running ' +
       'the workflow and the server recording its decisions, *activities* are scheduled → completed (run plus recording), and ' +
-      '*API and hand-off* is the rest of the client\'s latency (HTTP, starting the workflow, getting the result back).',
+      "*API and hand-off* is the rest of the client's latency (HTTP, starting the workflow, getting the result back).",
     '',
     table(
-      ['model', 'turn', 'baseline', 'durable', 'workflow tasks', 'task wait', 'workflow code', 'activities', 'of which model', 'API and hand-off'],
+      [
+        'model',
+        'turn',
+        'baseline',
+        'durable',
+        'workflow tasks',
+        'task wait',
+        'workflow code',
+        'activities',
+        'of which model',
+        'API and hand-off',
+      ],
       rows.map((r) => [
         `${r.modelLatencyMs} ms`,
         r.shape,
@@ -207,7 +269,21 @@ function render(rows: LatencyRow[], anatomy: AnatomyRow[]) {
     parts.push(
       `**Model latency ${lat} ms** (ms; median of the repeats, min–max in brackets; ratio = durable / baseline per repeat)\n`,
       table(
-        ['turn', 'conc.', 'durable p50', 'durable p95', 'durable p99', 'baseline p50', 'baseline p95', 'baseline p99', 'ratio p50', 'ratio p95', 'ratio p99', 'turns/run', 'failed'],
+        [
+          'turn',
+          'conc.',
+          'durable p50',
+          'durable p95',
+          'durable p99',
+          'baseline p50',
+          'baseline p95',
+          'baseline p99',
+          'ratio p50',
+          'ratio p95',
+          'ratio p99',
+          'turns/run',
+          'failed',
+        ],
         sub.map((r) => [
           r.shape,
           String(r.concurrency),
@@ -227,7 +303,10 @@ function render(rows: LatencyRow[], anatomy: AnatomyRow[]) {
       '',
     );
     const errors = sub.filter((r) => r.firstError);
-    if (errors.length) parts.push(`Failures: ${errors.map((r) => `${r.shape} c=${r.concurrency}: ${r.firstError}`).join('; ')}\n`);
+    if (errors.length)
+      parts.push(
+        `Failures: ${errors.map((r) => `${r.shape} c=${r.concurrency}: ${r.firstError}`).join('; ')}\n`,
+      );
     for (const shapeName of [...new Set(sub.map((r) => r.shape))]) {
       const s = sub.filter((r) => r.shape === shapeName);
       const file = `turn-latency-${lat}ms-${shapeName.replace(/\s+/g, '-')}.svg`;
@@ -239,8 +318,22 @@ function render(rows: LatencyRow[], anatomy: AnatomyRow[]) {
           yLabel: 'ms (p50; whisker = min–max of repeats)',
           categories: s.map((r) => `c=${r.concurrency}`),
           series: [
-            { name: 'durable (HTTP + Temporal)', values: s.map((r) => ({ value: r.durable.p50.median, lo: r.durable.p50.min, hi: r.durable.p50.max })) },
-            { name: 'baseline (in-process)', values: s.map((r) => ({ value: r.baseline.p50.median, lo: r.baseline.p50.min, hi: r.baseline.p50.max })) },
+            {
+              name: 'durable (HTTP + Temporal)',
+              values: s.map((r) => ({
+                value: r.durable.p50.median,
+                lo: r.durable.p50.min,
+                hi: r.durable.p50.max,
+              })),
+            },
+            {
+              name: 'baseline (in-process)',
+              values: s.map((r) => ({
+                value: r.baseline.p50.median,
+                lo: r.baseline.p50.min,
+                hi: r.baseline.p50.max,
+              })),
+            },
           ],
         }),
       });
@@ -275,7 +368,9 @@ function targets(rows: LatencyRow[], anatomy: AnatomyRow[]): Target[] {
         measured: `${fmt(ratio, 2)}× (${fmt(row.durable.p50.median)} vs ${fmt(row.baseline.p50.median)} ms)`,
         met: ratio <= goal,
         reason:
-          ratio <= goal ? `Temporal adds ${fmt(extra)} ms per turn at p50, within the ${Math.round((goal - 1) * 100)}% budget.` : missedWhy,
+          ratio <= goal
+            ? `Temporal adds ${fmt(extra)} ms per turn at p50, within the ${Math.round((goal - 1) * 100)}% budget.`
+            : missedWhy,
       });
     }
   }

@@ -28,10 +28,14 @@ export interface WorkspaceRow {
   truncatedFiles: number;
 }
 
-export const workspaceScenario: Scenario<{ rows: WorkspaceRow[]; large: { skills: number; memoryBytes: number; diskBytes: number } }> = {
+export const workspaceScenario: Scenario<{
+  rows: WorkspaceRow[];
+  large: { skills: number; memoryBytes: number; diskBytes: number };
+}> = {
   id: 'workspace',
   title: 'Workspace: prompt assembly',
-  description: 'System-prompt assembly for a small and a large workspace (200 skills, 2 MB of memory), cold and cached.',
+  description:
+    'System-prompt assembly for a small and a large workspace (200 skills, 2 MB of memory), cold and cached.',
   async run(ctx: BenchContext) {
     const p = ctx.quick ? QUICK : FULL;
     const small = path.join(REPO_ROOT, 'workspace');
@@ -52,7 +56,11 @@ export const workspaceScenario: Scenario<{ rows: WorkspaceRow[]; large: { skills
           const t = performance.now();
           const prompt = await ws.buildSystemPrompt({ role: ROLE });
           coldRun.push(performance.now() - t);
-          shape = { chars: prompt.chars, files: prompt.files.length, truncated: prompt.files.filter((f) => f.truncated).length };
+          shape = {
+            chars: prompt.chars,
+            files: prompt.files.length,
+            truncated: prompt.files.filter((f) => f.truncated).length,
+          };
         }
         const ws = createWorkspace({ root, env: {}, defaultTimezone: TIMEZONE, includeTimeContext: true });
         await ws.buildSystemPrompt({ role: ROLE });
@@ -80,12 +88,32 @@ export const workspaceScenario: Scenario<{ rows: WorkspaceRow[]; large: { skills
           truncatedFiles: shape.truncated,
         });
       }
-      ctx.log(`  ${name}: cold p50 ${fmt(rows.at(-2)?.p50.median ?? NaN)} ms, cached p50 ${fmt(rows.at(-1)?.p50.median ?? NaN)} ms`);
+      ctx.log(
+        `  ${name}: cold p50 ${fmt(rows.at(-2)?.p50.median ?? NaN)} ms, cached p50 ${fmt(rows.at(-1)?.p50.median ?? NaN)} ms`,
+      );
     }
     const markdown = [
       table(
-        ['workspace', 'cache', 'p50 ms', 'p95 ms', 'calls/repeat', 'prompt chars', 'files in prompt', 'files cut at 20k chars'],
-        rows.map((r) => [r.workspace, r.mode, fmtSpread(r.p50), fmtSpread(r.p95), String(r.calls), fmt(r.promptChars, 0), String(r.files), String(r.truncatedFiles)]),
+        [
+          'workspace',
+          'cache',
+          'p50 ms',
+          'p95 ms',
+          'calls/repeat',
+          'prompt chars',
+          'files in prompt',
+          'files cut at 20k chars',
+        ],
+        rows.map((r) => [
+          r.workspace,
+          r.mode,
+          fmtSpread(r.p50),
+          fmtSpread(r.p95),
+          String(r.calls),
+          fmt(r.promptChars, 0),
+          String(r.files),
+          String(r.truncatedFiles),
+        ]),
       ),
       '',
       `The large workspace is generated under bench/.out/ (${fmt(diskBytes / 1024 / 1024, 1)} MB on disk): the repo's files, ` +
@@ -100,7 +128,9 @@ export const workspaceScenario: Scenario<{ rows: WorkspaceRow[]; large: { skills
       categories: [...new Set(rows.map((r) => r.workspace.split(' (')[0] as string))],
       series: (['cold', 'cached'] as const).map((mode) => ({
         name: mode,
-        values: rows.filter((r) => r.mode === mode).map((r) => ({ value: r.p50.median, lo: r.p50.min, hi: r.p50.max })),
+        values: rows
+          .filter((r) => r.mode === mode)
+          .map((r) => ({ value: r.p50.median, lo: r.p50.min, hi: r.p50.max })),
       })),
     });
     return {
@@ -125,14 +155,19 @@ function writeLargeWorkspace(small: string, root: string, skills: number, memory
   };
   for (let i = 1; i <= skills; i++) {
     const name = `skill-${String(i).padStart(3, '0')}`;
-    const body = Array.from({ length: 12 }, (_, l) => `${l + 1}. When the request touches area ${i}, step ${l + 1}: check the task list, then act and report what changed.`).join('\n');
+    const body = Array.from(
+      { length: 12 },
+      (_, l) =>
+        `${l + 1}. When the request touches area ${i}, step ${l + 1}: check the task list, then act and report what changed.`,
+    ).join('\n');
     write(
       `skills/${name}/SKILL.md`,
       `---\nname: ${name}\ndescription: Generated skill ${i} for the workspace benchmark.\nmetadata: {"openclaw":{"emoji":"🧪"}}\n---\n\n${body}\n`,
     );
   }
   const dates = memoryDates(new Date(), TIMEZONE);
-  const line = (i: number) => `- ${String(i).padStart(6, '0')} noted: the customer asked for the weekly report; follow up on Friday.\n`;
+  const line = (i: number) =>
+    `- ${String(i).padStart(6, '0')} noted: the customer asked for the weekly report; follow up on Friday.\n`;
   const fill = (size: number) => {
     let out = '';
     for (let i = 0; out.length < size; i++) out += line(i);

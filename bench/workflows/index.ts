@@ -40,7 +40,11 @@ type Steps = Pick<Activities, 'resolveTask' | 'loadWorkspace' | 'listTools' | 'p
 async function plainTurn(steps: Steps, input: ProbeInput, key: string): Promise<string> {
   const identity = { userId: input.userId, role: input.role };
   const task = await steps.resolveTask({ ...identity, taskTitle: input.taskTitle });
-  const workspace = await steps.loadWorkspace({ role: input.role, systemMessages: [], conversationChars: input.message.length });
+  const workspace = await steps.loadWorkspace({
+    role: input.role,
+    systemMessages: [],
+    conversationChars: input.message.length,
+  });
   const tools = await steps.listTools(identity);
   const messages: ChatMessage[] = [
     { role: 'system', content: workspace.systemPrompt },

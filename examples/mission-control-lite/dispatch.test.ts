@@ -243,11 +243,16 @@ describe('mission-control-lite: health, capabilities, unknown routes', () => {
   });
 
   it('?unchecked=true (test-only) serves a malformed delivery back verbatim, and it can be acked', async () => {
-    const res = await asInternal(app, 'POST', `${NOTIFY}?unchecked=true`, { user_id: 'u9', content: 'no session key' });
+    const res = await asInternal(app, 'POST', `${NOTIFY}?unchecked=true`, {
+      user_id: 'u9',
+      content: 'no session key',
+    });
     expect(res.status).toBe(200);
     const { notification_id } = res.body as { notification_id: string };
     const undelivered = await asInternal(app, 'GET', UNDELIVERED);
-    expect(undelivered.body.deliveries).toEqual([{ notification_id, user_id: 'u9', content: 'no session key' }]);
+    expect(undelivered.body.deliveries).toEqual([
+      { notification_id, user_id: 'u9', content: 'no session key' },
+    ]);
     expect((await asInternal(app, 'POST', deliverUrl(notification_id, 'u9'))).status).toBe(200);
     expect((await asInternal(app, 'POST', `${NOTIFY}?unchecked=true`, [1, 2])).status).toBe(400);
     // Without the flag the same body is still rejected.

@@ -124,13 +124,17 @@ export function registerErrorHandling(app: FastifyInstance): void {
       done(null, undefined);
       return;
     }
-    defaultJson(request, text, (err, value) => {
+    void defaultJson(request, text, (err, value) => {
       if (err) return done(err, undefined);
       // JSON.parse takes any depth, but validation and the reply's serialisation recurse: a deep
       // body would end as "Maximum call stack size exceeded", a 500.
       if (jsonDepthOver(value, MAX_JSON_DEPTH)) {
         return done(
-          new HttpError(400, `Request body is nested more than ${MAX_JSON_DEPTH} levels deep`, 'validation_error'),
+          new HttpError(
+            400,
+            `Request body is nested more than ${MAX_JSON_DEPTH} levels deep`,
+            'validation_error',
+          ),
           undefined,
         );
       }
@@ -148,7 +152,8 @@ function jsonDepthOver(value: unknown, limit: number): boolean {
     const [v, depth] = stack.pop() as [unknown, number];
     if (v === null || typeof v !== 'object') continue;
     if (depth + 1 > limit) return true;
-    for (const child of Array.isArray(v) ? v : Object.values(v as Record<string, unknown>)) stack.push([child, depth + 1]);
+    for (const child of Array.isArray(v) ? v : Object.values(v as Record<string, unknown>))
+      stack.push([child, depth + 1]);
   }
   return false;
 }

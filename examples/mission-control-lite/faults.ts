@@ -38,7 +38,12 @@ const ruleSchema = z
 export const faultsBody = z.object({
   rules: z.array(ruleSchema).max(100),
   // Seeds the draws of `probability` rules, so a run's sequence of faults can be repeated.
-  seed: z.number().int().min(0).max(2 ** 32 - 1).optional(),
+  seed: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 32 - 1)
+    .optional(),
 });
 
 export type FaultRule = z.output<typeof ruleSchema>;

@@ -21,7 +21,8 @@ function environment(): Record<string, string | undefined> {
   if (fs.existsSync(file)) {
     for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
       const m = /^\s*([A-Z0-9_]+)\s*=\s*(.*)\s*$/.exec(line);
-      if (m && !line.trim().startsWith('#')) fromFile[m[1] as string] = (m[2] as string).replace(/^(['"])(.*)\1$/, '$2');
+      if (m && !line.trim().startsWith('#'))
+        fromFile[m[1] as string] = (m[2] as string).replace(/^(['"])(.*)\1$/, '$2');
     }
   }
   return { ...fromFile, ...process.env };
@@ -31,7 +32,8 @@ export function scriptConfig(required: (keyof Env)[] = []): Config {
   try {
     return loadConfig(environment(), required);
   } catch (err) {
-    if (err instanceof ConfigError) throw new ScriptError(`invalid configuration:\n${err.problems.map((p) => `  ${p}`).join('\n')}`);
+    if (err instanceof ConfigError)
+      throw new ScriptError(`invalid configuration:\n${err.problems.map((p) => `  ${p}`).join('\n')}`);
     throw err;
   }
 }
@@ -45,14 +47,17 @@ export async function checkBackendReachable(config: Config): Promise<void> {
   try {
     await fetch(url, { signal: AbortSignal.timeout(5000) });
   } catch (err) {
-    const cause = err instanceof Error && err.cause instanceof Error ? err.cause.message : (err as Error).message;
+    const cause =
+      err instanceof Error && err.cause instanceof Error ? err.cause.message : (err as Error).message;
     throw new ScriptError(
       `Mission Control is not reachable at ${config.backend.url} (${cause}): start the backend or set BACKEND_URL`,
     );
   }
 }
 
-export async function connectTemporal(config: Config): Promise<{ client: Client; close: () => Promise<void> }> {
+export async function connectTemporal(
+  config: Config,
+): Promise<{ client: Client; close: () => Promise<void> }> {
   let connection: Connection;
   try {
     connection = await Connection.connect({ address: config.temporal.address, connectTimeout: '5s' });
@@ -61,7 +66,10 @@ export async function connectTemporal(config: Config): Promise<{ client: Client;
       `Temporal is not reachable at ${config.temporal.address} (${(err as Error).message}): start it or set TEMPORAL_ADDRESS`,
     );
   }
-  return { client: new Client({ connection, namespace: config.temporal.namespace }), close: () => connection.close() };
+  return {
+    client: new Client({ connection, namespace: config.temporal.namespace }),
+    close: () => connection.close(),
+  };
 }
 
 export interface RunOnce {
@@ -107,7 +115,8 @@ export function runScript(name: string, body: () => Promise<void>): void {
   body().then(
     () => process.exit(0),
     (err: unknown) => {
-      const message = err instanceof ScriptError ? err.message : err instanceof Error ? err.message : String(err);
+      const message =
+        err instanceof ScriptError ? err.message : err instanceof Error ? err.message : String(err);
       process.stderr.write(`${name} failed: ${message}\n`);
       process.exit(1);
     },

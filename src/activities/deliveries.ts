@@ -14,7 +14,8 @@ import {
 /** Backend ids may be strings or numbers; they end up in workflow ids and URLs. */
 const MAX_ID_CHARS = 200;
 
-export type DeliveryCheck = { ok: true; delivery: NotificationDelivery } | { ok: false; malformed: MalformedDelivery };
+export type DeliveryCheck =
+  { ok: true; delivery: NotificationDelivery } | { ok: false; malformed: MalformedDelivery };
 
 function idOf(value: unknown): string | undefined {
   if (typeof value === 'number' && Number.isFinite(value)) return String(value);
@@ -38,7 +39,8 @@ export function checkDelivery(raw: unknown): DeliveryCheck {
     malformed: { ...(notificationId ? { notificationId } : {}), ...(userId ? { userId } : {}), reason },
   });
 
-  if (!notificationId) return bad(`notification_id is missing or not a string/number of at most ${MAX_ID_CHARS} characters`);
+  if (!notificationId)
+    return bad(`notification_id is missing or not a string/number of at most ${MAX_ID_CHARS} characters`);
   if (!userId) return bad('user_id is missing');
   if (!USER_ID_PATTERN.test(userId)) return bad('user_id must be 1-128 characters of A-Z a-z 0-9 _ . @ -');
   if (typeof item.session_key !== 'string' || item.session_key === '') return bad('session_key is missing');
@@ -46,11 +48,14 @@ export function checkDelivery(raw: unknown): DeliveryCheck {
   if (!session) return bad("session_key must look like 'user:<user_id>:<role>'");
   if (session.userId !== userId) return bad('session_key belongs to another user than user_id');
   if (!ROLE_PATTERN.test(session.role)) return bad('session_key role must match [A-Za-z0-9_-]{1,64}');
-  if (typeof item.content !== 'string' || item.content.trim() === '') return bad('content is missing or empty');
-  if (item.content.length > MAX_NOTIFICATION_CHARS) return bad(`content is longer than ${MAX_NOTIFICATION_CHARS} characters`);
+  if (typeof item.content !== 'string' || item.content.trim() === '')
+    return bad('content is missing or empty');
+  if (item.content.length > MAX_NOTIFICATION_CHARS)
+    return bad(`content is longer than ${MAX_NOTIFICATION_CHARS} characters`);
 
   const taskId = item.task_id === undefined || item.task_id === null ? undefined : idOf(item.task_id);
-  if (item.task_id !== undefined && item.task_id !== null && taskId === undefined) return bad('task_id is not a usable id');
+  if (item.task_id !== undefined && item.task_id !== null && taskId === undefined)
+    return bad('task_id is not a usable id');
   const taskTitle = optionalText(item.task_title);
   return {
     ok: true,
@@ -85,7 +90,11 @@ export function planDispatchBatch(
     const { delivery } = check;
     // The same notification twice in one answer would start one turn anyway; count it once.
     if (seen.has(delivery.notificationId)) {
-      malformed.push({ notificationId: delivery.notificationId, userId: delivery.userId, reason: 'listed twice in one poll' });
+      malformed.push({
+        notificationId: delivery.notificationId,
+        userId: delivery.userId,
+        reason: 'listed twice in one poll',
+      });
       continue;
     }
     seen.add(delivery.notificationId);

@@ -7,7 +7,13 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Config } from '../config';
 import { makeTaskIdempotencyKey } from '../shared/ids';
-import type { CallModelInput, CallModelResult, ToolOutcome, ToolSpec, WorkspaceSummary } from '../shared/types';
+import type {
+  CallModelInput,
+  CallModelResult,
+  ToolOutcome,
+  ToolSpec,
+  WorkspaceSummary,
+} from '../shared/types';
 import { createJsonTaskActivities } from '../clients/json-schema';
 import { createModelActivities } from '../clients/model/call-model';
 import { contextWindowOf } from '../clients/model/pricing';
@@ -15,7 +21,12 @@ import { recordModelCall, recordToolCall } from './metrics';
 import { MissionControlClient, listTools, runTool, type AgentIdentity } from '../clients/mission-control';
 import { createScheduleActivities } from './schedules';
 import { createWebhookActivities } from '../clients/webhook/send-webhook';
-import { createWorkspace, InvalidRoleError, InvalidTimezoneError, type Workspace } from '../clients/workspace';
+import {
+  createWorkspace,
+  InvalidRoleError,
+  InvalidTimezoneError,
+  type Workspace,
+} from '../clients/workspace';
 
 export interface ActivityDeps {
   config: Config;
@@ -138,7 +149,12 @@ export function createActivities(deps: ActivityDeps) {
         return warning ? { ...summary, contextWarning: warning } : summary;
       } catch (err) {
         if (err instanceof InvalidRoleError || err instanceof InvalidTimezoneError) {
-          throw ApplicationFailure.create({ message: err.message, type: err.failureType, nonRetryable: true, cause: err });
+          throw ApplicationFailure.create({
+            message: err.message,
+            type: err.failureType,
+            nonRetryable: true,
+            cause: err,
+          });
         }
         throw err;
       }

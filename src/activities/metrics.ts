@@ -35,9 +35,13 @@ export function recordModelCall(result: CallModelResult, meter = currentMeter())
   tokens.add(result.usage.completion_tokens, { ...tags, kind: 'completion' });
   const micros = costToMicros(result.cost);
   if (micros >= 0) {
-    meter.createCounter(MODEL_COST_METRIC, 'micro-USD', 'Model cost from the pricing table').add(micros, tags);
+    meter
+      .createCounter(MODEL_COST_METRIC, 'micro-USD', 'Model cost from the pricing table')
+      .add(micros, tags);
   } else {
-    meter.createCounter(MODEL_UNPRICED_METRIC, 'calls', 'Model calls whose model has no known price').add(1, tags);
+    meter
+      .createCounter(MODEL_UNPRICED_METRIC, 'calls', 'Model calls whose model has no known price')
+      .add(1, tags);
   }
 }
 

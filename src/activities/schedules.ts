@@ -9,7 +9,11 @@ import type { Config } from '../config';
 import type { DispatchBatch } from '../shared/dispatch';
 import { MAX_STANDUP_TASKS, tasksToReport, type StandupTask } from '../shared/standup';
 import { planDispatchBatch } from './deliveries';
-import { MissionControlError, type AgentIdentity, type MissionControlClient } from '../clients/mission-control';
+import {
+  MissionControlError,
+  type AgentIdentity,
+  type MissionControlClient,
+} from '../clients/mission-control';
 import type { Workspace } from '../clients/workspace';
 
 export interface ScheduleActivityDeps {
@@ -80,15 +84,28 @@ export function createScheduleActivities({ config, missionControl: mc, workspace
         return { acked: true };
       } catch (err) {
         if (isFailure(err, MissionControlError.NotFound)) return { acked: false };
-        if (err instanceof ApplicationFailure && err.nonRetryable && HEALABLE_ACK_FAILURES.has(err.type ?? '')) {
-          throw ApplicationFailure.create({ message: err.message, type: err.type ?? undefined, details: err.details ?? undefined, cause: err });
+        if (
+          err instanceof ApplicationFailure &&
+          err.nonRetryable &&
+          HEALABLE_ACK_FAILURES.has(err.type ?? '')
+        ) {
+          throw ApplicationFailure.create({
+            message: err.message,
+            type: err.type ?? undefined,
+            details: err.details ?? undefined,
+            cause: err,
+          });
         }
         throw err;
       }
     },
 
     /** HEARTBEAT.md (null when absent or blank) and the task heartbeat replies go on. */
-    async prepareHeartbeat(): Promise<{ checklist: string | null; taskTitle: string; maxToolIterations: number }> {
+    async prepareHeartbeat(): Promise<{
+      checklist: string | null;
+      taskTitle: string;
+      maxToolIterations: number;
+    }> {
       return {
         checklist: await workspace.readHeartbeat(),
         taskTitle: config.schedules.heartbeatTask,

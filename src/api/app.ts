@@ -81,7 +81,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(introspectionRoutes, { workspace, client });
   await app.register(metricsRoutes, { metrics });
   await app.register(scheduleRoutes, { config, client });
-  await app.register(streamRoutes, { config, turns, metrics: metrics.turns, rateLimit: sendRateLimit(config.server.rateLimitPerMinute) });
+  await app.register(streamRoutes, {
+    config,
+    turns,
+    metrics: metrics.turns,
+    rateLimit: sendRateLimit(config.server.rateLimitPerMinute),
+  });
   await app.register(compactRoutes, { config, turns });
   await app.register(llmTaskRoutes, { config, turns });
   return app;

@@ -18,7 +18,8 @@ export function jsonDepth(value: unknown, limit = Infinity): number {
     const inner = depth + 1;
     if (inner > max) max = inner;
     if (max > limit) return max;
-    for (const child of Array.isArray(v) ? v : Object.values(v as Record<string, unknown>)) stack.push([child, inner]);
+    for (const child of Array.isArray(v) ? v : Object.values(v as Record<string, unknown>))
+      stack.push([child, inner]);
   }
   return max;
 }

@@ -30,6 +30,9 @@ export function registerErrorHandlers(app: FastifyInstance): void {
       return reply.code(status).send({ error: err.message });
     }
     request.log.error({ err }, 'unhandled error');
-    return reply.code(500).send({ error: 'internal error; see the API logs for this request id', details: { request_id: request.id } });
+    return reply.code(500).send({
+      error: 'internal error; see the API logs for this request id',
+      details: { request_id: request.id },
+    });
   });
 }

@@ -28,7 +28,9 @@ export function sendRateLimit(perMinute: number): RateLimitOptions | false {
     errorResponseBuilder: (_request, context) =>
       // Thrown by the plugin; the error handler answers 4xx errors as `{error}` with this status.
       Object.assign(
-        new Error(`rate limit exceeded: at most ${context.max} turns per minute for this user; retry in ${context.after}`),
+        new Error(
+          `rate limit exceeded: at most ${context.max} turns per minute for this user; retry in ${context.after}`,
+        ),
         { statusCode: context.statusCode },
       ),
   };

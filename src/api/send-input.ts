@@ -10,11 +10,16 @@ import { parseSessionKey } from '../shared/ids';
 import type { AgentTurnInput } from '../shared/turn';
 import type { SendBody } from './schemas/agents';
 
-export function turnInputFromSend(body: SendBody, config: Config): { input: AgentTurnInput } | { error: string } {
+export function turnInputFromSend(
+  body: SendBody,
+  config: Config,
+): { input: AgentTurnInput } | { error: string } {
   const session = parseSessionKey(body.session_key);
   if (!session || session.userId !== body.user_id) return { error: 'user_id does not match session_key' };
   if (!body.task_id && !body.task_title && !config.agent.defaultTask) {
-    return { error: 'no task to reply on: pass task_id or task_title, or set CLASPER_DEFAULT_TASK on the runtime' };
+    return {
+      error: 'no task to reply on: pass task_id or task_title, or set CLASPER_DEFAULT_TASK on the runtime',
+    };
   }
   const webhook = prepareWebhook(body, config);
   if ('error' in webhook) return { error: webhook.error };
@@ -37,16 +42,26 @@ export function turnInputFromSend(body: SendBody, config: Config): { input: Agen
   };
 }
 
-function prepareWebhook(body: SendBody, config: Config): { value?: AgentTurnInput['webhook'] } | { error: string } {
+function prepareWebhook(
+  body: SendBody,
+  config: Config,
+): { value?: AgentTurnInput['webhook'] } | { error: string } {
   if (!body.webhook) return { value: undefined };
   const check = checkWebhookUrlSyntax(body.webhook.url, { allowPrivate: config.agent.webhookAllowPrivate });
   if (!check.ok) return { error: `webhook.url is not allowed: ${check.reason}` };
   const { secret, headers } = body.webhook;
   if (!secret && !headers) return { value: { url: body.webhook.url } };
   if (!config.backend.jwtSecret) {
-    return { error: 'webhook secret and headers need AGENT_JWT_SECRET configured on the runtime to be sealed' };
+    return {
+      error: 'webhook secret and headers need AGENT_JWT_SECRET configured on the runtime to be sealed',
+    };
   }
-  return { value: { url: body.webhook.url, sealed: sealWebhookSecrets(config.backend.jwtSecret, { secret, headers }) } };
+  return {
+    value: {
+      url: body.webhook.url,
+      sealed: sealWebhookSecrets(config.backend.jwtSecret, { secret, headers }),
+    },
+  };
 }
 
 /** Where a caller follows a turn that outlives its request. */

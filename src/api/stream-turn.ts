@@ -11,7 +11,7 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { OutgoingHttpHeaders } from 'node:http';
-import type { agentTurn } from '../workflows';
+import type { AgentTurnWorkflow } from '../shared/workflow-types';
 import { progressQuery, type TurnProgress } from '../shared/progress';
 import type { TurnToolCall } from '../shared/types';
 import type { TurnMetrics } from './metrics';
@@ -27,7 +27,7 @@ export const KEEP_ALIVE_IDLE_MS = 15_000;
 
 export interface StreamTurnOptions {
   turns: TurnService;
-  handle: WorkflowHandle<typeof agentTurn>;
+  handle: WorkflowHandle<AgentTurnWorkflow>;
   /** How long the stream follows the turn (CLASPER_SEND_TIMEOUT_SEC); the turn itself goes on. */
   timeoutMs: number;
   metrics?: TurnMetrics;
@@ -45,7 +45,11 @@ export function abortOnClose(app: FastifyInstance): AbortSignal {
   return controller.signal;
 }
 
-export async function streamTurn(request: FastifyRequest, reply: FastifyReply, opts: StreamTurnOptions): Promise<void> {
+export async function streamTurn(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  opts: StreamTurnOptions,
+): Promise<void> {
   const turnId = opts.handle.workflowId;
   reply.hijack();
   const res = reply.raw;
@@ -86,13 +90,21 @@ export async function streamTurn(request: FastifyRequest, reply: FastifyReply, o
       const why = opts.shutdown?.aborted
         ? 'the API is shutting down'
         : `the turn is still running after ${Math.round(opts.timeoutMs / 1000)} s`;
-      sse.event('error', { error: `${why}; it continues, follow it at status_url`, turn_id: turnId, status_url: statusUrlOf(turnId) });
+      sse.event('error', {
+        error: `${why}; it continues, follow it at status_url`,
+        turn_id: turnId,
+        status_url: statusUrlOf(turnId),
+      });
     }
     request.log.info({ turn_id: turnId, outcome: last.state }, 'turn streamed');
   } catch (err) {
     // Headers are out: a failure here can only be reported in the stream.
     request.log.error({ err, turn_id: turnId }, 'streaming a turn failed');
-    sse.event('error', { error: 'internal error while streaming; the turn continues, follow it at status_url', turn_id: turnId, status_url: statusUrlOf(turnId) });
+    sse.event('error', {
+      error: 'internal error while streaming; the turn continues, follow it at status_url',
+      turn_id: turnId,
+      status_url: statusUrlOf(turnId),
+    });
   } finally {
     sse.end();
     // Closing: the keep-alive connection would otherwise hold the server's close up until it idles out.
@@ -110,7 +122,7 @@ class ProgressRelay {
   private unreadable = false;
 
   constructor(
-    private readonly handle: WorkflowHandle<typeof agentTurn>,
+    private readonly handle: WorkflowHandle<AgentTurnWorkflow>,
     private readonly sse: SseWriter,
     private readonly request: FastifyRequest,
   ) {}
@@ -120,7 +132,10 @@ class ProgressRelay {
     for (;;) {
       let progress: TurnProgress;
       try {
-        progress = await this.handle.query(progressQuery, { afterSeq: this.afterSeq, textFrom: this.text.length });
+        progress = await this.handle.query(progressQuery, {
+          afterSeq: this.afterSeq,
+          textFrom: this.text.length,
+        });
       } catch (err) {
         // While it runs, a turn may not answer yet (its first workflow task is still pending): next poll.
         if (ended) this.unreadable = true;
@@ -128,7 +143,12 @@ class ProgressRelay {
         return;
       }
       for (const e of progress.tools) {
-        this.sse.event('tool', { name: e.name, ok: e.ok, ...(e.error !== undefined ? { error: e.error } : {}), step: e.step });
+        this.sse.event('tool', {
+          name: e.name,
+          ok: e.ok,
+          ...(e.error !== undefined ? { error: e.error } : {}),
+          step: e.step,
+        });
         this.afterSeq = e.seq;
       }
       const textPage = progress.text ?? '';
@@ -137,7 +157,8 @@ class ProgressRelay {
         this.textLength = progress.textLength;
       }
       const moreTools = progress.tools.length > 0 && this.afterSeq < progress.lastSeq;
-      const moreText = this.textLength !== undefined && this.text.length < this.textLength && textPage.length > 0;
+      const moreText =
+        this.textLength !== undefined && this.text.length < this.textLength && textPage.length > 0;
       if (!moreTools && !moreText) break;
     }
     if (this.textLength !== undefined && this.text.length === this.textLength) this.sendChunks(this.text);
@@ -148,7 +169,11 @@ class ProgressRelay {
     if (this.unreadable) {
       // No step numbers in the result: these events carry none.
       for (const call of toolCalls.slice(this.afterSeq)) {
-        this.sse.event('tool', { name: call.name, ok: call.ok, ...(call.error !== undefined ? { error: call.error } : {}) });
+        this.sse.event('tool', {
+          name: call.name,
+          ok: call.ok,
+          ...(call.error !== undefined ? { error: call.error } : {}),
+        });
       }
       this.afterSeq = toolCalls.length;
     }
@@ -166,7 +191,8 @@ class ProgressRelay {
 function headersSetSoFar(headers: Record<string, unknown>): OutgoingHttpHeaders {
   const out: OutgoingHttpHeaders = {};
   for (const [name, value] of Object.entries(headers)) {
-    if (typeof value === 'string' || typeof value === 'number' || Array.isArray(value)) out[name] = value as OutgoingHttpHeaders[string];
+    if (typeof value === 'string' || typeof value === 'number' || Array.isArray(value))
+      out[name] = value as OutgoingHttpHeaders[string];
   }
   return out;
 }

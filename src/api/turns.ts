@@ -26,7 +26,7 @@ import {
   ClasperUserId,
 } from '../shared/search-attributes';
 import { turnSummary, type AgentTurnInput, type AgentTurnResult } from '../shared/turn';
-import type { agentTurn } from '../workflows';
+import { WorkflowType, type AgentTurnWorkflow } from '../shared/workflow-types';
 
 export type WorkflowOutcome<T> =
   | { state: 'completed'; result: T }
@@ -46,7 +46,11 @@ export interface OneShotStart<W extends OneInputWorkflow> {
 type OneInputWorkflow = (input: any) => Promise<unknown>;
 
 /** Failure types that mean the caller asked for something impossible (→ 400, not 502). */
-const CALLER_ERROR_TYPES = new Set(['Task.NotResolvable', 'Workspace.InvalidRole', 'Workspace.InvalidTimezone']);
+const CALLER_ERROR_TYPES = new Set([
+  'Task.NotResolvable',
+  'Workspace.InvalidRole',
+  'Workspace.InvalidTimezone',
+]);
 
 export function isCallerError(outcome: TurnOutcome): boolean {
   return outcome.state === 'failed' && CALLER_ERROR_TYPES.has(outcome.failureType ?? '');
@@ -62,10 +66,10 @@ export class TurnService {
    * Starts the turn, or attaches to the one already started with the same key (running or done),
    * so a repeated request never runs a second turn.
    */
-  async start(input: AgentTurnInput, key?: string): Promise<WorkflowHandle<typeof agentTurn>> {
+  async start(input: AgentTurnInput, key?: string): Promise<WorkflowHandle<AgentTurnWorkflow>> {
     const workflowId = makeAgentTurnId(input.userId, key ?? randomUUID());
     try {
-      return await this.client.workflow.start<typeof agentTurn>('agentTurn', {
+      return await this.client.workflow.start<AgentTurnWorkflow>(WorkflowType.agentTurn, {
         taskQueue: this.config.temporal.taskQueue,
         workflowId,
         args: [input],
@@ -77,7 +81,7 @@ export class TurnService {
       });
     } catch (err) {
       if (err instanceof WorkflowExecutionAlreadyStartedError) {
-        return this.client.workflow.getHandle<typeof agentTurn>(workflowId);
+        return this.client.workflow.getHandle<AgentTurnWorkflow>(workflowId);
       }
       throw err;
     }
@@ -87,7 +91,7 @@ export class TurnService {
    * Waits up to `timeoutMs` for the workflow to finish; `pending` when it has not (or when `signal`
    * aborts the wait first; the workflow keeps running either way).
    */
-  async await<W extends Workflow = typeof agentTurn>(
+  async await<W extends Workflow = AgentTurnWorkflow>(
     handle: WorkflowHandle<W>,
     timeoutMs: number,
     signal?: AbortSignal,
@@ -123,12 +127,15 @@ export class TurnService {
 
   /** Status of a turn by id; null when there is no such turn. */
   async describe(turnId: string): Promise<{ status: string; outcome: TurnOutcome } | null> {
-    const handle = this.client.workflow.getHandle<typeof agentTurn>(turnId);
+    const handle = this.client.workflow.getHandle<AgentTurnWorkflow>(turnId);
     try {
       const desc = await handle.describe();
       const status = desc.status.name;
       if (status === 'RUNNING') return { status: 'running', outcome: { state: 'pending' } };
-      return { status: STATUS_NAMES[status] ?? status.toLowerCase(), outcome: await this.await(handle, 5_000) };
+      return {
+        status: STATUS_NAMES[status] ?? status.toLowerCase(),
+        outcome: await this.await(handle, 5_000),
+      };
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) return null;
       throw err;
@@ -145,7 +152,9 @@ const STATUS_NAMES: Record<string, string> = {
   CONTINUED_AS_NEW: 'continued',
 };
 
-function searchAttributesFor(input: AgentTurnInput): TypedSearchAttributes | Parameters<Client['workflow']['start']>[1]['typedSearchAttributes'] {
+function searchAttributesFor(
+  input: AgentTurnInput,
+): TypedSearchAttributes | Parameters<Client['workflow']['start']>[1]['typedSearchAttributes'] {
   return [
     { key: ClasperUserId, value: input.userId },
     { key: ClasperSessionKey, value: input.sessionKey },

@@ -67,7 +67,10 @@ export function usageVisibilityQuery({ userId, since }: UsageQuery): string {
 export async function queryUsage(client: Client, query: UsageQuery, now = new Date()): Promise<UsageResult> {
   const turns: TurnUsage[] = [];
   let truncated = false;
-  for await (const execution of client.workflow.list({ query: usageVisibilityQuery(query), pageSize: PAGE_SIZE })) {
+  for await (const execution of client.workflow.list({
+    query: usageVisibilityQuery(query),
+    pageSize: PAGE_SIZE,
+  })) {
     if (turns.length >= MAX_TURNS_PER_USAGE_QUERY) {
       truncated = true;
       break;

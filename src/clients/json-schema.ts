@@ -27,7 +27,11 @@ function ajvFor(schema: Record<string, unknown>): AjvCore {
   // schemas. The schema itself is still checked against its meta-schema, so `type: "objekt"` fails.
   // No `loadSchema`: a remote `$ref` fails to compile instead of being fetched.
   const options = { allErrors: true, strict: false };
-  const ajv = dialect.includes('2020-12') ? new Ajv2020(options) : dialect.includes('2019-09') ? new Ajv2019(options) : new Ajv(options);
+  const ajv = dialect.includes('2020-12')
+    ? new Ajv2020(options)
+    : dialect.includes('2019-09')
+      ? new Ajv2019(options)
+      : new Ajv(options);
   addFormats(ajv);
   return ajv;
 }
@@ -58,13 +62,19 @@ export function parseAnswer(text: string): { ok: true; value: unknown } | { ok: 
   try {
     return { ok: true, value: JSON.parse(candidate) as unknown };
   } catch (err) {
-    const excerpt = candidate.length > ANSWER_EXCERPT_CHARS ? `${candidate.slice(0, ANSWER_EXCERPT_CHARS)}...` : candidate;
-    return { ok: false, error: `the answer is not valid JSON (${err instanceof Error ? err.message : String(err)}): ${excerpt}` };
+    const excerpt =
+      candidate.length > ANSWER_EXCERPT_CHARS ? `${candidate.slice(0, ANSWER_EXCERPT_CHARS)}...` : candidate;
+    return {
+      ok: false,
+      error: `the answer is not valid JSON (${err instanceof Error ? err.message : String(err)}): ${excerpt}`,
+    };
   }
 }
 
 export function describeErrors(errors: readonly ErrorObject[] | null | undefined): string {
-  const list = (errors ?? []).slice(0, MAX_REPORTED_ERRORS).map((e) => `${e.instancePath || '(root)'} ${e.message ?? 'is invalid'}`);
+  const list = (errors ?? [])
+    .slice(0, MAX_REPORTED_ERRORS)
+    .map((e) => `${e.instancePath || '(root)'} ${e.message ?? 'is invalid'}`);
   const more = (errors?.length ?? 0) - list.length;
   return `${list.join('; ')}${more > 0 ? `; and ${more} more` : ''}`;
 }

@@ -59,8 +59,10 @@ function fieldProblem(field: string, spec: Field): string | null {
   for (const item of field.split(',')) {
     if (item === '') return `'${field}' has an empty list item`;
     const [base, step, ...extra] = item.split('/');
-    if (extra.length > 0 || base === undefined || base === '') return `'${item}' is not a value, range or */step`;
-    if (step !== undefined && !/^[1-9]\d{0,2}$/.test(step)) return `'${item}' has a step that is not a positive whole number`;
+    if (extra.length > 0 || base === undefined || base === '')
+      return `'${item}' is not a value, range or */step`;
+    if (step !== undefined && !/^[1-9]\d{0,2}$/.test(step))
+      return `'${item}' has a step that is not a positive whole number`;
     if (base === '*') continue;
     const [from, to, ...more] = base.split('-');
     if (more.length > 0) return `'${item}' is not a value or a range`;

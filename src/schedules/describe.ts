@@ -33,7 +33,20 @@ export interface ScheduleView {
   recent_actions: { scheduled_at: string; taken_at: string; workflow_id: string }[];
 }
 
-const MONTHS = ['JANUARY', 'FEBRUARY', 'MARCH', 'APRIL', 'MAY', 'JUNE', 'JULY', 'AUGUST', 'SEPTEMBER', 'OCTOBER', 'NOVEMBER', 'DECEMBER'];
+const MONTHS = [
+  'JANUARY',
+  'FEBRUARY',
+  'MARCH',
+  'APRIL',
+  'MAY',
+  'JUNE',
+  'JULY',
+  'AUGUST',
+  'SEPTEMBER',
+  'OCTOBER',
+  'NOVEMBER',
+  'DECEMBER',
+];
 const DAYS = ['SUNDAY', 'MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY'];
 
 function renderField(ranges: Range<number>[], min: number, max: number): string {
@@ -49,7 +62,11 @@ function renderField(ranges: Range<number>[], min: number, max: number): string 
     .join(',');
 }
 
-function byName<N extends string>(ranges: Range<N>[], names: readonly string[], offset: number): Range<number>[] {
+function byName<N extends string>(
+  ranges: Range<N>[],
+  names: readonly string[],
+  offset: number,
+): Range<number>[] {
   return ranges.map((r) => ({
     start: names.indexOf(r.start) + offset,
     end: names.indexOf(r.end ?? r.start) + offset,
@@ -71,7 +88,10 @@ export function calendarToCron(cal: CalendarSpecDescription): string {
 function specView(spec: ScheduleSpecDescription | undefined): ScheduleView['spec'] {
   return {
     // The SDK leaves `offset` undefined when it is zero, whatever its type says.
-    intervals: (spec?.intervals ?? []).map((i) => ({ every_seconds: i.every / 1000, offset_seconds: (i.offset ?? 0) / 1000 })),
+    intervals: (spec?.intervals ?? []).map((i) => ({
+      every_seconds: i.every / 1000,
+      offset_seconds: (i.offset ?? 0) / 1000,
+    })),
     calendars: (spec?.calendars ?? []).map(calendarToCron),
     timezone: spec?.timezone || 'UTC',
   };

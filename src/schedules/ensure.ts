@@ -45,7 +45,8 @@ const HEARTBEAT_CATCHUP_WINDOW = '1m';
 const STANDUP_CATCHUP_WINDOW = '1h';
 
 /** Marks a spec set through the API; the worker's start-up ensure leaves such a spec alone. */
-export const API_OWNED_NOTE = 'spec set through PUT /api/schedules; the worker keeps it until the schedule is deleted';
+export const API_OWNED_NOTE =
+  'spec set through PUT /api/schedules; the worker keeps it until the schedule is deleted';
 
 export interface Agent {
   userId: string;
@@ -89,7 +90,8 @@ export type ScheduleKind = 'dispatcher' | 'heartbeat' | 'standup';
 
 /** What one of our schedule ids names; null for anything else (other apps' schedules, typos). */
 export function parseScheduleId(id: string): { kind: ScheduleKind; userId?: string; role?: string } | null {
-  if (id === DISPATCHER_SCHEDULE_ID || id.startsWith(`${DISPATCHER_SCHEDULE_ID}/`)) return { kind: 'dispatcher' };
+  if (id === DISPATCHER_SCHEDULE_ID || id.startsWith(`${DISPATCHER_SCHEDULE_ID}/`))
+    return { kind: 'dispatcher' };
   for (const [prefix, kind] of [
     [HEARTBEAT_SCHEDULE_PREFIX, 'heartbeat'],
     [STANDUP_SCHEDULE_PREFIX, 'standup'],
@@ -107,7 +109,10 @@ function heartbeatSpec(timing: HeartbeatTiming, defaultTimezone: string): Schedu
   if ('intervalMinutes' in timing) {
     const n = timing.intervalMinutes;
     if (!Number.isInteger(n) || n < 1 || n > MAX_HEARTBEAT_INTERVAL_MINUTES) {
-      throw new InvalidScheduleSpecError('interval_minutes', `must be a whole number from 1 to ${MAX_HEARTBEAT_INTERVAL_MINUTES}, got ${n}`);
+      throw new InvalidScheduleSpecError(
+        'interval_minutes',
+        `must be a whole number from 1 to ${MAX_HEARTBEAT_INTERVAL_MINUTES}, got ${n}`,
+      );
     }
     return { intervals: [{ every: `${n}m` }] };
   }
@@ -118,7 +123,10 @@ function cronSpec(cron: string, timezone: string): ScheduleSpec {
   const problem = cronProblem(cron);
   if (problem) throw new InvalidScheduleSpecError('cron', problem);
   if (!isValidTimeZone(timezone)) {
-    throw new InvalidScheduleSpecError('timezone', `must be an IANA time zone such as UTC or Europe/Berlin, got '${timezone}'`);
+    throw new InvalidScheduleSpecError(
+      'timezone',
+      `must be an IANA time zone such as UTC or Europe/Berlin, got '${timezone}'`,
+    );
   }
   return { cronExpressions: [cron.trim()], timezone };
 }
@@ -169,7 +177,11 @@ export async function ensureHeartbeatSchedule(
         taskQueue: config.temporal.taskQueue,
         args: [{ userId: agent.userId, role: agent.role }],
         workflowId: scheduleId,
-        typedSearchAttributes: turnSearchAttributes({ ...agent, sessionKey: sessionKeyOf(agent), trigger: 'heartbeat' }),
+        typedSearchAttributes: turnSearchAttributes({
+          ...agent,
+          sessionKey: sessionKeyOf(agent),
+          trigger: 'heartbeat',
+        }),
         staticSummary: `heartbeat of ${agent.role} for ${agent.userId}`,
       },
       policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: HEARTBEAT_CATCHUP_WINDOW },
@@ -197,7 +209,11 @@ export async function ensureStandupSchedule(
         taskQueue: config.temporal.taskQueue,
         args: [{ userId: agent.userId, role: agent.role, timezone: timing.timezone }],
         workflowId: scheduleId,
-        typedSearchAttributes: turnSearchAttributes({ ...agent, sessionKey: sessionKeyOf(agent), trigger: 'standup' }),
+        typedSearchAttributes: turnSearchAttributes({
+          ...agent,
+          sessionKey: sessionKeyOf(agent),
+          trigger: 'standup',
+        }),
         staticSummary: `daily standup of ${agent.role} for ${agent.userId}`,
       },
       policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: STANDUP_CATCHUP_WINDOW },
@@ -217,7 +233,9 @@ export async function ensureSchedules(
 ): Promise<EnsureReport[]> {
   const reports: EnsureReport[] = [];
   if (config.backend.internalToken) {
-    const { handle: _h, ...report } = await ensureDispatcherSchedule(client, config, { scheduleId: opts.dispatcherScheduleId });
+    const { handle: _h, ...report } = await ensureDispatcherSchedule(client, config, {
+      scheduleId: opts.dispatcherScheduleId,
+    });
     reports.push(report);
   } else {
     reports.push({
@@ -246,7 +264,9 @@ export async function ensureSchedulesAtStart(config: Config, write: (line: strin
       write(`schedule ${r.scheduleId}: ${r.outcome}${r.reason ? ` (${r.reason})` : ''}\n`);
     }
   } catch (err) {
-    throw new Error(`could not ensure schedules: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    throw new Error(`could not ensure schedules: ${err instanceof Error ? err.message : String(err)}`, {
+      cause: err,
+    });
   } finally {
     await connection.close();
   }

@@ -36,7 +36,14 @@ import {
   type AgentTurnInput,
   type AgentTurnResult,
 } from '../shared/turn';
-import type { CallModelResult, ChatMessage, ToolCall, ToolOutcome, TurnToolCall, Usage } from '../shared/types';
+import type {
+  CallModelResult,
+  ChatMessage,
+  ToolCall,
+  ToolOutcome,
+  TurnToolCall,
+  Usage,
+} from '../shared/types';
 import { BACKEND_CALLS, LOCAL_READS, modelCalls } from './lib/activity-options';
 
 const backend = proxyActivities<Activities>(BACKEND_CALLS);

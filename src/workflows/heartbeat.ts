@@ -11,27 +11,7 @@ import { makeChildTurnId } from '../shared/ids';
 import { turnSearchAttributes } from '../shared/search-attributes';
 import { turnSummary, type AgentTurnInput } from '../shared/turn';
 import { BACKEND_CALLS, LOCAL_READS } from './lib/activity-options';
-
-export const HEARTBEAT_OK = 'HEARTBEAT_OK';
-
-export interface HeartbeatInput {
-  userId: string;
-  role: string;
-}
-
-export interface HeartbeatResult {
-  user_id: string;
-  role: string;
-  backend_heartbeat: 'called' | 'unsupported';
-  /** `skipped` when the workspace has no HEARTBEAT.md (or it is blank): there is nothing to check. */
-  turn: 'completed' | 'skipped';
-  turn_id?: string;
-  task_id?: string;
-  /** False when the agent answered HEARTBEAT_OK (nothing posted). */
-  posted?: boolean;
-  response?: string;
-  tool_calls?: { name: string; ok: boolean }[];
-}
+import { HEARTBEAT_OK, type HeartbeatInput, type HeartbeatResult } from '../shared/heartbeat';
 
 const backend = proxyActivities<Activities>(BACKEND_CALLS);
 

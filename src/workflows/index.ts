@@ -1,8 +1,25 @@
-// Every workflow the worker hosts. Deterministic code only (see eslint rules for this folder).
-export { agentTurn } from './agent-turn';
-export { dispatcher } from './dispatcher';
-export { notificationTurn } from './notification-turn';
-export { heartbeat } from './heartbeat';
-export { standup } from './standup';
-export { compactConversation } from './compact';
-export { llmTask } from './llm-task';
+// Every workflow the worker hosts. Deterministic code only (see the eslint rules for this folder).
+import type * as shared from '../shared/workflow-types';
+import { agentTurn } from './agent-turn';
+import { compactConversation } from './compact';
+import { dispatcher } from './dispatcher';
+import { heartbeat } from './heartbeat';
+import { llmTask } from './llm-task';
+import { notificationTurn } from './notification-turn';
+import { standup } from './standup';
+
+export { agentTurn, dispatcher, notificationTurn, heartbeat, standup, compactConversation, llmTask };
+
+// Callers start these by name with the signatures in src/shared/workflow-types.ts; a workflow whose
+// signature drifts from its declaration fails the typecheck here instead of at run time.
+type Matches<W, S> = W extends S ? (S extends W ? true : false) : false;
+type Assert<T extends true> = T;
+export type SignaturesMatch = [
+  Assert<Matches<typeof agentTurn, shared.AgentTurnWorkflow>>,
+  Assert<Matches<typeof dispatcher, shared.DispatcherWorkflow>>,
+  Assert<Matches<typeof notificationTurn, shared.NotificationTurnWorkflow>>,
+  Assert<Matches<typeof heartbeat, shared.HeartbeatWorkflow>>,
+  Assert<Matches<typeof standup, shared.StandupWorkflow>>,
+  Assert<Matches<typeof compactConversation, shared.CompactWorkflow>>,
+  Assert<Matches<typeof llmTask, shared.LlmTaskWorkflow>>,
+];

@@ -15,7 +15,8 @@ describe('bench harness (quick)', () => {
   it('measures turn latency and history size and writes the report', async () => {
     const address = process.env.CLASPER_TEST_TEMPORAL_ADDRESS;
     const bundle = process.env.CLASPER_TEST_WORKFLOW_BUNDLE;
-    if (!address || !bundle) throw new Error('the jest global setup did not start Temporal / bundle workflows');
+    if (!address || !bundle)
+      throw new Error('the jest global setup did not start Temporal / bundle workflows');
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'clasper-bench-smoke-'));
     try {
       const report = await runBench({

@@ -21,16 +21,25 @@ const CONVERSATION = [
 describe('POST /compact', () => {
   const stack = useStack({ env: { LLM_MODEL_CHEAP: CHEAP } });
 
-  const compact = (payload: Record<string, unknown>) => stack().api.inject({ method: 'POST', url: '/compact', payload });
+  const compact = (payload: Record<string, unknown>) =>
+    stack().api.inject({ method: 'POST', url: '/compact', payload });
 
   it('compacts 5 messages keeping 2 into [summary, ...recent], and a send with them shows the model the summary', async () => {
     stack().llm.script({ text: `  ${SUMMARY}\n`, usage: { prompt_tokens: 50, completion_tokens: 20 } });
-    const res = await compact({ messages: CONVERSATION, keep_recent: 2, instructions: 'Keep owners and amounts.' });
+    const res = await compact({
+      messages: CONVERSATION,
+      keep_recent: 2,
+      instructions: 'Keep owners and amounts.',
+    });
     expect(res.statusCode).toBe(200);
     const body = res.json();
     expect(body).toEqual({
       status: 'ok',
-      compacted_messages: [{ role: 'system', content: `${SUMMARY_PREFIX}\n${SUMMARY}` }, CONVERSATION[3], CONVERSATION[4]],
+      compacted_messages: [
+        { role: 'system', content: `${SUMMARY_PREFIX}\n${SUMMARY}` },
+        CONVERSATION[3],
+        CONVERSATION[4],
+      ],
       usage: { prompt_tokens: 50, completion_tokens: 20, total_tokens: 70 },
       original_count: 5,
       compacted_count: 3,
@@ -43,13 +52,23 @@ describe('POST /compact', () => {
     const [system, user] = messagesOf(request);
     expect(system).toEqual({ role: 'system', content: COMPACT_SYSTEM_PROMPT });
     const asked = String(user?.content);
-    expect(asked).toContain('USER: We are planning the Q3 launch.\n\nASSISTANT: Great. What is the budget?\n\nUSER: Budget is 40k');
+    expect(asked).toContain(
+      'USER: We are planning the Q3 launch.\n\nASSISTANT: Great. What is the budget?\n\nUSER: Budget is 40k',
+    );
     expect(asked).not.toContain('Noted. Anything else?');
     expect(asked).toContain('Additional instructions: Keep owners and amounts.');
 
     // The next turn: the summary is in the system prompt, the recent turns are conversation.
     stack().llm.script({ text: 'Start with the landing page brief for Dana.' });
-    const turn = await send(stack(), sendBody({ user_id: 'compacter', session_key: 'user:compacter:lead', message: 'Go on.', messages: body.compacted_messages }));
+    const turn = await send(
+      stack(),
+      sendBody({
+        user_id: 'compacter',
+        session_key: 'user:compacter:lead',
+        message: 'Go on.',
+        messages: body.compacted_messages,
+      }),
+    );
     expect(turn.statusCode).toBe(200);
     const turnRequest = stack().llm.lastRequest();
     expect(systemPromptOf(turnRequest)).toContain(SUMMARY);
@@ -69,7 +88,9 @@ describe('POST /compact', () => {
       original_count: 5,
       compacted_count: 1,
     });
-    expect(String(messagesOf(stack().llm.chatRequests()[0]!)[1]?.content)).toContain('USER: What should we do first?');
+    expect(String(messagesOf(stack().llm.chatRequests()[0]!)[1]?.content)).toContain(
+      'USER: What should we do first?',
+    );
 
     const byDefault = await compact({ messages: CONVERSATION });
     expect(byDefault.json()).toMatchObject({ original_count: 5, compacted_count: 3 });

@@ -1,6 +1,12 @@
 /** GET /health on the real system: deep checks of Temporal, the workers and the backend; no leaks. */
 import { REPO_ROOT } from '../../scripts/lib/temporal-dev-server';
-import { startStack, TEST_INTERNAL_TOKEN, TEST_JWT_SECRET, TEST_OPENAI_KEY, type Stack } from '../support/stack';
+import {
+  startStack,
+  TEST_INTERNAL_TOKEN,
+  TEST_JWT_SECRET,
+  TEST_OPENAI_KEY,
+  type Stack,
+} from '../support/stack';
 import { eventually } from '../support/api-app';
 
 const DAEMON_KEY = 'health-test-daemon-key-abcdef';
@@ -48,7 +54,10 @@ describe('GET /health', () => {
       await stack.backend.app.close();
       const body = (await stack.api.inject({ method: 'GET', url: '/health?deep=true' })).json();
       expect(body.status).toBe('degraded');
-      expect(body.backend).toEqual({ status: 'error', error: expect.stringMatching(/^backend \/health not reachable/) });
+      expect(body.backend).toEqual({
+        status: 'error',
+        error: expect.stringMatching(/^backend \/health not reachable/),
+      });
     });
   });
 
@@ -96,7 +105,8 @@ describe('GET /health', () => {
       await stack.backend.app.close(); // failure messages must not leak either
       bodies.push((await stack.api.inject({ method: 'GET', url: '/health?deep=true' })).body);
       for (const body of bodies) {
-        for (const secret of secrets) expect({ body, leaks: body.includes(secret) }).toEqual({ body, leaks: false });
+        for (const secret of secrets)
+          expect({ body, leaks: body.includes(secret) }).toEqual({ body, leaks: false });
         expect(body).not.toMatch(/AGENT_JWT_SECRET|OPENAI_API_KEY|sk-|\/work\/|\/tmp\//);
       }
     });

@@ -22,7 +22,9 @@ export function useStack(opts: StackOptions = {}): () => Stack {
     const unexpected = [...stack.llm.unexpectedCalls];
     stack.llm.reset();
     if (unexpected.length > 0) {
-      throw new Error(`fake OpenAI got unexpected call(s):\n${unexpected.map((c) => `  ${c.reason}`).join('\n')}`);
+      throw new Error(
+        `fake OpenAI got unexpected call(s):\n${unexpected.map((c) => `  ${c.reason}`).join('\n')}`,
+      );
     }
   });
   afterAll(async () => {
@@ -76,12 +78,15 @@ export async function backendAsAgent(
 /** Creates a task directly in the backend; returns its id. */
 export async function createTask(stack: Stack, userId: string, title: string): Promise<string> {
   const res = await backendAsAgent(stack, userId, 'POST', '/api/mission-control/tasks', { title });
-  if (res.status !== 200) throw new Error(`creating task '${title}' answered ${res.status}: ${JSON.stringify(res.json)}`);
+  if (res.status !== 200)
+    throw new Error(`creating task '${title}' answered ${res.status}: ${JSON.stringify(res.json)}`);
   return String((res.json as { id: string | number }).id);
 }
 
 /** Messages of a chat-completions request the fake model received. */
-export function messagesOf(req: RecordedRequest): { role: string; content?: unknown; tool_call_id?: string; tool_calls?: unknown }[] {
+export function messagesOf(
+  req: RecordedRequest,
+): { role: string; content?: unknown; tool_call_id?: string; tool_calls?: unknown }[] {
   return req.body?.messages ?? [];
 }
 
@@ -92,7 +97,9 @@ export function systemPromptOf(req: RecordedRequest): string {
   return String(system[0]?.content);
 }
 
-type HistoryEvent = NonNullable<Awaited<ReturnType<ReturnType<Stack['client']['workflow']['getHandle']>['fetchHistory']>>['events']>[number];
+type HistoryEvent = NonNullable<
+  Awaited<ReturnType<ReturnType<Stack['client']['workflow']['getHandle']>['fetchHistory']>>['events']
+>[number];
 
 export async function historyEvents(stack: Stack, workflowId: string): Promise<HistoryEvent[]> {
   const history = await stack.client.workflow.getHandle(workflowId).fetchHistory();
@@ -129,7 +136,11 @@ export function decodePayload(payload: { data?: Uint8Array | null } | null | und
 }
 
 /** Polls `check` until it returns a value other than undefined, or fails after `timeoutMs`. */
-export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 10_000, everyMs = 50): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T | undefined>,
+  timeoutMs = 10_000,
+  everyMs = 50,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();

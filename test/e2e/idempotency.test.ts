@@ -22,7 +22,11 @@ describe('idempotency', () => {
     const c = await send(stack(), { ...body, message: 'a different message' }, { headers });
     for (const res of [a, b, c]) expect(res.statusCode).toBe(200);
     const turnIds = [a, b, c].map((r) => r.json().turn_id);
-    expect(turnIds).toEqual([`agent-turn/${user}/order-123`, `agent-turn/${user}/order-123`, `agent-turn/${user}/order-123`]);
+    expect(turnIds).toEqual([
+      `agent-turn/${user}/order-123`,
+      `agent-turn/${user}/order-123`,
+      `agent-turn/${user}/order-123`,
+    ]);
     expect(c.json()).toEqual(a.json());
     expect(c.json().response).toBe('Only once.');
 
@@ -35,8 +39,12 @@ describe('idempotency', () => {
   it('the same key from another user is another turn', async () => {
     const headers = { 'idempotency-key': 'shared-key-1' };
     stack().llm.script({ text: 'For first.' }, { text: 'For second.' });
-    const first = await send(stack(), sendBody({ user_id: 'first', session_key: 'user:first:lead' }), { headers });
-    const second = await send(stack(), sendBody({ user_id: 'second', session_key: 'user:second:lead' }), { headers });
+    const first = await send(stack(), sendBody({ user_id: 'first', session_key: 'user:first:lead' }), {
+      headers,
+    });
+    const second = await send(stack(), sendBody({ user_id: 'second', session_key: 'user:second:lead' }), {
+      headers,
+    });
     expect([first.statusCode, second.statusCode]).toEqual([200, 200]);
     expect(first.json().turn_id).toBe('agent-turn/first/shared-key-1');
     expect(second.json().turn_id).toBe('agent-turn/second/shared-key-1');
@@ -86,11 +94,18 @@ describe('idempotency', () => {
     });
     expect(fault.status).toBe(200);
     stack().llm.script({ text: 'Stored once.' });
-    const res = await send(stack(), sendBody({ user_id: user, session_key: `user:${user}:lead`, task_id: taskId }));
+    const res = await send(
+      stack(),
+      sendBody({ user_id: user, session_key: `user:${user}:lead`, task_id: taskId }),
+    );
     expect(res.statusCode).toBe(200);
-    const state = (await (await stack().backend.internal('GET', '/api/mission-control/_faults')).json()) as { rules: unknown[] };
+    const state = (await (await stack().backend.internal('GET', '/api/mission-control/_faults')).json()) as {
+      rules: unknown[];
+    };
     expect(state.rules).toEqual([]);
     const messages = (await stack().backend.inspect(user)).messages;
-    expect(messages).toEqual([expect.objectContaining({ id: res.json().message_id, content: 'Stored once.' })]);
+    expect(messages).toEqual([
+      expect.objectContaining({ id: res.json().message_id, content: 'Stored once.' }),
+    ]);
   });
 });

@@ -24,12 +24,20 @@ const TASK_SCHEMA = {
 describe('POST /llm-task', () => {
   const stack = useStack({ env: { LLM_MODEL_CHEAP: CHEAP } });
 
-  const task = (payload: Record<string, unknown>) => stack().api.inject({ method: 'POST', url: '/llm-task', payload });
+  const task = (payload: Record<string, unknown>) =>
+    stack().api.inject({ method: 'POST', url: '/llm-task', payload });
 
   it('a valid answer: the parsed output, validated, with usage and cost; the prompt carries input and schema', async () => {
     const output = { title: 'Write the launch brief', priority: 2, due: '2026-07-01' };
-    stack().llm.script({ text: JSON.stringify(output), usage: { prompt_tokens: 100, completion_tokens: 20 } });
-    const res = await task({ prompt: 'Turn this request into a task.', input: { request: 'brief by July' }, schema: TASK_SCHEMA });
+    stack().llm.script({
+      text: JSON.stringify(output),
+      usage: { prompt_tokens: 100, completion_tokens: 20 },
+    });
+    const res = await task({
+      prompt: 'Turn this request into a task.',
+      input: { request: 'brief by July' },
+      schema: TASK_SCHEMA,
+    });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({
       status: 'ok',
@@ -47,7 +55,9 @@ describe('POST /llm-task', () => {
     const [system, user] = messagesOf(request);
     expect(String(system?.content)).toContain('single JSON value only');
     expect(String(system?.content)).toContain('"additionalProperties": false');
-    expect(user?.content).toBe('Turn this request into a task.\n\nInput:\n{\n  "request": "brief by July"\n}');
+    expect(user?.content).toBe(
+      'Turn this request into a task.\n\nInput:\n{\n  "request": "brief by July"\n}',
+    );
   });
 
   it('max_tokens and temperature reach the model request', async () => {
@@ -80,7 +90,10 @@ describe('POST /llm-task', () => {
   });
 
   it('an answer that is not JSON is retried the same way; a fenced JSON answer is accepted', async () => {
-    stack().llm.script({ text: 'Sure! Here is your task: title Brief' }, { text: '```json\n{"title": "Brief", "priority": 1}\n```' });
+    stack().llm.script(
+      { text: 'Sure! Here is your task: title Brief' },
+      { text: '```json\n{"title": "Brief", "priority": 1}\n```' },
+    );
     const res = await task({ prompt: 'Make a task.', schema: TASK_SCHEMA });
     expect(res.statusCode).toBe(200);
     expect(res.json().output).toEqual({ title: 'Brief', priority: 1 });
@@ -93,13 +106,18 @@ describe('POST /llm-task', () => {
     const res = await task({ prompt: 'Make a task.', schema: TASK_SCHEMA });
     expect(res.statusCode).toBe(502);
     const body = res.json();
-    expect(body.error).toMatch(/^LLM task failed: the model's answer was unusable after 2 attempts: the answer does not match the schema: /);
+    expect(body.error).toMatch(
+      /^LLM task failed: the model's answer was unusable after 2 attempts: the answer does not match the schema: /,
+    );
     expect(body.error).toContain('/title must NOT have fewer than 1 characters');
     expect(body.error).toContain('/priority must be integer');
     expect(body.details.workflow_id).toMatch(/^llm-task\/[0-9a-f-]{36}$/);
     expect(stack().llm.chatRequests()).toHaveLength(2);
 
-    const failure = await stack().client.workflow.getHandle(body.details.workflow_id).result().catch((err: unknown) => err);
+    const failure = await stack()
+      .client.workflow.getHandle(body.details.workflow_id)
+      .result()
+      .catch((err: unknown) => err);
     expect(failure).toBeInstanceOf(WorkflowFailedError);
     const cause = (failure as WorkflowFailedError).cause;
     expect(cause).toBeInstanceOf(ApplicationFailure);
@@ -107,7 +125,11 @@ describe('POST /llm-task', () => {
   });
 
   it('a schema ajv cannot use is a 400 before any model call', async () => {
-    for (const schema of [{ type: 'objekt' }, { type: 'object', properties: { a: { minimum: 'one' } } }, { $ref: 'https://example.com/remote.json' }]) {
+    for (const schema of [
+      { type: 'objekt' },
+      { type: 'object', properties: { a: { minimum: 'one' } } },
+      { $ref: 'https://example.com/remote.json' },
+    ]) {
       const res = await task({ prompt: 'x', schema });
       expect(res.statusCode).toBe(400);
       expect(res.json().error).toMatch(/^invalid request: schema is not a usable JSON Schema: /);
@@ -122,14 +144,27 @@ describe('POST /llm-task', () => {
 
   it("model: 'cheap' picks the cheap tier; a model name is ignored (the worker's config names models)", async () => {
     stack().llm.script({ text: '{"n": 1}' }, { text: '{"n": 2}' });
-    expect((await task({ prompt: 'one', model: 'cheap' })).json()).toMatchObject({ output: { n: 1 }, model: CHEAP });
-    expect((await task({ prompt: 'two', model: 'gpt-4o' })).json()).toMatchObject({ output: { n: 2 }, model: 'gpt-4o-mini' });
-    expect(stack().llm.chatRequests().map((r) => r.model)).toEqual([CHEAP, 'gpt-4o-mini']);
+    expect((await task({ prompt: 'one', model: 'cheap' })).json()).toMatchObject({
+      output: { n: 1 },
+      model: CHEAP,
+    });
+    expect((await task({ prompt: 'two', model: 'gpt-4o' })).json()).toMatchObject({
+      output: { n: 2 },
+      model: 'gpt-4o-mini',
+    });
+    expect(
+      stack()
+        .llm.chatRequests()
+        .map((r) => r.model),
+    ).toEqual([CHEAP, 'gpt-4o-mini']);
   });
 
   it('a schema whose top level is not an object asks without JSON-object mode and accepts the array', async () => {
     stack().llm.script({ text: '["a", "b"]' });
-    const res = await task({ prompt: 'Two letters.', schema: { type: 'array', items: { type: 'string' }, minItems: 2 } });
+    const res = await task({
+      prompt: 'Two letters.',
+      schema: { type: 'array', items: { type: 'string' }, minItems: 2 },
+    });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({ output: ['a', 'b'], validated: true });
     expect(stack().llm.lastRequest().body?.response_format).toBeUndefined();

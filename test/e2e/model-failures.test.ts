@@ -34,12 +34,18 @@ describe('model failures', () => {
     const res = await send(stack(), sendBody({ user_id: 'rejected', session_key: 'user:rejected:lead' }));
     expect(res.statusCode).toBe(502);
     const body = res.json();
-    expect(body).toEqual({ error: expect.stringContaining('PROVIDER-SAYS-NO'), turn_id: expect.stringMatching(/^agent-turn\/rejected\//) });
+    expect(body).toEqual({
+      error: expect.stringContaining('PROVIDER-SAYS-NO'),
+      turn_id: expect.stringMatching(/^agent-turn\/rejected\//),
+    });
     expect(body.error).toMatch(/^OpenAI answered 400/);
     expect(stack().llm.chatRequests()).toHaveLength(1);
 
     // The failed turn is visible as failed, with the same error, and wrote nothing.
-    const status = await stack().api.inject({ method: 'GET', url: `/api/agents/turns/${encodeURIComponent(body.turn_id)}` });
+    const status = await stack().api.inject({
+      method: 'GET',
+      url: `/api/agents/turns/${encodeURIComponent(body.turn_id)}`,
+    });
     expect(status.json()).toEqual({ turn_id: body.turn_id, status: 'failed', error: body.error });
     expect((await stack().backend.inspect('rejected')).messages).toEqual([]);
   });
@@ -54,7 +60,9 @@ describe('model failures', () => {
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({ response: 'The real answer.', iterations: 2, posted: true });
     expect(stack().llm.chatRequests()).toHaveLength(3);
-    expect((await stack().backend.inspect('empty')).messages.map((m) => m.content)).toEqual(['The real answer.']);
+    expect((await stack().backend.inspect('empty')).messages.map((m) => m.content)).toEqual([
+      'The real answer.',
+    ]);
   });
 
   it('when the primary model fails all its attempts, the fallback model answers and is reported', async () => {
@@ -63,9 +71,15 @@ describe('model failures', () => {
     const res = await send(stack(), sendBody({ user_id: 'fallback', session_key: 'user:fallback:lead' }));
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({ status: 'ok', response: 'From the fallback.', model: FALLBACK });
-    expect(stack().llm.chatRequests().map((r) => r.model)).toEqual([PRIMARY, PRIMARY, PRIMARY, PRIMARY, PRIMARY, FALLBACK]);
+    expect(
+      stack()
+        .llm.chatRequests()
+        .map((r) => r.model),
+    ).toEqual([PRIMARY, PRIMARY, PRIMARY, PRIMARY, PRIMARY, FALLBACK]);
     expect(stack().llm.remaining()).toBe(0);
-    expect((await stack().backend.inspect('fallback')).messages.map((m) => m.content)).toEqual(['From the fallback.']);
+    expect((await stack().backend.inspect('fallback')).messages.map((m) => m.content)).toEqual([
+      'From the fallback.',
+    ]);
   });
 
   it('when the fallback fails too, the turn fails with the fallback error as a 502', async () => {

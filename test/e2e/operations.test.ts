@@ -68,7 +68,11 @@ describe('operations on the real system', () => {
       const failed = await send(user);
       expect(failed.statusCode).toBe(502);
 
-      const status = await stack.api.inject({ method: 'GET', url: `/api/agents/turns/${encodeURIComponent(turnId)}`, headers: auth });
+      const status = await stack.api.inject({
+        method: 'GET',
+        url: `/api/agents/turns/${encodeURIComponent(turnId)}`,
+        headers: auth,
+      });
       expect(status.statusCode).toBe(200);
       await stack.api.inject({ method: 'GET', url: '/no/such/route', headers: auth });
 
@@ -78,7 +82,8 @@ describe('operations on the real system', () => {
       expect(delta('clasper_turns_completed_total')).toBe(1);
       expect(delta('clasper_turns_failed_total')).toBe(1);
 
-      const count = (labels: Record<string, string>) => sample(after, 'clasper_http_request_duration_seconds_count', labels);
+      const count = (labels: Record<string, string>) =>
+        sample(after, 'clasper_http_request_duration_seconds_count', labels);
       expect(count({ method: 'POST', route: '/api/agents/send', status_code: '200' })).toBe(1);
       expect(count({ method: 'POST', route: '/api/agents/send', status_code: '502' })).toBe(1);
       expect(count({ method: 'GET', route: '/api/agents/turns/:turn_id', status_code: '200' })).toBe(1);
@@ -99,7 +104,9 @@ describe('operations on the real system', () => {
 
       const limited = await send(user, { 'x-request-id': `limit-${run}` });
       expect(limited.statusCode).toBe(429);
-      expect(limited.json()).toEqual({ error: expect.stringMatching(/^rate limit exceeded: at most 2 turns per minute/) });
+      expect(limited.json()).toEqual({
+        error: expect.stringMatching(/^rate limit exceeded: at most 2 turns per minute/),
+      });
       const retryAfter = Number(limited.headers['retry-after']);
       expect(retryAfter).toBeGreaterThan(0);
       expect(retryAfter).toBeLessThanOrEqual(60);
@@ -172,7 +179,11 @@ describe('worker metrics recorded from activities', () => {
   it('counts an unpriced call instead of inventing a cost', () => {
     const { meter, added } = fakeMeter();
     recordModelCall(call(null), meter);
-    expect(added.map((a) => a.name)).toEqual([MODEL_TOKENS_METRIC, MODEL_TOKENS_METRIC, MODEL_UNPRICED_METRIC]);
+    expect(added.map((a) => a.name)).toEqual([
+      MODEL_TOKENS_METRIC,
+      MODEL_TOKENS_METRIC,
+      MODEL_UNPRICED_METRIC,
+    ]);
   });
 
   it('records tool calls by tool and outcome', () => {

@@ -95,7 +95,11 @@ describe('security', () => {
           user_id: 'scan',
           session_key: 'user:scan:lead',
           message: 'HISTORY-MESSAGE-TEXT-1207',
-          webhook: { url: receiverUrl, secret: WEBHOOK_SECRET, headers: { Authorization: WEBHOOK_HEADER_SECRET } },
+          webhook: {
+            url: receiverUrl,
+            secret: WEBHOOK_SECRET,
+            headers: { Authorization: WEBHOOK_HEADER_SECRET },
+          },
         }),
         { headers: auth },
       );

@@ -16,7 +16,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT } from '../../scripts/lib/temporal-dev-server';
 import { sendBody, TEST_OPENAI_KEY } from '../support/stack';
-import { decodePayload, eventually, historyEvents, messagesOf, send, systemPromptOf, useStack } from './helpers';
+import {
+  decodePayload,
+  eventually,
+  historyEvents,
+  messagesOf,
+  send,
+  systemPromptOf,
+  useStack,
+} from './helpers';
 
 /** First non-blank line of the writer's soul, to recognise the persona in the system prompt. */
 const WRITER_SOUL_LINE = fs
@@ -79,7 +87,11 @@ describe('POST /api/agents/send', () => {
         session_key: 'user:kick:lead',
         message: 'Launch the Q3 newsletter',
         task_title: 'Newsletter',
-        metadata: { kickoff_plan: true, plan_title: 'Q3 Newsletter Plan', kickoff_note: 'KICKOFF-NOTE-7781: plan it.' },
+        metadata: {
+          kickoff_plan: true,
+          plan_title: 'Q3 Newsletter Plan',
+          kickoff_note: 'KICKOFF-NOTE-7781: plan it.',
+        },
       }),
     );
     expect(res.statusCode).toBe(200);
@@ -107,17 +119,29 @@ describe('POST /api/agents/send', () => {
     stack().llm.script({ text: 'Default plan.' });
     const res = await send(
       stack(),
-      sendBody({ user_id: 'kick2', session_key: 'user:kick2:lead', message: 'Do it', metadata: { kickoff_plan: true } }),
+      sendBody({
+        user_id: 'kick2',
+        session_key: 'user:kick2:lead',
+        message: 'Do it',
+        metadata: { kickoff_plan: true },
+      }),
     );
     expect(res.statusCode).toBe(200);
-    expect(messagesOf(stack().llm.lastRequest()).at(-1)?.content).toBe(`${DEFAULT_KICKOFF_NOTE}\n\nUser request: Do it`);
+    expect(messagesOf(stack().llm.lastRequest()).at(-1)?.content).toBe(
+      `${DEFAULT_KICKOFF_NOTE}\n\nUser request: Do it`,
+    );
     const data = await stack().backend.inspect('kick2');
-    expect(data.documents).toEqual([expect.objectContaining({ title: 'Plan', doc_type: 'plan', content: 'Default plan.' })]);
+    expect(data.documents).toEqual([
+      expect.objectContaining({ title: 'Plan', doc_type: 'plan', content: 'Default plan.' }),
+    ]);
   });
 
   it('without kickoff_plan writes no document and sends the message as is', async () => {
     stack().llm.script({ text: 'Just a reply.' });
-    const res = await send(stack(), sendBody({ user_id: 'nokick', session_key: 'user:nokick:lead', message: 'Plain' }));
+    const res = await send(
+      stack(),
+      sendBody({ user_id: 'nokick', session_key: 'user:nokick:lead', message: 'Plain' }),
+    );
     expect(res.statusCode).toBe(200);
     expect(res.json().document_id).toBeUndefined();
     expect(messagesOf(stack().llm.lastRequest()).at(-1)).toEqual({ role: 'user', content: 'Plain' });
@@ -161,10 +185,16 @@ describe('POST /api/agents/send', () => {
 
   it('?wait=false answers 202 with a status_url that reaches completed with the result', async () => {
     stack().llm.script({ text: 'Async answer.', delayMs: 300 });
-    const res = await send(stack(), sendBody({ user_id: 'async', session_key: 'user:async:lead' }), { query: 'wait=false' });
+    const res = await send(stack(), sendBody({ user_id: 'async', session_key: 'user:async:lead' }), {
+      query: 'wait=false',
+    });
     expect(res.statusCode).toBe(202);
     const accepted = res.json();
-    expect(accepted).toEqual({ status: 'accepted', turn_id: expect.stringMatching(/^agent-turn\/async\//), status_url: expect.any(String) });
+    expect(accepted).toEqual({
+      status: 'accepted',
+      turn_id: expect.stringMatching(/^agent-turn\/async\//),
+      status_url: expect.any(String),
+    });
 
     const seen = new Set<string>();
     const done = await eventually(async () => {
@@ -198,7 +228,10 @@ describe('POST /api/agents/send', () => {
 
   it('an unknown turn id is a 404', async () => {
     for (const id of ['agent-turn/nobody/no-such-turn', 'not-a-turn-id']) {
-      const res = await stack().api.inject({ method: 'GET', url: `/api/agents/turns/${encodeURIComponent(id)}` });
+      const res = await stack().api.inject({
+        method: 'GET',
+        url: `/api/agents/turns/${encodeURIComponent(id)}`,
+      });
       expect(res.statusCode).toBe(404);
       expect(res.json()).toEqual({ error: expect.stringContaining(id) });
     }
@@ -211,7 +244,12 @@ describe('POST /api/agents/send', () => {
     );
     const res = await send(
       stack(),
-      sendBody({ user_id: 'ui', session_key: 'user:ui:researcher', message: 'Make a report task\nsecond line', task_title: 'UI task' }),
+      sendBody({
+        user_id: 'ui',
+        session_key: 'user:ui:researcher',
+        message: 'Make a report task\nsecond line',
+        task_title: 'UI task',
+      }),
     );
     expect(res.statusCode).toBe(200);
     const { turn_id: turnId, task_id: taskId } = res.json();

@@ -15,19 +15,27 @@ describe('task resolution', () => {
     // 130 tasks: beyond the backend's default page (50) and beyond the runtime's page size (100),
     // so finding the target needs the cursor.
     const ids: string[] = [];
-    for (let i = 0; i < 130; i++) ids.push(await createTask(stack(), user, `Task ${String(i).padStart(3, '0')}`));
+    for (let i = 0; i < 130; i++)
+      ids.push(await createTask(stack(), user, `Task ${String(i).padStart(3, '0')}`));
     const target = 'Task 117';
     const firstPage = await backendAsAgent(stack(), user, 'GET', '/api/mission-control/tasks?limit=100');
-    expect((firstPage.json as { items: { title: string }[] }).items.map((t) => t.title)).not.toContain(target);
+    expect((firstPage.json as { items: { title: string }[] }).items.map((t) => t.title)).not.toContain(
+      target,
+    );
 
     stack().llm.script({ text: 'On the deep task.' });
-    const res = await send(stack(), sendBody({ user_id: user, session_key: `user:${user}:lead`, task_title: target }));
+    const res = await send(
+      stack(),
+      sendBody({ user_id: user, session_key: `user:${user}:lead`, task_title: target }),
+    );
     expect(res.statusCode).toBe(200);
     expect(res.json().task_id).toBe(ids[117]);
 
     const data = await stack().backend.inspect(user);
     expect(data.tasks).toHaveLength(130);
-    expect(data.messages).toEqual([expect.objectContaining({ task_id: ids[117], content: 'On the deep task.' })]);
+    expect(data.messages).toEqual([
+      expect.objectContaining({ task_id: ids[117], content: 'On the deep task.' }),
+    ]);
   });
 
   it('task_title matches exactly: a task whose title only differs in case or spacing is not used', async () => {
@@ -35,11 +43,16 @@ describe('task resolution', () => {
     const near = await createTask(stack(), user, 'weekly report');
     await createTask(stack(), user, 'Weekly report ');
     stack().llm.script({ text: 'Exact.' });
-    const res = await send(stack(), sendBody({ user_id: user, session_key: `user:${user}:lead`, task_title: 'Weekly report' }));
+    const res = await send(
+      stack(),
+      sendBody({ user_id: user, session_key: `user:${user}:lead`, task_title: 'Weekly report' }),
+    );
     expect(res.statusCode).toBe(200);
     expect(res.json().task_id).not.toBe(near);
     const data = await stack().backend.inspect(user);
-    expect(data.tasks.filter((t) => t.title === 'Weekly report')).toEqual([expect.objectContaining({ id: res.json().task_id })]);
+    expect(data.tasks.filter((t) => t.title === 'Weekly report')).toEqual([
+      expect.objectContaining({ id: res.json().task_id }),
+    ]);
   });
 
   it('task_title creates the task when none has that title, with the given description', async () => {
@@ -57,7 +70,11 @@ describe('task resolution', () => {
     expect(res.statusCode).toBe(200);
     const data = await stack().backend.inspect(user);
     expect(data.tasks).toEqual([
-      expect.objectContaining({ id: res.json().task_id, title: 'Brand new', description: 'Made by the runtime' }),
+      expect.objectContaining({
+        id: res.json().task_id,
+        title: 'Brand new',
+        description: 'Made by the runtime',
+      }),
     ]);
     expect(data.messages).toEqual([expect.objectContaining({ task_id: res.json().task_id })]);
   });
@@ -82,22 +99,28 @@ describe('task resolution', () => {
     ['the same body', 'racer1', {}, {}],
     // Different descriptions make the second create a 409 (same key, other body): it must re-find the task.
     ['different descriptions', 'racer2', { task_description: 'From A' }, { task_description: 'From B' }],
-  ])('two concurrent sends with the same new title create exactly one task (%s)', async (_label, user, extraA, extraB) => {
-    const before = await appliedFaults();
-    await slowTaskCreates(2);
-    stack().llm.script({ text: 'Reply A.' }, { text: 'Reply B.' });
-    const body = sendBody({ user_id: user, session_key: `user:${user}:lead`, task_title: 'Race title' });
-    const [a, b] = await Promise.all([send(stack(), { ...body, ...extraA }), send(stack(), { ...body, ...extraB })]);
-    expect([a.statusCode, b.statusCode]).toEqual([200, 200]);
-    expect(await appliedFaults()).toBe(before + 2);
-    expect(a.json().turn_id).not.toBe(b.json().turn_id);
-    expect(a.json().task_id).toBe(b.json().task_id);
+  ])(
+    'two concurrent sends with the same new title create exactly one task (%s)',
+    async (_label, user, extraA, extraB) => {
+      const before = await appliedFaults();
+      await slowTaskCreates(2);
+      stack().llm.script({ text: 'Reply A.' }, { text: 'Reply B.' });
+      const body = sendBody({ user_id: user, session_key: `user:${user}:lead`, task_title: 'Race title' });
+      const [a, b] = await Promise.all([
+        send(stack(), { ...body, ...extraA }),
+        send(stack(), { ...body, ...extraB }),
+      ]);
+      expect([a.statusCode, b.statusCode]).toEqual([200, 200]);
+      expect(await appliedFaults()).toBe(before + 2);
+      expect(a.json().turn_id).not.toBe(b.json().turn_id);
+      expect(a.json().task_id).toBe(b.json().task_id);
 
-    const data = await stack().backend.inspect(user);
-    expect(data.tasks.filter((t) => t.title === 'Race title')).toHaveLength(1);
-    expect(data.messages.map((m) => m.task_id)).toEqual([a.json().task_id, a.json().task_id]);
-    expect(data.messages.map((m) => m.content).sort()).toEqual(['Reply A.', 'Reply B.']);
-  });
+      const data = await stack().backend.inspect(user);
+      expect(data.tasks.filter((t) => t.title === 'Race title')).toHaveLength(1);
+      expect(data.messages.map((m) => m.task_id)).toEqual([a.json().task_id, a.json().task_id]);
+      expect(data.messages.map((m) => m.content).sort()).toEqual(['Reply A.', 'Reply B.']);
+    },
+  );
 
   it('task_id is used as given (and wins over task_title)', async () => {
     const user = 'byid';
@@ -105,13 +128,20 @@ describe('task resolution', () => {
     stack().llm.script({ text: 'On the given task.' });
     const res = await send(
       stack(),
-      sendBody({ user_id: user, session_key: `user:${user}:lead`, task_id: taskId, task_title: 'Should not be created' }),
+      sendBody({
+        user_id: user,
+        session_key: `user:${user}:lead`,
+        task_id: taskId,
+        task_title: 'Should not be created',
+      }),
     );
     expect(res.statusCode).toBe(200);
     expect(res.json().task_id).toBe(taskId);
     const data = await stack().backend.inspect(user);
     expect(data.tasks.map((t) => t.title)).toEqual(['Existing by id']);
-    expect(data.messages).toEqual([expect.objectContaining({ task_id: taskId, content: 'On the given task.' })]);
+    expect(data.messages).toEqual([
+      expect.objectContaining({ task_id: taskId, content: 'On the given task.' }),
+    ]);
   });
 
   it('CLASPER_DEFAULT_TASK is used when the request names no task, and found again next time', async () => {

@@ -53,10 +53,19 @@ describe('streaming with the worker in another process', () => {
     expect(tools).toEqual(
       expect.arrayContaining([
         { type: 'tool', name: 'add_numbers', ok: true, step: 1 },
-        { type: 'tool', name: 'launch_rockets', ok: false, error: expect.stringContaining("unknown tool 'launch_rockets'"), step: 1 },
+        {
+          type: 'tool',
+          name: 'launch_rockets',
+          ok: false,
+          error: expect.stringContaining("unknown tool 'launch_rockets'"),
+          step: 1,
+        },
       ]),
     );
-    const text = events.filter((e) => e.event === 'chunk').map((e) => e.data.data as string).join('');
+    const text = events
+      .filter((e) => e.event === 'chunk')
+      .map((e) => e.data.data as string)
+      .join('');
     expect(text).toBe(ANSWER);
     expect(events.filter((e) => e.event === 'chunk').map((e) => e.data.data)).toEqual([
       'Two tools ran in the worker process. ',

@@ -18,7 +18,10 @@ function types(events: SseEvent[]): string[] {
 }
 
 function chunkText(events: SseEvent[]): string {
-  return events.filter((e) => e.event === 'chunk').map((e) => e.data.data as string).join('');
+  return events
+    .filter((e) => e.event === 'chunk')
+    .map((e) => e.data.data as string)
+    .join('');
 }
 
 describe('streaming a turn', () => {
@@ -34,7 +37,10 @@ describe('streaming a turn', () => {
       { toolCalls: [{ id: 'call_add', name: 'add_numbers', arguments: { a: 2, b: 40 } }] },
       { text: ANSWER },
     );
-    const res = await postJson(`${base}/api/agents/stream`, sendBody({ user_id: user, session_key: `user:${user}:lead`, task_title: 'Stream thread' }));
+    const res = await postJson(
+      `${base}/api/agents/stream`,
+      sendBody({ user_id: user, session_key: `user:${user}:lead`, task_title: 'Stream thread' }),
+    );
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
     expect(res.headers.get('cache-control')).toBe('no-cache');
@@ -64,26 +70,41 @@ describe('streaming a turn', () => {
       tool_calls: [{ name: 'add_numbers', ok: true }],
       iterations: 2,
       posted: true,
-      usage: { prompt_tokens: expect.any(Number), completion_tokens: expect.any(Number), total_tokens: expect.any(Number) },
+      usage: {
+        prompt_tokens: expect.any(Number),
+        completion_tokens: expect.any(Number),
+        total_tokens: expect.any(Number),
+      },
     });
     expect(done).not.toHaveProperty('workspace_hash'); // the same fields as send's 200 body
 
     const data = await stack().backend.inspect(user);
-    expect(data.messages).toEqual([expect.objectContaining({ task_id: done.task_id, content: ANSWER, actor_type: 'agent' })]);
+    expect(data.messages).toEqual([
+      expect.objectContaining({ task_id: done.task_id, content: ANSWER, actor_type: 'agent' }),
+    ]);
     expect(data.messages[0]?.id).toBe(done.message_id);
   });
 
   it('send with stream: true streams the same way', async () => {
     const user = 'sendstream';
     stack().llm.script({ text: 'Streamed through send.' });
-    const res = await postJson(`${base}/api/agents/send`, sendBody({ user_id: user, session_key: `user:${user}:lead`, stream: true }));
+    const res = await postJson(
+      `${base}/api/agents/send`,
+      sendBody({ user_id: user, session_key: `user:${user}:lead`, stream: true }),
+    );
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
     const events = await collectSse(res);
     expect(types(events)).toEqual(['start', 'chunk', 'done']);
     expect(chunkText(events)).toBe('Streamed through send.');
-    expect(events.at(-1)?.data).toMatchObject({ type: 'done', response: 'Streamed through send.', tool_calls: [] });
-    expect((await stack().backend.inspect(user)).messages.map((m) => m.content)).toEqual(['Streamed through send.']);
+    expect(events.at(-1)?.data).toMatchObject({
+      type: 'done',
+      response: 'Streamed through send.',
+      tool_calls: [],
+    });
+    expect((await stack().backend.inspect(user)).messages.map((m) => m.content)).toEqual([
+      'Streamed through send.',
+    ]);
   });
 
   it('the Idempotency-Key is honoured: a repeat streams the same turn without running it again', async () => {
@@ -104,7 +125,10 @@ describe('streaming a turn', () => {
   it('a turn the model provider rejects ends the stream with an error event carrying the cause', async () => {
     const user = 'streamfail';
     stack().llm.script({ status: 400, error: "Invalid value for 'messages': PROVIDER-SAYS-NO" });
-    const res = await postJson(`${base}/api/agents/stream`, sendBody({ user_id: user, session_key: `user:${user}:lead` }));
+    const res = await postJson(
+      `${base}/api/agents/stream`,
+      sendBody({ user_id: user, session_key: `user:${user}:lead` }),
+    );
     expect(res.status).toBe(200);
     const events = await collectSse(res);
     expect(types(events)).toEqual(['start', 'error']);
@@ -117,7 +141,10 @@ describe('streaming a turn', () => {
   });
 
   it('bad input is a JSON 400 before any stream opens', async () => {
-    const mismatch = await postJson(`${base}/api/agents/stream`, sendBody({ user_id: 'alice', session_key: 'user:bob:lead' }));
+    const mismatch = await postJson(
+      `${base}/api/agents/stream`,
+      sendBody({ user_id: 'alice', session_key: 'user:bob:lead' }),
+    );
     expect(mismatch.status).toBe(400);
     expect(mismatch.headers.get('content-type')).toMatch(/^application\/json/);
     expect(await mismatch.json()).toEqual({ error: 'user_id does not match session_key' });
@@ -132,9 +159,13 @@ describe('streaming a turn', () => {
     const user = 'leaver';
     stack().llm.script({ text: 'Answered after the client left.', delayMs: 1_500 });
     const controller = new AbortController();
-    const res = await postJson(`${base}/api/agents/stream`, sendBody({ user_id: user, session_key: `user:${user}:lead` }), {
-      signal: controller.signal,
-    });
+    const res = await postJson(
+      `${base}/api/agents/stream`,
+      sendBody({ user_id: user, session_key: `user:${user}:lead` }),
+      {
+        signal: controller.signal,
+      },
+    );
     const frames = readSse(res);
     const start = await frames.next();
     expect(start.value).toMatchObject({ event: 'start' });
@@ -144,14 +175,22 @@ describe('streaming a turn', () => {
 
     const status = await eventually(
       async () => {
-        const poll = await stack().api.inject({ method: 'GET', url: `/api/agents/turns/${encodeURIComponent(turnId)}` });
+        const poll = await stack().api.inject({
+          method: 'GET',
+          url: `/api/agents/turns/${encodeURIComponent(turnId)}`,
+        });
         const json = poll.json();
         return json.status === 'running' ? undefined : json;
       },
       45_000,
       250,
     );
-    expect(status).toMatchObject({ status: 'completed', result: { response: 'Answered after the client left.', posted: true } });
-    expect((await stack().backend.inspect(user)).messages.map((m) => m.content)).toEqual(['Answered after the client left.']);
+    expect(status).toMatchObject({
+      status: 'completed',
+      result: { response: 'Answered after the client left.', posted: true },
+    });
+    expect((await stack().backend.inspect(user)).messages.map((m) => m.content)).toEqual([
+      'Answered after the client left.',
+    ]);
   });
 });

@@ -14,7 +14,8 @@ const MAX_ITERATIONS = 3;
 /** The tool messages of a request, by tool_call_id. */
 function toolResults(req: RecordedRequest | undefined): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const m of messagesOf(req as RecordedRequest)) if (m.role === 'tool') out[String(m.tool_call_id)] = String(m.content);
+  for (const m of messagesOf(req as RecordedRequest))
+    if (m.role === 'tool') out[String(m.tool_call_id)] = String(m.content);
   return out;
 }
 
@@ -27,21 +28,33 @@ describe('tool loop', () => {
 
   it('create_task, then post_message on the created task, then an answer: each written once, results fed back', async () => {
     const user = 'tooler';
-    stack().llm.script({ toolCalls: [{ id: 'call_ct', name: 'create_task', arguments: { title: 'Write report' } }] });
+    stack().llm.script({
+      toolCalls: [{ id: 'call_ct', name: 'create_task', arguments: { title: 'Write report' } }],
+    });
     // The second answer depends on the first tool's result: post on the task the tool created.
     stack().llm.respond((req): FakeStep | undefined => {
       const last = lastMessage(req);
       if (last?.role === 'tool' && last.tool_call_id === 'call_ct') {
         const created = JSON.parse(String(last.content)) as { id: string };
         return {
-          toolCalls: [{ id: 'call_pm', name: 'post_message', arguments: { task_id: created.id, content: 'Report task is ready' } }],
+          toolCalls: [
+            {
+              id: 'call_pm',
+              name: 'post_message',
+              arguments: { task_id: created.id, content: 'Report task is ready' },
+            },
+          ],
         };
       }
-      if (last?.role === 'tool' && last.tool_call_id === 'call_pm') return { text: 'Created the task and posted on it.' };
+      if (last?.role === 'tool' && last.tool_call_id === 'call_pm')
+        return { text: 'Created the task and posted on it.' };
       return undefined;
     });
 
-    const res = await send(stack(), sendBody({ user_id: user, session_key: `user:${user}:lead`, task_title: 'Tool thread' }));
+    const res = await send(
+      stack(),
+      sendBody({ user_id: user, session_key: `user:${user}:lead`, task_title: 'Tool thread' }),
+    );
     expect(res.statusCode).toBe(200);
     const body = res.json();
     expect(body).toMatchObject({
@@ -60,22 +73,41 @@ describe('tool loop', () => {
     const createdId = created[0]?.id;
     expect(data.tasks).toHaveLength(2); // the turn's own task and the created one
     expect(data.messages).toEqual([
-      expect.objectContaining({ task_id: createdId, content: 'Report task is ready', actor_type: 'agent', agent_role: 'lead' }),
-      expect.objectContaining({ task_id: body.task_id, content: 'Created the task and posted on it.', actor_type: 'agent' }),
+      expect.objectContaining({
+        task_id: createdId,
+        content: 'Report task is ready',
+        actor_type: 'agent',
+        agent_role: 'lead',
+      }),
+      expect.objectContaining({
+        task_id: body.task_id,
+        content: 'Created the task and posted on it.',
+        actor_type: 'agent',
+      }),
     ]);
 
     const requests = stack().llm.chatRequests();
     expect(requests).toHaveLength(3);
     // Tools were offered, and each tool's result went back to the model after the call that asked for it.
     expect(requests[0]?.body?.tools?.map((t) => t.function.name)).toEqual(
-      expect.arrayContaining(['list_tasks', 'create_task', 'post_message', 'create_document', 'echo', 'add_numbers']),
+      expect.arrayContaining([
+        'list_tasks',
+        'create_task',
+        'post_message',
+        'create_document',
+        'echo',
+        'add_numbers',
+      ]),
     );
     const second = messagesOf(requests[1] as RecordedRequest);
     expect(second.at(-2)).toMatchObject({
       role: 'assistant',
       tool_calls: [{ id: 'call_ct', type: 'function', function: { name: 'create_task' } }],
     });
-    expect(JSON.parse(toolResults(requests[1]).call_ct ?? 'null')).toMatchObject({ id: createdId, title: 'Write report' });
+    expect(JSON.parse(toolResults(requests[1]).call_ct ?? 'null')).toMatchObject({
+      id: createdId,
+      title: 'Write report',
+    });
     expect(JSON.parse(toolResults(requests[2]).call_pm ?? 'null')).toMatchObject({
       task_id: createdId,
       content: 'Report task is ready',
@@ -106,7 +138,10 @@ describe('tool loop', () => {
       },
       { text: 'Sorry, I could not do that.' },
     );
-    const res = await send(stack(), sendBody({ user_id: user, session_key: `user:${user}:lead`, task_title: 'Mistakes' }));
+    const res = await send(
+      stack(),
+      sendBody({ user_id: user, session_key: `user:${user}:lead`, task_title: 'Mistakes' }),
+    );
     expect(res.statusCode).toBe(200);
     const body = res.json();
     expect(body).toMatchObject({ response: 'Sorry, I could not do that.', iterations: 2, capped: false });
@@ -120,9 +155,13 @@ describe('tool loop', () => {
     const results = toolResults(stack().llm.lastRequest());
     const errorOf = (id: string) => (JSON.parse(results[id] ?? '{}') as { error?: string }).error ?? '';
     expect(errorOf('call_unknown')).toMatch(/unknown tool 'launch_rockets'; available tools: .*create_task/);
-    expect(errorOf('call_badargs')).toBe('invalid arguments for create_task: title: expected string, got number');
+    expect(errorOf('call_badargs')).toBe(
+      'invalid arguments for create_task: title: expected string, got number',
+    );
     expect(errorOf('call_badjson')).toMatch(/^arguments are not valid JSON/);
-    expect(errorOf('call_refused')).toMatch(/^tool add_numbers failed: POST \/api\/tools\/add_numbers answered 400/);
+    expect(errorOf('call_refused')).toMatch(
+      /^tool add_numbers failed: POST \/api\/tools\/add_numbers answered 400/,
+    );
 
     // Nothing was written by the failed calls: only the turn's task and its reply.
     const data = await stack().backend.inspect(user);
@@ -143,7 +182,9 @@ describe('tool loop', () => {
       { text: 'Four sums.' },
     );
     // Asynchronous, so a turn stuck on duplicate activity ids fails this test in seconds, not at the send timeout.
-    const accepted = await send(stack(), sendBody({ user_id: 'dupids', session_key: 'user:dupids:lead' }), { query: 'wait=false' });
+    const accepted = await send(stack(), sendBody({ user_id: 'dupids', session_key: 'user:dupids:lead' }), {
+      query: 'wait=false',
+    });
     expect(accepted.statusCode).toBe(202);
     const done = await eventually(async () => {
       const poll = (await stack().api.inject({ method: 'GET', url: accepted.json().status_url })).json();
@@ -151,7 +192,9 @@ describe('tool loop', () => {
     }, 8_000);
     expect(done.status).toBe('completed');
     expect(done.result).toMatchObject({ response: 'Four sums.', iterations: 2 });
-    expect(done.result.tool_calls).toEqual(Array.from({ length: 4 }, () => ({ name: 'add_numbers', ok: true })));
+    expect(done.result.tool_calls).toEqual(
+      Array.from({ length: 4 }, () => ({ name: 'add_numbers', ok: true })),
+    );
 
     const messages = messagesOf(stack().llm.lastRequest());
     const assistant = messages.find((m) => m.role === 'assistant') as { tool_calls: { id: string }[] };
@@ -160,7 +203,12 @@ describe('tool loop', () => {
     // Every call is answered once, by id, with its own result.
     const results = messages.filter((m) => m.role === 'tool');
     expect(results.map((m) => m.tool_call_id)).toEqual(ids);
-    expect(results.map((m) => JSON.parse(String(m.content)))).toEqual([{ sum: 2 }, { sum: 4 }, { sum: 6 }, { sum: 8 }]);
+    expect(results.map((m) => JSON.parse(String(m.content)))).toEqual([
+      { sum: 2 },
+      { sum: 4 },
+      { sum: 6 },
+      { sum: 8 },
+    ]);
   });
 
   it('a tool write whose response is lost is retried with its idempotency key and written once', async () => {
@@ -171,10 +219,17 @@ describe('tool loop', () => {
     });
     expect(fault.status).toBe(200);
     stack().llm.script(
-      { toolCalls: [{ id: 'call_lossy', name: 'post_message', arguments: { task_id: taskId, content: 'Posted once' } }] },
+      {
+        toolCalls: [
+          { id: 'call_lossy', name: 'post_message', arguments: { task_id: taskId, content: 'Posted once' } },
+        ],
+      },
       { text: 'Done.' },
     );
-    const res = await send(stack(), sendBody({ user_id: user, session_key: `user:${user}:lead`, task_id: taskId }));
+    const res = await send(
+      stack(),
+      sendBody({ user_id: user, session_key: `user:${user}:lead`, task_id: taskId }),
+    );
     expect(res.statusCode).toBe(200);
     expect(res.json().tool_calls).toEqual([{ name: 'post_message', ok: true }]);
     const faults = (await (await stack().backend.internal('GET', '/api/mission-control/_faults')).json()) as {
@@ -192,7 +247,10 @@ describe('tool loop', () => {
       toolCalls: [{ id: `call_loop${n}`, name: 'list_tasks', arguments: { limit: 1 } }],
     });
     stack().llm.script(listCall(1), listCall(2), listCall(3, 'Still looking.'));
-    const res = await send(stack(), sendBody({ user_id: user, session_key: `user:${user}:lead`, task_title: 'Loop' }));
+    const res = await send(
+      stack(),
+      sendBody({ user_id: user, session_key: `user:${user}:lead`, task_title: 'Loop' }),
+    );
     expect(res.statusCode).toBe(200);
     const body = res.json();
     expect(body).toMatchObject({ capped: true, iterations: MAX_ITERATIONS });
@@ -202,6 +260,8 @@ describe('tool loop', () => {
     expect(stack().llm.chatRequests()).toHaveLength(MAX_ITERATIONS);
 
     const data = await stack().backend.inspect(user);
-    expect(data.messages).toEqual([expect.objectContaining({ task_id: body.task_id, content: body.response })]);
+    expect(data.messages).toEqual([
+      expect.objectContaining({ task_id: body.task_id, content: body.response }),
+    ]);
   });
 });

@@ -42,7 +42,10 @@ describe('GET /usage (real turns, Temporal visibility)', () => {
       payload: sendBody({ user_id: userId, session_key: `user:${userId}:lead` }),
     });
     expect(res.statusCode).toBe(200);
-    return res.json() as { cost: number; usage: { prompt_tokens: number; completion_tokens: number; total_tokens: number } };
+    return res.json() as {
+      cost: number;
+      usage: { prompt_tokens: number; completion_tokens: number; total_tokens: number };
+    };
   }
 
   it('sums two users separately, exactly, once visibility has caught up', async () => {
@@ -91,7 +94,12 @@ describe('GET /usage (real turns, Temporal visibility)', () => {
     expect(a.totalTokens).toBe(a1.usage.total_tokens + a2.usage.total_tokens);
 
     const b = await usageOf(bob, 1);
-    expect(b).toMatchObject({ requestCount: 1, totalInputTokens: 300, totalOutputTokens: 100, totalTokens: 400 });
+    expect(b).toMatchObject({
+      requestCount: 1,
+      totalInputTokens: 300,
+      totalOutputTokens: 100,
+      totalTokens: 400,
+    });
     expect(b.totalCost).toBeCloseTo(0.000105, 9);
 
     // Without user_id: everyone, each user on their own line (other test files' users included).
@@ -106,7 +114,9 @@ describe('GET /usage (real turns, Temporal visibility)', () => {
 
   it('honours since: a window that starts now holds none of the turns', async () => {
     const since = new Date().toISOString();
-    const none = (await stack.api.inject({ method: 'GET', url: `/usage?user_id=${alice}&since=${since}` })).json();
+    const none = (
+      await stack.api.inject({ method: 'GET', url: `/usage?user_id=${alice}&since=${since}` })
+    ).json();
     expect(none).toMatchObject({ requestCount: 0, totalTokens: 0, totalCost: 0, users: [] });
     expect(none.since).toBe(since);
   });
@@ -140,12 +150,20 @@ describe('usage helpers', () => {
     expect(parseSince(text, now)?.toISOString()).toBe(iso);
   });
 
-  it.each(['', 'yesterday', '24', 'h', '-1h', '1.5h', '2025-13-01', '2025-06-16', '2025-06-01T25:00', '2025/06/01'])(
-    'parseSince(%j) is null',
-    (text) => {
-      expect(parseSince(text, now)).toBeNull();
-    },
-  );
+  it.each([
+    '',
+    'yesterday',
+    '24',
+    'h',
+    '-1h',
+    '1.5h',
+    '2025-13-01',
+    '2025-06-16',
+    '2025-06-01T25:00',
+    '2025/06/01',
+  ])('parseSince(%j) is null', (text) => {
+    expect(parseSince(text, now)).toBeNull();
+  });
 
   it('queries completed agent turns closed after since, optionally for one user', () => {
     const since = new Date('2025-06-14T12:00:00Z');

@@ -7,7 +7,9 @@ import { sendBody } from '../support/stack';
 import { send, useStack } from './helpers';
 
 describe('send validation', () => {
-  const stack = useStack({ env: { CLASPER_BODY_LIMIT_BYTES: '2048', CLASPER_WEBHOOK_ALLOW_PRIVATE: 'false' } });
+  const stack = useStack({
+    env: { CLASPER_BODY_LIMIT_BYTES: '2048', CLASPER_WEBHOOK_ALLOW_PRIVATE: 'false' },
+  });
 
   /** No bad request may start a turn: nothing reached the model and nothing was stored. */
   async function expectNoTurn(): Promise<void> {
@@ -42,7 +44,9 @@ describe('send validation', () => {
     const body = sendBody();
     delete body.message;
     const json = await expect400(body, /message/);
-    expect(json.details).toEqual(expect.arrayContaining([expect.objectContaining({ field: expect.stringContaining('message') })]));
+    expect(json.details).toEqual(
+      expect.arrayContaining([expect.objectContaining({ field: expect.stringContaining('message') })]),
+    );
   });
 
   it('fields of the wrong type are a 400, not a 500', async () => {
@@ -53,7 +57,10 @@ describe('send validation', () => {
   });
 
   it('a session_key whose user does not match user_id is a 400', async () => {
-    await expect400(sendBody({ user_id: 'u1', session_key: 'user:u2:lead' }), /user_id does not match session_key/);
+    await expect400(
+      sendBody({ user_id: 'u1', session_key: 'user:u2:lead' }),
+      /user_id does not match session_key/,
+    );
   });
 
   it('a malformed session_key or a role that could be a path is a 400', async () => {
@@ -85,7 +92,10 @@ describe('send validation', () => {
   });
 
   it('a webhook to a private or metadata address is a 400 while private destinations are refused', async () => {
-    await expect400(sendBody({ webhook: { url: 'http://169.254.169.254/latest/meta-data' } }), /webhook\.url.*169\.254\.169\.254/);
+    await expect400(
+      sendBody({ webhook: { url: 'http://169.254.169.254/latest/meta-data' } }),
+      /webhook\.url.*169\.254\.169\.254/,
+    );
     await expect400(sendBody({ webhook: { url: 'http://127.0.0.1:9/hook' } }), /webhook\.url/);
     await expect400(sendBody({ webhook: { url: 'http://localhost/hook' } }), /webhook\.url/);
   });

@@ -34,7 +34,12 @@ describe('webhooks', () => {
       req.on('end', () => {
         const raw = Buffer.concat(parts).toString('utf8');
         const path = req.url ?? '/';
-        deliveries.push({ path, headers: req.headers, raw, json: JSON.parse(raw) as Record<string, unknown> });
+        deliveries.push({
+          path,
+          headers: req.headers,
+          raw,
+          json: JSON.parse(raw) as Record<string, unknown>,
+        });
         res.writeHead(statusFor.get(path) ?? 200, { 'content-type': 'application/json' }).end('{"ok":true}');
       });
     });
@@ -58,7 +63,11 @@ describe('webhooks', () => {
         user_id: 'hooked',
         session_key: 'user:hooked:writer',
         metadata: { source: 'crm', ticket: 42 },
-        webhook: { url: `${base}/completed?token=abc`, secret: SECRET, headers: { 'X-Receiver-Token': 'rcv-123' } },
+        webhook: {
+          url: `${base}/completed?token=abc`,
+          secret: SECRET,
+          headers: { 'X-Receiver-Token': 'rcv-123' },
+        },
       }),
     );
     expect(res.statusCode).toBe(200);
@@ -91,14 +100,20 @@ describe('webhooks', () => {
     // The signature binds the secret, the body and the timestamp.
     expect(verifyWebhookSignature({ secret: `${SECRET}x`, signature, timestamp, body: d.raw })).toBe(false);
     expect(verifyWebhookSignature({ secret: SECRET, signature, timestamp, body: `${d.raw} ` })).toBe(false);
-    expect(verifyWebhookSignature({ secret: SECRET, signature, timestamp: Number(timestamp) + 1, body: d.raw })).toBe(false);
+    expect(
+      verifyWebhookSignature({ secret: SECRET, signature, timestamp: Number(timestamp) + 1, body: d.raw }),
+    ).toBe(false);
   });
 
   it('without a secret the webhook is sent unsigned', async () => {
     stack().llm.script({ text: 'Unsigned.' });
     const res = await send(
       stack(),
-      sendBody({ user_id: 'plainhook', session_key: 'user:plainhook:lead', webhook: { url: `${base}/unsigned` } }),
+      sendBody({
+        user_id: 'plainhook',
+        session_key: 'user:plainhook:lead',
+        webhook: { url: `${base}/unsigned` },
+      }),
     );
     expect(res.statusCode).toBe(200);
     const [d] = deliveredTo('/unsigned');
@@ -146,7 +161,11 @@ describe('webhooks', () => {
     stack().llm.script({ text: 'Still fine.' });
     const res = await send(
       stack(),
-      sendBody({ user_id: 'refused', session_key: 'user:refused:lead', webhook: { url: `${base}/refuses`, secret: SECRET } }),
+      sendBody({
+        user_id: 'refused',
+        session_key: 'user:refused:lead',
+        webhook: { url: `${base}/refuses`, secret: SECRET },
+      }),
     );
     expect(res.statusCode).toBe(200);
     expect(res.json().response).toBe('Still fine.');

@@ -23,9 +23,26 @@ const BODY_LIMIT = 262_144;
 type Operation = { method: string; path: string; params: { in: string; name: string }[]; hasBody: boolean };
 
 const VALID_BODIES: Record<string, Record<string, unknown>> = {
-  'POST /api/agents/send': { user_id: 'fuzz-u', session_key: 'user:fuzz-u:lead', message: 'hello', task_title: 'Fuzz thread' },
-  'POST /api/agents/stream': { user_id: 'fuzz-u', session_key: 'user:fuzz-u:lead', message: 'hello', task_title: 'Fuzz thread' },
-  'POST /compact': { messages: [{ role: 'user', content: 'a' }, { role: 'assistant', content: 'b' }, { role: 'user', content: 'c' }], keep_recent: 1 },
+  'POST /api/agents/send': {
+    user_id: 'fuzz-u',
+    session_key: 'user:fuzz-u:lead',
+    message: 'hello',
+    task_title: 'Fuzz thread',
+  },
+  'POST /api/agents/stream': {
+    user_id: 'fuzz-u',
+    session_key: 'user:fuzz-u:lead',
+    message: 'hello',
+    task_title: 'Fuzz thread',
+  },
+  'POST /compact': {
+    messages: [
+      { role: 'user', content: 'a' },
+      { role: 'assistant', content: 'b' },
+      { role: 'user', content: 'c' },
+    ],
+    keep_recent: 1,
+  },
   'POST /llm-task': { prompt: 'Answer with a JSON object', input: { a: 1 } },
   'PUT /api/schedules/heartbeat/{user_id}/{role}': { interval_minutes: 30, paused: true },
   'PUT /api/schedules/standup/{user_id}/{role}': { cron: '0 9 * * *', timezone: 'UTC', paused: true },
@@ -50,21 +67,46 @@ describe('fuzzing the API (fast-check)', () => {
         CLASPER_WORKSPACE: workspaceCopy,
       },
     });
-    stack.llm.respond((req) => (req.body?.response_format || /JSON/.test(JSON.stringify(req.body?.messages ?? [])) ? { text: '{"ok": true}' } : { text: 'Fuzz answer.' }));
-    const doc = (await stack.api.inject({ method: 'GET', url: '/docs/json', headers: { 'x-agent-daemon-key': DAEMON_KEY } })).json() as {
-      paths: Record<string, Record<string, { parameters?: { in: string; name: string }[]; requestBody?: unknown }>>;
+    stack.llm.respond((req) =>
+      req.body?.response_format || /JSON/.test(JSON.stringify(req.body?.messages ?? []))
+        ? { text: '{"ok": true}' }
+        : { text: 'Fuzz answer.' },
+    );
+    const doc = (
+      await stack.api.inject({
+        method: 'GET',
+        url: '/docs/json',
+        headers: { 'x-agent-daemon-key': DAEMON_KEY },
+      })
+    ).json() as {
+      paths: Record<
+        string,
+        Record<string, { parameters?: { in: string; name: string }[]; requestBody?: unknown }>
+      >;
     };
     operations = Object.entries(doc.paths).flatMap(([p, ops]) =>
-      Object.entries(ops).map(([method, op]) => ({ method: method.toUpperCase(), path: p, params: op.parameters ?? [], hasBody: Boolean(op.requestBody) })),
+      Object.entries(ops).map(([method, op]) => ({
+        method: method.toUpperCase(),
+        path: p,
+        params: op.parameters ?? [],
+        hasBody: Boolean(op.requestBody),
+      })),
     );
   });
 
   afterAll(async () => {
     // Schedules the fuzzer managed to create would keep firing on the shared server.
     for await (const s of stack.client.schedule.list()) {
-      const desc = await stack.client.schedule.getHandle(s.scheduleId).describe().catch(() => undefined);
+      const desc = await stack.client.schedule
+        .getHandle(s.scheduleId)
+        .describe()
+        .catch(() => undefined);
       const action = desc?.action as { taskQueue?: string } | undefined;
-      if (action?.taskQueue === stack.taskQueue) await stack.client.schedule.getHandle(s.scheduleId).delete().catch(() => undefined);
+      if (action?.taskQueue === stack.taskQueue)
+        await stack.client.schedule
+          .getHandle(s.scheduleId)
+          .delete()
+          .catch(() => undefined);
     }
     await stack?.stop();
     fs.rmSync(workspaceCopy, { recursive: true, force: true });
@@ -113,19 +155,47 @@ describe('fuzzing the API (fast-check)', () => {
 
   const requestFor = (op: Operation) =>
     fc.record({
-      pathValues: fc.dictionary(fc.constantFrom(...op.params.filter((p) => p.in === 'path').map((p) => p.name), 'none'), evilString(2_000)),
+      pathValues: fc.dictionary(
+        fc.constantFrom(...op.params.filter((p) => p.in === 'path').map((p) => p.name), 'none'),
+        evilString(2_000),
+      ),
       query: fc.dictionary(
-        fc.oneof(fc.constantFrom(...op.params.filter((p) => p.in === 'query').map((p) => p.name), 'wait', 'deep'), fc.string({ maxLength: 8 })),
+        fc.oneof(
+          fc.constantFrom(...op.params.filter((p) => p.in === 'query').map((p) => p.name), 'wait', 'deep'),
+          fc.string({ maxLength: 8 }),
+        ),
         evilString(5_000),
         { maxKeys: 3 },
       ),
       headers: fc.dictionary(
-        fc.oneof(fc.constantFrom('idempotency-key', 'prefer', 'x-request-id', 'content-type', 'accept'), fc.stringMatching(/^x-[a-z]{1,10}$/)),
-        fc.oneof(evilString(3_000), fc.constantFrom('application/json', 'text/plain', 'application/json; charset=utf-16', 'multipart/form-data; boundary=x')),
+        fc.oneof(
+          fc.constantFrom('idempotency-key', 'prefer', 'x-request-id', 'content-type', 'accept'),
+          fc.stringMatching(/^x-[a-z]{1,10}$/),
+        ),
+        fc.oneof(
+          evilString(3_000),
+          fc.constantFrom(
+            'application/json',
+            'text/plain',
+            'application/json; charset=utf-16',
+            'multipart/form-data; boundary=x',
+          ),
+        ),
         { maxKeys: 3 },
       ),
       body: VALID_BODIES[`${op.method} ${op.path}`]
-        ? fc.oneof({ weight: 3, arbitrary: mutated(VALID_BODIES[`${op.method} ${op.path}`] ?? {}, ['messages', 'metadata', 'webhook', 'schema']) }, { weight: 1, arbitrary: evilValue() })
+        ? fc.oneof(
+            {
+              weight: 3,
+              arbitrary: mutated(VALID_BODIES[`${op.method} ${op.path}`] ?? {}, [
+                'messages',
+                'metadata',
+                'webhook',
+                'schema',
+              ]),
+            },
+            { weight: 1, arbitrary: evilValue() },
+          )
         : evilValue(),
     });
 
@@ -137,7 +207,11 @@ describe('fuzzing the API (fast-check)', () => {
           const problem = await probe({
             method: op.method as InjectOptions['method'],
             url: urlFor(op, pathValues, query),
-            headers: { ...(sendsBody(op) ? { 'content-type': 'application/json' } : {}), ...headers, 'x-agent-daemon-key': DAEMON_KEY },
+            headers: {
+              ...(sendsBody(op) ? { 'content-type': 'application/json' } : {}),
+              ...headers,
+              'x-agent-daemon-key': DAEMON_KEY,
+            },
             ...(sendsBody(op) ? { payload: JSON.stringify(body) } : {}),
           });
           // Collected rather than thrown, so one run reports every endpoint's problems at once.
@@ -151,17 +225,21 @@ describe('fuzzing the API (fast-check)', () => {
 
   it('a missing or wrong daemon key is a 401/403 {error} on every endpoint but /health, whatever else is sent', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom(...operations), fc.option(evilString(500), { nil: undefined }), async (op, key) => {
-        const res = await stack.api.inject({
-          method: op.method as InjectOptions['method'],
-          url: urlFor(op, {}, {}),
-          headers: key === undefined ? {} : { 'x-agent-daemon-key': key },
-          ...(op.method !== 'GET' ? { payload: { any: 'thing' } } : {}),
-        });
-        if (op.path === '/health') return res.statusCode === 200;
-        if (key === DAEMON_KEY) return true;
-        return [401, 403].includes(res.statusCode) && typeof res.json().error === 'string';
-      }),
+      fc.asyncProperty(
+        fc.constantFrom(...operations),
+        fc.option(evilString(500), { nil: undefined }),
+        async (op, key) => {
+          const res = await stack.api.inject({
+            method: op.method as InjectOptions['method'],
+            url: urlFor(op, {}, {}),
+            headers: key === undefined ? {} : { 'x-agent-daemon-key': key },
+            ...(op.method !== 'GET' ? { payload: { any: 'thing' } } : {}),
+          });
+          if (op.path === '/health') return res.statusCode === 200;
+          if (key === DAEMON_KEY) return true;
+          return [401, 403].includes(res.statusCode) && typeof res.json().error === 'string';
+        },
+      ),
       { numRuns: 80 },
     );
   });
@@ -176,7 +254,8 @@ describe('fuzzing the API (fast-check)', () => {
       });
     const valid = VALID_BODIES['POST /api/agents/send'] ?? {};
     // Deep values are spliced in as text: JSON.stringify itself would overflow the stack on them.
-    const withField = (field: string, json: string) => `${JSON.stringify(valid).slice(0, -1)},${JSON.stringify(field)}:${json}}`;
+    const withField = (field: string, json: string) =>
+      `${JSON.stringify(valid).slice(0, -1)},${JSON.stringify(field)}:${json}}`;
 
     const big = await send(JSON.stringify({ ...valid, message: 'x'.repeat(BODY_LIMIT + 10) }));
     expect(big.statusCode).toBe(413);
@@ -185,15 +264,31 @@ describe('fuzzing the API (fast-check)', () => {
     const cases: [string, string | Buffer, string?][] = [
       ['metadata nested 5,000 deep', withField('metadata', nestedJson(5_000))],
       ['task_metadata nested 20,000 deep', withField('task_metadata', `{"deep":${nestedJson(20_000)}}`)],
-      ['messages[0].content an object nested 3,000 deep', withField('messages', `[{"role":"user","content":${nestedJson(3_000)}}]`)],
+      [
+        'messages[0].content an object nested 3,000 deep',
+        withField('messages', `[{"role":"user","content":${nestedJson(3_000)}}]`),
+      ],
       ['a top-level array nested 60,000 deep', '['.repeat(60_000) + ']'.repeat(60_000)],
       ['an object nested 60,000 deep', nestedJson(60_000)],
-      ['invalid UTF-8 in a string', Buffer.concat([Buffer.from(JSON.stringify(valid).slice(0, -1) + ',"message":"'), Buffer.from([0xff, 0xfe, 0xc3, 0x28, 0xed, 0xa0, 0x80]), Buffer.from('"}')])],
+      [
+        'invalid UTF-8 in a string',
+        Buffer.concat([
+          Buffer.from(JSON.stringify(valid).slice(0, -1) + ',"message":"'),
+          Buffer.from([0xff, 0xfe, 0xc3, 0x28, 0xed, 0xa0, 0x80]),
+          Buffer.from('"}'),
+        ]),
+      ],
       ['truncated JSON', JSON.stringify(valid).slice(0, 20)],
       ['JSON with a BOM', `\ufeff${JSON.stringify(valid)}`],
-      ['duplicate keys', '{"user_id":"a","user_id":"fuzz-u","session_key":"user:fuzz-u:lead","message":"m","task_title":"t"}'],
+      [
+        'duplicate keys',
+        '{"user_id":"a","user_id":"fuzz-u","session_key":"user:fuzz-u:lead","message":"m","task_title":"t"}',
+      ],
       ['a number too large for a double', JSON.stringify(valid).replace('"hello"', '1e400')],
-      ['__proto__ pollution attempt', '{"__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}},"user_id":"fuzz-u","session_key":"user:fuzz-u:lead","message":"m","task_title":"t"}'],
+      [
+        '__proto__ pollution attempt',
+        '{"__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}},"user_id":"fuzz-u","session_key":"user:fuzz-u:lead","message":"m","task_title":"t"}',
+      ],
       ['form-encoded body', 'user_id=fuzz-u&message=hi', 'application/x-www-form-urlencoded'],
       ['plain text body', 'hello', 'text/plain'],
       ['JSON as utf-16', JSON.stringify(valid), 'application/json; charset=utf-16'],
@@ -215,7 +310,11 @@ describe('fuzzing the API (fast-check)', () => {
         payload: { user_id: 'fuzz-u', session_key: `user:fuzz-u:${role}`, message: 'hi', task_title: 't' },
       });
       expect([role, send.statusCode]).toEqual([role, 400]);
-      const context = await stack.api.inject({ method: 'GET', url: `/context?role=${encodeURIComponent(role)}`, headers });
+      const context = await stack.api.inject({
+        method: 'GET',
+        url: `/context?role=${encodeURIComponent(role)}`,
+        headers,
+      });
       expect([role, context.statusCode]).toEqual([role, 400]);
     }
     const title = '../../../../etc/passwd';
@@ -258,8 +357,16 @@ describe('fuzzing the API (fast-check)', () => {
       expect(head).not.toMatch(/^set-cookie/im);
       expect(head).not.toMatch(/^HTTP\/1\.1 5\d\d/);
     }
-    const body = { ...VALID_BODIES['POST /api/agents/send'], webhook: { url: 'http://127.0.0.1:9/hook', headers: { 'X-Ok': 'a\r\nSet-Cookie: pwned=1' } } };
-    const res = await stack.api.inject({ method: 'POST', url: '/api/agents/send', headers: { 'x-agent-daemon-key': DAEMON_KEY }, payload: body });
+    const body = {
+      ...VALID_BODIES['POST /api/agents/send'],
+      webhook: { url: 'http://127.0.0.1:9/hook', headers: { 'X-Ok': 'a\r\nSet-Cookie: pwned=1' } },
+    };
+    const res = await stack.api.inject({
+      method: 'POST',
+      url: '/api/agents/send',
+      headers: { 'x-agent-daemon-key': DAEMON_KEY },
+      payload: body,
+    });
     expect(res.statusCode).toBe(400);
     expect(res.json().error).toEqual(expect.any(String));
   });

@@ -49,7 +49,10 @@ export function evilString(maxHuge = 120_000): fc.Arbitrary<string> {
     { weight: 4, arbitrary: fc.constantFrom(...NASTY_STRINGS) },
     { weight: 3, arbitrary: fc.string({ maxLength: 40 }) },
     { weight: 2, arbitrary: fc.string({ unit: 'binary', maxLength: 40 }) },
-    { weight: 1, arbitrary: fc.integer({ min: Math.min(1_000, maxHuge), max: maxHuge }).map((n) => 'x'.repeat(n)) },
+    {
+      weight: 1,
+      arbitrary: fc.integer({ min: Math.min(1_000, maxHuge), max: maxHuge }).map((n) => 'x'.repeat(n)),
+    },
   );
 }
 
@@ -74,7 +77,9 @@ export function nestedJson(depth: number): string {
 
 /** encodeURIComponent that does not throw on lone surrogates (they become U+FFFD, as a browser would send). */
 export function encodePathValue(s: string): string {
-  return encodeURIComponent(s.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd'));
+  return encodeURIComponent(
+    s.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd'),
+  );
 }
 
 /** Any JSON value, hostile strings included, sometimes deeply nested. */
@@ -91,7 +96,10 @@ export function evilValue(): fc.Arbitrary<unknown> {
  * A valid body with some fields replaced by hostile values, some removed and some unknown ones
  * added: most of the generated bodies are one mistake away from valid, where bugs hide.
  */
-export function mutated(valid: Record<string, unknown>, extraKeys: string[] = []): fc.Arbitrary<Record<string, unknown>> {
+export function mutated(
+  valid: Record<string, unknown>,
+  extraKeys: string[] = [],
+): fc.Arbitrary<Record<string, unknown>> {
   const keys = [...new Set([...Object.keys(valid), ...extraKeys])];
   return fc
     .record({

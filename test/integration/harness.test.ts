@@ -8,7 +8,13 @@ describe('test harness', () => {
     try {
       const res = await conn.operatorService.listSearchAttributes({ namespace: 'default' });
       expect(Object.keys(res.customAttributes ?? {})).toEqual(
-        expect.arrayContaining(['ClasperUserId', 'ClasperSessionKey', 'ClasperAgentRole', 'ClasperTaskId', 'ClasperTrigger']),
+        expect.arrayContaining([
+          'ClasperUserId',
+          'ClasperSessionKey',
+          'ClasperAgentRole',
+          'ClasperTaskId',
+          'ClasperTrigger',
+        ]),
       );
     } finally {
       await conn.close();

@@ -12,13 +12,30 @@ describe('reliability: backend faults', () => {
   it('20 turns against a faulty backend: all complete, zero duplicates, zero missing', async () => {
     const bundlePath = process.env.CLASPER_TEST_WORKFLOW_BUNDLE;
     const temporalAddress = process.env.CLASPER_TEST_TEMPORAL_ADDRESS;
-    if (!bundlePath || !temporalAddress) throw new Error('the jest global setup did not start Temporal / bundle workflows');
+    if (!bundlePath || !temporalAddress)
+      throw new Error('the jest global setup did not start Temporal / bundle workflows');
 
-    const figures = await runBackendFaults({ n: 20, bundlePath, temporalAddress, slowResponses: 1, slowProbability: 0.5 });
+    const figures = await runBackendFaults({
+      n: 20,
+      bundlePath,
+      temporalAddress,
+      slowResponses: 1,
+      slowProbability: 0.5,
+    });
 
     // The notes carry the seed, to repeat a failing run's choices.
-    expect({ problems: figures.problems, notes: figures.notes }).toEqual({ problems: [], notes: figures.notes });
-    expect(figures).toMatchObject({ n: 20, completed: 20, lost: 0, missingWrites: 0, duplicated: 0, unexpectedWrites: 0 });
+    expect({ problems: figures.problems, notes: figures.notes }).toEqual({
+      problems: [],
+      notes: figures.notes,
+    });
+    expect(figures).toMatchObject({
+      n: 20,
+      completed: 20,
+      lost: 0,
+      missingWrites: 0,
+      duplicated: 0,
+      unexpectedWrites: 0,
+    });
     // The faults really happened, including the one that needs the idempotency keys.
     expect(figures.faults['lost response']).toBeGreaterThan(0);
     expect(figures.faults['503/429']).toBeGreaterThan(0);

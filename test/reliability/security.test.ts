@@ -42,7 +42,8 @@ describe('reliability: security of a full run', () => {
   beforeAll(async () => {
     const bundlePath = process.env.CLASPER_TEST_WORKFLOW_BUNDLE;
     const temporalAddress = process.env.CLASPER_TEST_TEMPORAL_ADDRESS;
-    if (!bundlePath || !temporalAddress) throw new Error('the jest global setup did not start Temporal / bundle workflows');
+    if (!bundlePath || !temporalAddress)
+      throw new Error('the jest global setup did not start Temporal / bundle workflows');
     receiver = http.createServer((req, res) => {
       let body = '';
       req.on('data', (d: Buffer) => (body += d.toString('utf8')));
@@ -53,7 +54,11 @@ describe('reliability: security of a full run', () => {
     });
     await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', () => r()));
     webhookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks/clasper`;
-    stack = await startScenarioStack({ bundlePath, temporalAddress, turnTimings: { modelRetryInitialMs: 100 } });
+    stack = await startScenarioStack({
+      bundlePath,
+      temporalAddress,
+      turnTimings: { modelRetryInitialMs: 100 },
+    });
   });
 
   afterAll(async () => {
@@ -64,15 +69,26 @@ describe('reliability: security of a full run', () => {
   const backendCall = async (token: string | undefined, method: string, path: string, body?: unknown) => {
     const res = await fetch(`${stack.backendUrl}${path}`, {
       method,
-      headers: { ...(token ? { 'x-agent-token': token } : {}), ...(body ? { 'content-type': 'application/json' } : {}) },
+      headers: {
+        ...(token ? { 'x-agent-token': token } : {}),
+        ...(body ? { 'content-type': 'application/json' } : {}),
+      },
       body: body ? JSON.stringify(body) : undefined,
     });
     return { status: res.status, json: (await res.json()) as Record<string, unknown> };
   };
 
   it("one user's turn cannot read or write another user's data through any tool", async () => {
-    const victimToken = await mintAgentToken({ secret: jwtSecret(), algorithm: 'HS256', ttlSec: 300, userId: 'sec-victim', role: 'lead' });
-    const victimTask = await backendCall(victimToken, 'POST', '/api/mission-control/tasks', { title: 'Victim secret plan' });
+    const victimToken = await mintAgentToken({
+      secret: jwtSecret(),
+      algorithm: 'HS256',
+      ttlSec: 300,
+      userId: 'sec-victim',
+      role: 'lead',
+    });
+    const victimTask = await backendCall(victimToken, 'POST', '/api/mission-control/tasks', {
+      title: 'Victim secret plan',
+    });
     expect(victimTask.status).toBe(200);
     const victimTaskId = String(victimTask.json.id);
 
@@ -86,13 +102,18 @@ describe('reliability: security of a full run', () => {
           toolCalls: [
             { id: 'c_list', name: 'list_tasks', arguments: { limit: 100 } },
             { id: 'c_msg', name: 'post_message', arguments: { task_id: victimTaskId, content: 'pwned' } },
-            { id: 'c_doc', name: 'create_document', arguments: { task_id: victimTaskId, title: 'pwned', content: 'pwned' } },
+            {
+              id: 'c_doc',
+              name: 'create_document',
+              arguments: { task_id: victimTaskId, title: 'pwned', content: 'pwned' },
+            },
             { id: 'c_as', name: 'create_task', arguments: { title: 'as victim', user_id: 'sec-victim' } },
             { id: 'c_tool', name: 'echo', arguments: { text: 'hi', user_id: 'sec-victim' } },
           ],
         };
       }
-      for (const m of req.body?.messages ?? []) if (m.role === 'tool') seenToolResults.push(String(m.content));
+      for (const m of req.body?.messages ?? [])
+        if (m.role === 'tool') seenToolResults.push(String(m.content));
       return { text: `Done ${turn.tag}` };
     });
     const res = await stack.api.inject({
@@ -113,9 +134,15 @@ describe('reliability: security of a full run', () => {
     // The attacker's listing held only its own tasks; the victim's data is exactly as it was.
     expect(seenToolResults.join('\n')).not.toContain('Victim secret plan');
     const stored = await stack.inspect();
-    expect(stored.tasks.filter((t) => t.user_id === 'sec-victim').map((t) => t.title)).toEqual(['Victim secret plan']);
-    expect(stored.messages.filter((m) => m.user_id === 'sec-victim' || m.task_id === victimTaskId)).toEqual([]);
-    expect(stored.documents.filter((d) => d.user_id === 'sec-victim' || d.task_id === victimTaskId)).toEqual([]);
+    expect(stored.tasks.filter((t) => t.user_id === 'sec-victim').map((t) => t.title)).toEqual([
+      'Victim secret plan',
+    ]);
+    expect(stored.messages.filter((m) => m.user_id === 'sec-victim' || m.task_id === victimTaskId)).toEqual(
+      [],
+    );
+    expect(stored.documents.filter((d) => d.user_id === 'sec-victim' || d.task_id === victimTaskId)).toEqual(
+      [],
+    );
   });
 
   it('the backend refuses alg:none, a wrong secret, an expired token and a token of another type', async () => {
@@ -125,16 +152,35 @@ describe('reliability: security of a full run', () => {
     const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
     const tokens: Record<string, string> = {
       'alg none': `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ ...claims, exp: now + 300 })}.`,
-      'wrong secret': await new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setExpirationTime(now + 300).sign(new TextEncoder().encode('not-the-secret-0123456789')),
-      expired: await new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setIssuedAt(now - 1000).setExpirationTime(now - 600).sign(key),
-      'another type': await new SignJWT({ ...claims, type: 'internal' }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime(now + 300).sign(key),
-      'HS512 instead of HS256': await new SignJWT(claims).setProtectedHeader({ alg: 'HS512' }).setExpirationTime(now + 300).sign(key),
+      'wrong secret': await new SignJWT(claims)
+        .setProtectedHeader({ alg: 'HS256' })
+        .setExpirationTime(now + 300)
+        .sign(new TextEncoder().encode('not-the-secret-0123456789')),
+      expired: await new SignJWT(claims)
+        .setProtectedHeader({ alg: 'HS256' })
+        .setIssuedAt(now - 1000)
+        .setExpirationTime(now - 600)
+        .sign(key),
+      'another type': await new SignJWT({ ...claims, type: 'internal' })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setExpirationTime(now + 300)
+        .sign(key),
+      'HS512 instead of HS256': await new SignJWT(claims)
+        .setProtectedHeader({ alg: 'HS512' })
+        .setExpirationTime(now + 300)
+        .sign(key),
     };
     for (const [what, token] of Object.entries(tokens)) {
       const res = await backendCall(token, 'GET', '/api/mission-control/tasks');
       expect([what, res.status, typeof res.json.error]).toEqual([what, 401, 'string']);
     }
-    const good = await mintAgentToken({ secret: jwtSecret(), algorithm: 'HS256', ttlSec: 300, userId: 'sec-u', role: 'lead' });
+    const good = await mintAgentToken({
+      secret: jwtSecret(),
+      algorithm: 'HS256',
+      ttlSec: 300,
+      userId: 'sec-u',
+      role: 'lead',
+    });
     expect((await backendCall(good, 'GET', '/api/mission-control/tasks')).status).toBe(200);
   });
 
@@ -171,9 +217,19 @@ describe('reliability: security of a full run', () => {
         const res = await strict.inject({
           method: 'POST',
           url: '/api/agents/send?wait=false',
-          payload: { user_id: 'sec-w', session_key: 'user:sec-w:lead', message: 'hi', task_title: 't', webhook: { url } },
+          payload: {
+            user_id: 'sec-w',
+            session_key: 'user:sec-w:lead',
+            message: 'hi',
+            task_title: 't',
+            webhook: { url },
+          },
         });
-        expect([url, res.statusCode, res.json().error]).toEqual([url, 400, expect.stringContaining('webhook.url is not allowed')]);
+        expect([url, res.statusCode, res.json().error]).toEqual([
+          url,
+          400,
+          expect.stringContaining('webhook.url is not allowed'),
+        ]);
       }
     } finally {
       await strict.close();
@@ -189,19 +245,37 @@ describe('reliability: security of a full run', () => {
       method: 'POST',
       url: '/api/agents/send',
       headers: { 'x-agent-daemon-key': stack.daemonKey, 'idempotency-key': turn.key },
-      payload: { ...sendBodyFor(turn), webhook: { url: webhookUrl, secret, headers: { 'X-Receiver-Token': `rcv-${secret}` } } },
+      payload: {
+        ...sendBodyFor(turn),
+        webhook: { url: webhookUrl, secret, headers: { 'X-Receiver-Token': `rcv-${secret}` } },
+      },
     });
     expect(res.statusCode).toBe(200);
     const deadline = Date.now() + 20_000;
-    while (!received.some((r) => r.body.includes(turn.turnId)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    while (!received.some((r) => r.body.includes(turn.turnId)) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 100));
     const hook = received.find((r) => r.body.includes(turn.turnId));
     if (!hook) throw new Error('the webhook never arrived');
     const signature = hook.headers[SIGNATURE_HEADER.toLowerCase()] as string;
     const timestamp = hook.headers[TIMESTAMP_HEADER.toLowerCase()] as string;
     expect(Math.abs(Number(timestamp) - Date.now() / 1000)).toBeLessThan(60);
     expect(verifyWebhookSignature({ secret, signature, timestamp, body: hook.body })).toBe(true);
-    expect(verifyWebhookSignature({ secret, signature, timestamp, body: hook.body.replace('completed', 'failed') })).toBe(false);
-    expect(verifyWebhookSignature({ secret, signature, timestamp: String(Number(timestamp) - 3600), body: hook.body })).toBe(false);
+    expect(
+      verifyWebhookSignature({
+        secret,
+        signature,
+        timestamp,
+        body: hook.body.replace('completed', 'failed'),
+      }),
+    ).toBe(false);
+    expect(
+      verifyWebhookSignature({
+        secret,
+        signature,
+        timestamp: String(Number(timestamp) - 3600),
+        body: hook.body,
+      }),
+    ).toBe(false);
     expect(verifyWebhookSignature({ secret: 'wrong', signature, timestamp, body: hook.body })).toBe(false);
     expect(hook.headers['x-receiver-token']).toBe(`rcv-${secret}`);
     expect(JSON.parse(hook.body)).toMatchObject({ event: 'agent.completed', turn_id: turn.turnId });
@@ -232,7 +306,9 @@ describe('reliability: security of a full run', () => {
       }
       const { scanned, findings } = report;
       expect(scanned).toBeGreaterThan(1);
-      expect([...new Set(findings.map((f) => `${f.what} in ${f.source}`))]).toEqual([`PROBE in history ${workflowId}`]);
+      expect([...new Set(findings.map((f) => `${f.what} in ${f.source}`))]).toEqual([
+        `PROBE in history ${workflowId}`,
+      ]);
     } finally {
       await handle.terminate();
     }
@@ -241,7 +317,14 @@ describe('reliability: security of a full run', () => {
   it('after all of the above (and a failed turn): no secret and no JWT in any history, worker log line or API log line', async () => {
     const [failing] = planTurns('sec-fail', 1, 1);
     if (!failing) throw new Error('no turn');
-    stack.llm.respond((req) => (turnTagOf(req) === failing.tag ? { status: 401, error: `Incorrect API key provided: ${stack.secrets.find((s) => s.name === 'OPENAI_API_KEY')?.value}` } : undefined));
+    stack.llm.respond((req) =>
+      turnTagOf(req) === failing.tag
+        ? {
+            status: 401,
+            error: `Incorrect API key provided: ${stack.secrets.find((s) => s.name === 'OPENAI_API_KEY')?.value}`,
+          }
+        : undefined,
+    );
     const res = await stack.api.inject({
       method: 'POST',
       url: '/api/agents/send',
@@ -263,11 +346,25 @@ describe('reliability: security of a full run', () => {
     const leaks = secretFindings(stack, histories);
     expect(describeFindings(leaks)).toBe('');
     // The scan itself works: a minted token and a secret are found where they are.
-    const token = await mintAgentToken({ secret: jwtSecret(), algorithm: 'HS256', ttlSec: 60, userId: 'x', role: 'y' });
-    expect(scanText('probe', `token=${token} key=${jwtSecret()}`, stack.secrets).map((f) => f.what).sort()).toEqual(['AGENT_JWT_SECRET', 'JWT']);
+    const token = await mintAgentToken({
+      secret: jwtSecret(),
+      algorithm: 'HS256',
+      ttlSec: 60,
+      userId: 'x',
+      role: 'y',
+    });
+    expect(
+      scanText('probe', `token=${token} key=${jwtSecret()}`, stack.secrets)
+        .map((f) => f.what)
+        .sort(),
+    ).toEqual(['AGENT_JWT_SECRET', 'JWT']);
     expect(stack.apiLog.length).toBeGreaterThan(0);
     // The end-of-run scan (jest global teardown) looks for the secrets the other test files use.
-    expect(STACK_TEST_SECRETS.map((s) => s.value)).toEqual([TEST_JWT_SECRET, TEST_INTERNAL_TOKEN, TEST_OPENAI_KEY]);
+    expect(STACK_TEST_SECRETS.map((s) => s.value)).toEqual([
+      TEST_JWT_SECRET,
+      TEST_INTERNAL_TOKEN,
+      TEST_OPENAI_KEY,
+    ]);
     expect(stack.workers.output()[0]?.stdout.length).toBeGreaterThan(0);
   });
 });

@@ -32,7 +32,17 @@ describe('reliability: Temporal restart with turns in flight', () => {
     });
 
     // The notes carry the seed, to repeat a failing run's choices.
-    expect({ problems: figures.problems, notes: figures.notes }).toEqual({ problems: [], notes: figures.notes });
-    expect(figures).toMatchObject({ n: 20, completed: 20, lost: 0, missingWrites: 0, duplicated: 0, unexpectedWrites: 0 });
+    expect({ problems: figures.problems, notes: figures.notes }).toEqual({
+      problems: [],
+      notes: figures.notes,
+    });
+    expect(figures).toMatchObject({
+      n: 20,
+      completed: 20,
+      lost: 0,
+      missingWrites: 0,
+      duplicated: 0,
+      unexpectedWrites: 0,
+    });
   });
 });

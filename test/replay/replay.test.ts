@@ -26,7 +26,8 @@ interface Entry {
 type History = ReturnType<typeof historyFromJSON>;
 
 function manifest(): Entry[] {
-  return (JSON.parse(fs.readFileSync(path.join(FIXTURES, 'index.json'), 'utf8')) as { histories: Entry[] }).histories;
+  return (JSON.parse(fs.readFileSync(path.join(FIXTURES, 'index.json'), 'utf8')) as { histories: Entry[] })
+    .histories;
 }
 
 function load(file: string): History {
@@ -43,12 +44,17 @@ function allFixtures(): { workflowId: string; file: string }[] {
   return [...listed.map((e) => ({ file: e.file, workflowId: e.workflowId })), ...extra];
 }
 
-async function replay(items: { workflowId: string; history: History }[]): Promise<{ workflowId: string; error?: string }[]> {
+async function replay(
+  items: { workflowId: string; history: History }[],
+): Promise<{ workflowId: string; error?: string }[]> {
   const bundlePath = process.env.CLASPER_TEST_WORKFLOW_BUNDLE;
   if (!bundlePath) throw new Error('the jest global setup did not bundle the workflows');
   const out: { workflowId: string; error?: string }[] = [];
   for await (const result of Worker.runReplayHistories({ workflowBundle: { codePath: bundlePath } }, items)) {
-    out.push({ workflowId: result.workflowId, ...(result.error ? { error: `${result.error.name}: ${result.error.message}` } : {}) });
+    out.push({
+      workflowId: result.workflowId,
+      ...(result.error ? { error: `${result.error.name}: ${result.error.message}` } : {}),
+    });
   }
   return out;
 }
@@ -57,14 +63,19 @@ describe('replay of recorded histories against the current workflow code', () =>
   beforeAll(() => {
     try {
       // Core logs the deliberate non-determinism below as a WARN; only errors are worth showing.
-      Runtime.install({ logger: new DefaultLogger('WARN'), telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' } } } });
+      Runtime.install({
+        logger: new DefaultLogger('WARN'),
+        telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' } } },
+      });
     } catch {
       // another file in this jest worker installed it already
     }
   });
 
   it('every workflow type the worker hosts has at least one recorded history', () => {
-    const exported = [...fs.readFileSync(WORKFLOWS_INDEX, 'utf8').matchAll(/export\s*\{\s*(\w+)\s*\}/g)].map((m) => m[1]);
+    const exported = [...fs.readFileSync(WORKFLOWS_INDEX, 'utf8').matchAll(/export\s*\{\s*(\w+)\s*\}/g)].map(
+      (m) => m[1],
+    );
     const recorded = new Set(manifest().map((e) => e.workflowType));
     expect(exported.length).toBeGreaterThan(0);
     // A new workflow type needs `npm run histories:record` (see the fixtures README).

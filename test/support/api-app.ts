@@ -21,7 +21,9 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function buildTestApp(opts: { env?: Record<string, string>; workspace?: Workspace } = {}): Promise<TestApp> {
+export async function buildTestApp(
+  opts: { env?: Record<string, string>; workspace?: Workspace } = {},
+): Promise<TestApp> {
   const address = process.env.CLASPER_TEST_TEMPORAL_ADDRESS;
   if (!address) throw new Error('the jest global setup did not start Temporal');
   const config = loadConfig({
@@ -48,7 +50,13 @@ export async function buildTestApp(opts: { env?: Record<string, string>; workspa
 
 /** UTC, no time block, empty env: answers that do not depend on the machine running the test. */
 export function quietWorkspace(root: string): Workspace {
-  return createWorkspace({ root, env: {}, platform: 'linux', defaultTimezone: 'UTC', includeTimeContext: false });
+  return createWorkspace({
+    root,
+    env: {},
+    platform: 'linux',
+    defaultTimezone: 'UTC',
+    includeTimeContext: false,
+  });
 }
 
 const tempDirs: string[] = [];
@@ -68,7 +76,11 @@ export function removeTempDirs(): void {
 }
 
 /** Polls `fn` until it returns a value (not undefined) or the deadline passes; no fixed sleeps. */
-export async function eventually<T>(fn: () => Promise<T | undefined>, timeoutMs = 15_000, what = 'condition'): Promise<T> {
+export async function eventually<T>(
+  fn: () => Promise<T | undefined>,
+  timeoutMs = 15_000,
+  what = 'condition',
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let delay = 50;
   for (;;) {

@@ -8,7 +8,9 @@ export default async function globalTeardown(): Promise<void> {
     // "No secret in any workflow history of a full test run": checked here, over all of them.
     const { scanned, findings } = await scanServerHistories(server.address);
     if (findings.length > 0) {
-      throw new Error(`secrets found in ${findings.length} place(s) of the ${scanned} workflow histories of this run:\n${describeFindings(findings)}`);
+      throw new Error(
+        `secrets found in ${findings.length} place(s) of the ${scanned} workflow histories of this run:\n${describeFindings(findings)}`,
+      );
     }
   } finally {
     await server?.stop();

@@ -19,7 +19,11 @@ export async function listenLocally(app: FastifyInstance): Promise<string> {
   return `http://127.0.0.1:${addr.port}`;
 }
 
-export function postJson(url: string, body: unknown, opts: { headers?: Record<string, string>; signal?: AbortSignal } = {}): Promise<Response> {
+export function postJson(
+  url: string,
+  body: unknown,
+  opts: { headers?: Record<string, string>; signal?: AbortSignal } = {},
+): Promise<Response> {
   return fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...opts.headers },

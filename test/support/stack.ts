@@ -32,8 +32,22 @@ export interface Backend {
 
 export interface Inspection {
   tasks: { id: string; user_id: string; title: string; status: string; description?: string }[];
-  messages: { id: string; user_id: string; task_id: string; content: string; actor_type: string; agent_role?: string }[];
-  documents: { id: string; user_id: string; task_id: string; title: string; doc_type?: string; content: string }[];
+  messages: {
+    id: string;
+    user_id: string;
+    task_id: string;
+    content: string;
+    actor_type: string;
+    agent_role?: string;
+  }[];
+  documents: {
+    id: string;
+    user_id: string;
+    task_id: string;
+    title: string;
+    doc_type?: string;
+    content: string;
+  }[];
   notifications: { notification_id: string; user_id: string; delivered: boolean }[];
   heartbeats: unknown[];
   standups: unknown[];
@@ -51,14 +65,20 @@ export interface Stack {
 }
 
 export async function startBackend(): Promise<Backend> {
-  const app = await buildMissionControlLite({ jwtSecret: TEST_JWT_SECRET, internalToken: TEST_INTERNAL_TOKEN });
+  const app = await buildMissionControlLite({
+    jwtSecret: TEST_JWT_SECRET,
+    internalToken: TEST_INTERNAL_TOKEN,
+  });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const addr = app.server.address();
   const url = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
   const internal = (method: string, p: string, body?: unknown) =>
     fetch(`${url}${p}`, {
       method,
-      headers: { 'X-Internal-Token': TEST_INTERNAL_TOKEN, ...(body ? { 'Content-Type': 'application/json' } : {}) },
+      headers: {
+        'X-Internal-Token': TEST_INTERNAL_TOKEN,
+        ...(body ? { 'Content-Type': 'application/json' } : {}),
+      },
       body: body ? JSON.stringify(body) : undefined,
     });
   return {
@@ -66,7 +86,10 @@ export async function startBackend(): Promise<Backend> {
     app,
     internal,
     async inspect(userId?: string) {
-      const res = await internal('GET', `/api/mission-control/_inspect${userId ? `?user_id=${encodeURIComponent(userId)}` : ''}`);
+      const res = await internal(
+        'GET',
+        `/api/mission-control/_inspect${userId ? `?user_id=${encodeURIComponent(userId)}` : ''}`,
+      );
       if (!res.ok) throw new Error(`inspect failed: ${res.status} ${await res.text()}`);
       return (await res.json()) as Inspection;
     },
@@ -167,7 +190,11 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     });
     const workspace =
       opts.workspace ??
-      createWorkspace({ root: config.agent.workspace, env: {}, includeTimeContext: config.agent.includeTimeContext });
+      createWorkspace({
+        root: config.agent.workspace,
+        env: {},
+        includeTimeContext: config.agent.includeTimeContext,
+      });
     const api = await buildApp({ config, client, workspace });
     cleanups.push(() => api.close());
     return { config, backend, llm, client, api, worker, taskQueue, stop: cleanup };

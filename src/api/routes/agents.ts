@@ -27,7 +27,10 @@ export interface AgentRoutesOptions {
   rateLimit?: RateLimitOptions | false;
 }
 
-export const agentRoutes: FastifyPluginAsyncZod<AgentRoutesOptions> = async (app, { config, turns, metrics, rateLimit }) => {
+export const agentRoutes: FastifyPluginAsyncZod<AgentRoutesOptions> = async (
+  app,
+  { config, turns, metrics, rateLimit },
+) => {
   const shutdown = abortOnClose(app);
   app.post(
     '/api/agents/send',
@@ -51,7 +54,13 @@ export const agentRoutes: FastifyPluginAsyncZod<AgentRoutesOptions> = async (app
       request.log.info({ turn_id: turnId }, 'turn started');
       metrics?.started();
       if (request.body.stream) {
-        await streamTurn(request, reply, { turns, handle, timeoutMs: config.server.sendTimeoutSec * 1000, metrics, shutdown });
+        await streamTurn(request, reply, {
+          turns,
+          handle,
+          timeoutMs: config.server.sendTimeoutSec * 1000,
+          metrics,
+          shutdown,
+        });
         return reply;
       }
       const accepted = {

@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Config } from '../../config';
-import type { compactConversation } from '../../workflows';
+import { WorkflowType, type CompactWorkflow } from '../../shared/workflow-types';
 import { splitForCompaction } from '../../shared/compact';
 import { makeCompactId } from '../../shared/ids';
 import { ZERO_USAGE } from '../../shared/turn';
@@ -41,8 +41,8 @@ export const compactRoutes: FastifyPluginAsyncZod<CompactRoutesOptions> = async 
         });
       }
       const workflowId = makeCompactId(randomUUID());
-      const outcome = await turns.run<typeof compactConversation>(
-        'compactConversation',
+      const outcome = await turns.run<CompactWorkflow>(
+        WorkflowType.compactConversation,
         {
           workflowId,
           input: { messages, instructions, keepRecent },
@@ -53,9 +53,14 @@ export const compactRoutes: FastifyPluginAsyncZod<CompactRoutesOptions> = async 
       request.log.info({ workflow_id: workflowId, outcome: outcome.state }, 'compaction answered');
       if (outcome.state === 'completed') return reply.send(outcome.result);
       if (outcome.state === 'pending') {
-        return reply.code(504).send({ error: 'the compaction is still running; retry later', details: { workflow_id: workflowId } });
+        return reply.code(504).send({
+          error: 'the compaction is still running; retry later',
+          details: { workflow_id: workflowId },
+        });
       }
-      return reply.code(502).send({ error: `compaction failed: ${outcome.error}`, details: { workflow_id: workflowId } });
+      return reply
+        .code(502)
+        .send({ error: `compaction failed: ${outcome.error}`, details: { workflow_id: workflowId } });
     },
   );
 };

@@ -54,7 +54,10 @@ export interface HealthRoutesOptions {
   missionControl: MissionControlClient;
 }
 
-export const healthRoutes: FastifyPluginAsyncZod<HealthRoutesOptions> = async (app, { config, client, missionControl }) => {
+export const healthRoutes: FastifyPluginAsyncZod<HealthRoutesOptions> = async (
+  app,
+  { config, client, missionControl },
+) => {
   app.get(
     '/health',
     {
@@ -94,7 +97,10 @@ async function checkTemporal(client: Client, config: Config): Promise<Check> {
     );
     return { status: 'ok' };
   } catch (err) {
-    return { status: 'error', error: `Temporal namespace '${config.temporal.namespace}' not reachable: ${reason(err)}` };
+    return {
+      status: 'error',
+      error: `Temporal namespace '${config.temporal.namespace}' not reachable: ${reason(err)}`,
+    };
   }
 }
 
@@ -146,13 +152,17 @@ async function checkBackend(
   missionControl: MissionControlClient,
 ): Promise<Check & { contract_version?: string; features?: Record<string, unknown> }> {
   try {
-    const res = await fetch(`${config.backend.url}/health`, { signal: AbortSignal.timeout(CHECK_TIMEOUT_MS) });
+    const res = await fetch(`${config.backend.url}/health`, {
+      signal: AbortSignal.timeout(CHECK_TIMEOUT_MS),
+    });
     if (!res.ok) return { status: 'error', error: `backend /health answered ${res.status}` };
   } catch (err) {
     return { status: 'error', error: `backend /health not reachable: ${reason(err)}` };
   }
   try {
-    const caps = await missionControl.capabilities(HEALTH_IDENTITY, { signal: AbortSignal.timeout(CHECK_TIMEOUT_MS) });
+    const caps = await missionControl.capabilities(HEALTH_IDENTITY, {
+      signal: AbortSignal.timeout(CHECK_TIMEOUT_MS),
+    });
     const found = { contract_version: caps.contract_version, features: caps.features };
     if (caps.contract_version !== CONTRACT_VERSION) {
       return {

@@ -125,7 +125,8 @@ export const introspectionRoutes: FastifyPluginAsyncZod<IntrospectionRoutesOptio
     async (request) => {
       const now = new Date();
       const { user_id: userId, since: sinceText } = request.query;
-      const since = (sinceText && parseSince(sinceText, now)) || new Date(now.getTime() - DEFAULT_USAGE_WINDOW_MS);
+      const since =
+        (sinceText && parseSince(sinceText, now)) || new Date(now.getTime() - DEFAULT_USAGE_WINDOW_MS);
       const usage = await queryUsage(client, { userId, since }, now);
       const total = usage.total;
       return {

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { schemaProblem } from '../../clients/json-schema';
 import type { Config } from '../../config';
-import type { llmTask } from '../../workflows';
+import { WorkflowType, type LlmTaskWorkflow } from '../../shared/workflow-types';
 import { makeLlmTaskId } from '../../shared/ids';
 import { DEFAULT_LLM_TASK_TEMPERATURE, type LlmTaskInput } from '../../shared/llm-task';
 import { oneShotErrors } from '../schemas/compact';
@@ -33,7 +33,10 @@ export const llmTaskRoutes: FastifyPluginAsyncZod<LlmTaskRoutesOptions> = async 
       const body = request.body;
       if (body.schema) {
         const problem = schemaProblem(body.schema);
-        if (problem) return reply.code(400).send({ error: `invalid request: schema is not a usable JSON Schema: ${problem}` });
+        if (problem)
+          return reply
+            .code(400)
+            .send({ error: `invalid request: schema is not a usable JSON Schema: ${problem}` });
       }
       const input: LlmTaskInput = {
         prompt: body.prompt,
@@ -45,8 +48,8 @@ export const llmTaskRoutes: FastifyPluginAsyncZod<LlmTaskRoutesOptions> = async 
         tier: body.model === 'cheap' ? 'cheap' : 'default',
       };
       const workflowId = makeLlmTaskId(randomUUID());
-      const outcome = await turns.run<typeof llmTask>(
-        'llmTask',
+      const outcome = await turns.run<LlmTaskWorkflow>(
+        WorkflowType.llmTask,
         { workflowId, input, staticSummary: `llm task: ${firstLine(body.prompt)}` },
         config.server.sendTimeoutSec * 1000,
       );
@@ -56,9 +59,13 @@ export const llmTaskRoutes: FastifyPluginAsyncZod<LlmTaskRoutesOptions> = async 
         return reply.send({ status: 'ok', output, usage, cost, validated, model });
       }
       if (outcome.state === 'pending') {
-        return reply.code(504).send({ error: 'the task is still running; retry later', details: { workflow_id: workflowId } });
+        return reply
+          .code(504)
+          .send({ error: 'the task is still running; retry later', details: { workflow_id: workflowId } });
       }
-      return reply.code(502).send({ error: `LLM task failed: ${outcome.error}`, details: { workflow_id: workflowId } });
+      return reply
+        .code(502)
+        .send({ error: `LLM task failed: ${outcome.error}`, details: { workflow_id: workflowId } });
     },
   );
 };

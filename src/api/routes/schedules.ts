@@ -43,7 +43,10 @@ export interface ScheduleRoutesOptions {
 
 const OUR_PREFIXES = [DISPATCHER_SCHEDULE_ID, HEARTBEAT_SCHEDULE_PREFIX, STANDUP_SCHEDULE_PREFIX].join(', ');
 
-export const scheduleRoutes: FastifyPluginAsyncZod<ScheduleRoutesOptions> = async (app, { config, client }) => {
+export const scheduleRoutes: FastifyPluginAsyncZod<ScheduleRoutesOptions> = async (
+  app,
+  { config, client },
+) => {
   app.get(
     '/api/schedules',
     {
@@ -71,9 +74,14 @@ export const scheduleRoutes: FastifyPluginAsyncZod<ScheduleRoutesOptions> = asyn
       const { user_id: userId, role } = request.params;
       const body = request.body;
       const timing: HeartbeatTiming =
-        body.cron !== undefined ? { cron: body.cron, timezone: body.timezone } : { intervalMinutes: body.interval_minutes as number };
+        body.cron !== undefined
+          ? { cron: body.cron, timezone: body.timezone }
+          : { intervalMinutes: body.interval_minutes as number };
       return applySpec(client, reply, () =>
-        ensureHeartbeatSchedule(client, config, { userId, role }, timing, { paused: body.paused, source: 'api' }),
+        ensureHeartbeatSchedule(client, config, { userId, role }, timing, {
+          paused: body.paused,
+          source: 'api',
+        }),
       );
     },
   );
@@ -94,7 +102,10 @@ export const scheduleRoutes: FastifyPluginAsyncZod<ScheduleRoutesOptions> = asyn
       const body = request.body;
       const timing = { cron: body.cron, timezone: body.timezone };
       return applySpec(client, reply, () =>
-        ensureStandupSchedule(client, config, { userId, role }, timing, { paused: body.paused, source: 'api' }),
+        ensureStandupSchedule(client, config, { userId, role }, timing, {
+          paused: body.paused,
+          source: 'api',
+        }),
       );
     },
   );
@@ -112,8 +123,10 @@ export const scheduleRoutes: FastifyPluginAsyncZod<ScheduleRoutesOptions> = asyn
       },
       async (request, reply) => {
         const { user_id: userId, role } = request.params;
-        const id = kind === 'heartbeat' ? makeHeartbeatScheduleId(userId, role) : makeStandupScheduleId(userId, role);
-        if (!(await deleteSchedule(client, id))) return reply.code(404).send({ error: `no schedule '${id}'` });
+        const id =
+          kind === 'heartbeat' ? makeHeartbeatScheduleId(userId, role) : makeStandupScheduleId(userId, role);
+        if (!(await deleteSchedule(client, id)))
+          return reply.code(404).send({ error: `no schedule '${id}'` });
         return reply.code(204).send(null);
       },
     );
@@ -132,7 +145,9 @@ export const scheduleRoutes: FastifyPluginAsyncZod<ScheduleRoutesOptions> = asyn
     async (request, reply) => {
       const id = request.params.schedule_id;
       if (!parseScheduleId(id)) {
-        return reply.code(400).send({ error: `schedule_id must be one of ours (${OUR_PREFIXES}<user_id>/<role>), got '${id}'` });
+        return reply
+          .code(400)
+          .send({ error: `schedule_id must be one of ours (${OUR_PREFIXES}<user_id>/<role>), got '${id}'` });
       }
       if (!(await triggerSchedule(client, id))) return reply.code(404).send({ error: `no schedule '${id}'` });
       return reply.code(202).send({ schedule_id: id, triggered: true as const });
@@ -154,8 +169,10 @@ async function applySpec(
   try {
     ({ scheduleId } = await ensure());
   } catch (err) {
-    if (err instanceof InvalidScheduleSpecError) return reply.code(400).send({ error: `invalid request: body.${err.message}` });
-    if (err instanceof TypeError) return reply.code(400).send({ error: `Temporal rejected the schedule: ${err.message}` });
+    if (err instanceof InvalidScheduleSpecError)
+      return reply.code(400).send({ error: `invalid request: body.${err.message}` });
+    if (err instanceof TypeError)
+      return reply.code(400).send({ error: `Temporal rejected the schedule: ${err.message}` });
     throw err;
   }
   const view = await describeSchedule(client, scheduleId);

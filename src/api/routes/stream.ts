@@ -26,7 +26,10 @@ export const STREAM_EVENTS_DESCRIPTION =
   'sentence (at most 80 characters), sent once the model has given it; `done`: the same fields as ' +
   "send's 200 body; `error` {error, turn_id}. The turn posts its reply even if the client disconnects.";
 
-export const streamRoutes: FastifyPluginAsyncZod<StreamRoutesOptions> = async (app, { config, turns, metrics, rateLimit }) => {
+export const streamRoutes: FastifyPluginAsyncZod<StreamRoutesOptions> = async (
+  app,
+  { config, turns, metrics, rateLimit },
+) => {
   const shutdown = abortOnClose(app);
   app.post(
     '/api/agents/stream',
@@ -47,7 +50,13 @@ export const streamRoutes: FastifyPluginAsyncZod<StreamRoutesOptions> = async (a
       const handle = await turns.start(built.input, request.headers['idempotency-key']);
       request.log.info({ turn_id: handle.workflowId }, 'turn started (stream)');
       metrics?.started();
-      await streamTurn(request, reply, { turns, handle, timeoutMs: config.server.sendTimeoutSec * 1000, metrics, shutdown });
+      await streamTurn(request, reply, {
+        turns,
+        handle,
+        timeoutMs: config.server.sendTimeoutSec * 1000,
+        metrics,
+        shutdown,
+      });
       return reply;
     },
   );

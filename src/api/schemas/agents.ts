@@ -29,7 +29,15 @@ export const MetadataSchema = z
 export const WebhookSchema = z.object({
   url: z.string().max(2048),
   secret: z.string().min(1).max(1024).optional(),
-  headers: z.record(z.string().regex(/^[A-Za-z0-9-]{1,100}$/), z.string().max(4096).regex(/^[^\r\n]*$/)).optional(),
+  headers: z
+    .record(
+      z.string().regex(/^[A-Za-z0-9-]{1,100}$/),
+      z
+        .string()
+        .max(4096)
+        .regex(/^[^\r\n]*$/),
+    )
+    .optional(),
 });
 
 export const SendBodySchema = z
@@ -49,7 +57,11 @@ export const SendBodySchema = z
   .superRefine((body, ctx) => {
     const session = parseSessionKey(body.session_key);
     if (!session) {
-      ctx.addIssue({ code: 'custom', path: ['session_key'], message: "must look like 'user:<user_id>:<role>'" });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['session_key'],
+        message: "must look like 'user:<user_id>:<role>'",
+      });
       return;
     }
     if (!ROLE_PATTERN.test(session.role)) {

@@ -26,7 +26,9 @@ export type CompactBody = z.infer<typeof CompactBodySchema>;
 export const CompactResultSchema = z
   .object({
     status: z.literal('ok'),
-    compacted_messages: z.array(HistoryMessageSchema).describe('[system summary, ...recent]; feed it to send as `messages`'),
+    compacted_messages: z
+      .array(HistoryMessageSchema)
+      .describe('[system summary, ...recent]; feed it to send as `messages`'),
     usage: UsageSchema,
     original_count: z.number().int(),
     compacted_count: z.number().int(),

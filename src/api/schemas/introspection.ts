@@ -34,7 +34,10 @@ export const ContextReportSchema = z
     maxCharsPerFile: z.number().int(),
     files: z.array(ContextFileSchema),
     totalBootstrapChars: z.number().int(),
-    systemPromptChars: z.number().int().describe('The whole system prompt a turn for this role would get now'),
+    systemPromptChars: z
+      .number()
+      .int()
+      .describe('The whole system prompt a turn for this role would get now'),
     estimatedSystemPromptTokens: z.number().int(),
   })
   .describe('ContextReport');
@@ -43,7 +46,10 @@ export const SkillSchema = z.object({
   name: z.string(),
   description: z.string(),
   enabled: z.boolean(),
-  gateReason: z.string().optional().describe('Why the skill is disabled (missing env var or binary, wrong OS, bad frontmatter)'),
+  gateReason: z
+    .string()
+    .optional()
+    .describe('Why the skill is disabled (missing env var or binary, wrong OS, bad frontmatter)'),
   location: z.string().describe('Skill folder relative to the workspace, e.g. skills/task-management'),
   emoji: z.string().optional(),
 });
@@ -79,7 +85,8 @@ export const UsageQuerySchema = z.object({
     .string()
     .max(64)
     .refine((v) => parseSince(v, new Date()) !== null, {
-      error: 'must be an ISO date or time (2025-01-31, 2025-01-31T09:00:00Z) in the past or a duration such as 30m, 24h, 7d',
+      error:
+        'must be an ISO date or time (2025-01-31, 2025-01-31T09:00:00Z) in the past or a duration such as 30m, 24h, 7d',
     })
     .optional()
     .describe('Start of the window: ISO date/time or a duration back from now (e.g. 24h). Default 24h'),
@@ -92,7 +99,10 @@ const UserUsageSchema = z.object({
   completion_tokens: z.number().int(),
   total_tokens: z.number().int(),
   cost: z.number().describe('USD, summed over the turns whose cost is known'),
-  turns_without_cost: z.number().int().describe('Turns whose model has no known price; `cost` leaves them out'),
+  turns_without_cost: z
+    .number()
+    .int()
+    .describe('Turns whose model has no known price; `cost` leaves them out'),
   turns_without_usage: z.number().int().describe('Turns that finished before usage was recorded on turns'),
 });
 

@@ -16,7 +16,9 @@ export const LlmTaskBodySchema = z
         error: `must be at most ${MAX_SCHEMA_JSON_CHARS} characters as JSON`,
       })
       .optional()
-      .describe('JSON Schema (draft-07 by default; 2019-09 and 2020-12 when $schema names them) the output must match'),
+      .describe(
+        'JSON Schema (draft-07 by default; 2019-09 and 2020-12 when $schema names them) the output must match',
+      ),
     model: z
       .string()
       .max(200)
@@ -26,7 +28,13 @@ export const LlmTaskBodySchema = z
           '(LLM_MODEL_*), which the API does not know, so any other value is ignored and the default tier is used.',
       ),
     temperature: z.number().min(0).max(2).optional(),
-    max_tokens: z.number().int().positive().max(1_000_000).optional().describe('Passed to the model as its output limit'),
+    max_tokens: z
+      .number()
+      .int()
+      .positive()
+      .max(1_000_000)
+      .optional()
+      .describe('Passed to the model as its output limit'),
   })
   .describe('LlmTaskRequest');
 

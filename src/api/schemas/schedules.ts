@@ -15,7 +15,9 @@ const CronSchema = z
     const problem = cronProblem(value);
     if (problem) ctx.addIssue({ code: 'custom', message: problem });
   })
-  .describe("Five-field cron (minute hour day-of-month month day-of-week) or @hourly/@daily/@weekly/@monthly/@yearly, e.g. '0 9 * * MON-FRI'");
+  .describe(
+    "Five-field cron (minute hour day-of-month month day-of-week) or @hourly/@daily/@weekly/@monthly/@yearly, e.g. '0 9 * * MON-FRI'",
+  );
 
 const TimezoneSchema = z
   .string()
@@ -34,7 +36,9 @@ export const HeartbeatScheduleBodySchema = z
       .number()
       .int({ error: 'must be a whole number of minutes' })
       .min(1, { error: 'must be at least 1' })
-      .max(MAX_HEARTBEAT_INTERVAL_MINUTES, { error: `must be at most ${MAX_HEARTBEAT_INTERVAL_MINUTES} (a week)` })
+      .max(MAX_HEARTBEAT_INTERVAL_MINUTES, {
+        error: `must be at most ${MAX_HEARTBEAT_INTERVAL_MINUTES} (a week)`,
+      })
       .optional()
       .describe('Run every this many minutes (the default schedule runs every 15)'),
     cron: CronSchema.optional(),
@@ -44,7 +48,11 @@ export const HeartbeatScheduleBodySchema = z
   .superRefine((body, ctx) => {
     const given = Number(body.interval_minutes !== undefined) + Number(body.cron !== undefined);
     if (given !== 1) {
-      ctx.addIssue({ code: 'custom', path: ['interval_minutes'], message: 'give exactly one of interval_minutes or cron' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['interval_minutes'],
+        message: 'give exactly one of interval_minutes or cron',
+      });
     }
     if (body.timezone !== undefined && body.cron === undefined) {
       ctx.addIssue({ code: 'custom', path: ['timezone'], message: 'only applies with cron' });
@@ -79,10 +87,16 @@ export const ScheduleViewSchema = z
     paused: z.boolean(),
     note: z.string().optional(),
     next_action_times: z.array(z.string()).describe('UTC instants (ISO 8601)'),
-    recent_actions: z.array(z.object({ scheduled_at: z.string(), taken_at: z.string(), workflow_id: z.string() })),
+    recent_actions: z.array(
+      z.object({ scheduled_at: z.string(), taken_at: z.string(), workflow_id: z.string() }),
+    ),
   })
   .describe('Schedule');
 
-export const ScheduleListSchema = z.object({ schedules: z.array(ScheduleViewSchema) }).describe('ScheduleList');
+export const ScheduleListSchema = z
+  .object({ schedules: z.array(ScheduleViewSchema) })
+  .describe('ScheduleList');
 
-export const TriggeredSchema = z.object({ schedule_id: z.string(), triggered: z.literal(true) }).describe('Triggered');
+export const TriggeredSchema = z
+  .object({ schedule_id: z.string(), triggered: z.literal(true) })
+  .describe('Triggered');

@@ -147,7 +147,12 @@ function chatRequest(model: string, input: CallModelInput): ChatCompletionCreate
   };
 }
 
-function toResult(response: ChatCompletion, requestedModel: string, ctx: ModelErrorContext, rejectEmpty: boolean): CallModelResult {
+function toResult(
+  response: ChatCompletion,
+  requestedModel: string,
+  ctx: ModelErrorContext,
+  rejectEmpty: boolean,
+): CallModelResult {
   // A wrong OPENAI_BASE_URL can answer 200 with anything; check the one thing we rely on.
   const choice = Array.isArray(response?.choices) ? response.choices[0] : undefined;
   if (!choice?.message) throw invalidResponse('the body has no choices[0].message', ctx);
@@ -162,7 +167,8 @@ function toResult(response: ChatCompletion, requestedModel: string, ctx: ModelEr
     }));
   // A refusal is the model's answer to the user, so it is passed on as the text.
   const content = message.content ?? message.refusal ?? null;
-  if (rejectEmpty && toolCalls.length === 0 && (content ?? '').trim() === '') throw emptyAnswer(choice.finish_reason ?? null, ctx);
+  if (rejectEmpty && toolCalls.length === 0 && (content ?? '').trim() === '')
+    throw emptyAnswer(choice.finish_reason ?? null, ctx);
   const usage = usageOf(response.usage);
   const model = typeof response.model === 'string' && response.model !== '' ? response.model : requestedModel;
   return {

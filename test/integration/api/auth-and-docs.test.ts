@@ -2,7 +2,13 @@
  * With AGENT_DAEMON_API_KEY set, every route but /health needs the key (the original left its read
  * endpoints open); every route is in the OpenAPI document; every reply carries a request id.
  */
-import { buildTestApp, copyOfExampleWorkspace, quietWorkspace, removeTempDirs, type TestApp } from '../../support/api-app';
+import {
+  buildTestApp,
+  copyOfExampleWorkspace,
+  quietWorkspace,
+  removeTempDirs,
+  type TestApp,
+} from '../../support/api-app';
 
 const KEY = 'test-daemon-key-0123456789';
 
@@ -35,13 +41,20 @@ describe('daemon key, OpenAPI document and request ids', () => {
     ['GET', '/docs/json'],
   ];
 
-  it.each(protectedRoutes)('%s %s answers 401 without the key and 403 with a wrong one', async (method, url) => {
-    const missing = await t.app.inject({ method: method as 'GET', url });
-    expect(missing.statusCode).toBe(401);
-    expect(missing.json()).toEqual({ error: expect.stringContaining('X-Agent-Daemon-Key') });
-    const wrong = await t.app.inject({ method: method as 'GET', url, headers: { 'x-agent-daemon-key': 'nope' } });
-    expect(wrong.statusCode).toBe(403);
-  });
+  it.each(protectedRoutes)(
+    '%s %s answers 401 without the key and 403 with a wrong one',
+    async (method, url) => {
+      const missing = await t.app.inject({ method: method as 'GET', url });
+      expect(missing.statusCode).toBe(401);
+      expect(missing.json()).toEqual({ error: expect.stringContaining('X-Agent-Daemon-Key') });
+      const wrong = await t.app.inject({
+        method: method as 'GET',
+        url,
+        headers: { 'x-agent-daemon-key': 'nope' },
+      });
+      expect(wrong.statusCode).toBe(403);
+    },
+  );
 
   it.each(protectedRoutes.filter(([m]) => m === 'GET'))('%s %s works with the key', async (method, url) => {
     const res = await t.app.inject({ method: method as 'GET', url, headers: { 'x-agent-daemon-key': KEY } });
@@ -54,7 +67,11 @@ describe('daemon key, OpenAPI document and request ids', () => {
   });
 
   it('lists every registered route with its methods in /docs/json, except the docs themselves', async () => {
-    const res = await t.app.inject({ method: 'GET', url: '/docs/json', headers: { 'x-agent-daemon-key': KEY } });
+    const res = await t.app.inject({
+      method: 'GET',
+      url: '/docs/json',
+      headers: { 'x-agent-daemon-key': KEY },
+    });
     expect(res.statusCode).toBe(200);
     const doc = res.json() as { openapi: string; paths: Record<string, Record<string, unknown>> };
     expect(doc.openapi).toMatch(/^3\./);
@@ -62,11 +79,23 @@ describe('daemon key, OpenAPI document and request ids', () => {
     // Fastify adds a HEAD twin for every GET; the document describes the GET.
     const expected = routes.filter((r) => !r.url.startsWith('/docs') && r.method !== 'HEAD');
     expect(expected.map((r) => r.url)).toEqual(
-      expect.arrayContaining(['/health', '/context', '/skills', '/boot', '/boot/complete', '/usage', '/metrics', '/api/agents/send']),
+      expect.arrayContaining([
+        '/health',
+        '/context',
+        '/skills',
+        '/boot',
+        '/boot/complete',
+        '/usage',
+        '/metrics',
+        '/api/agents/send',
+      ]),
     );
     for (const { method, url } of expected) {
       const openApiPath = url.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
-      expect({ route: `${method} ${url}`, documented: Boolean(doc.paths[openApiPath]?.[method.toLowerCase()]) }).toEqual({
+      expect({
+        route: `${method} ${url}`,
+        documented: Boolean(doc.paths[openApiPath]?.[method.toLowerCase()]),
+      }).toEqual({
         route: `${method} ${url}`,
         documented: true,
       });
@@ -83,9 +112,17 @@ describe('daemon key, OpenAPI document and request ids', () => {
   });
 
   it('echoes a sane x-request-id, replaces an unsafe one, and makes one when there is none', async () => {
-    const given = await t.app.inject({ method: 'GET', url: '/health', headers: { 'x-request-id': 'abc-123' } });
+    const given = await t.app.inject({
+      method: 'GET',
+      url: '/health',
+      headers: { 'x-request-id': 'abc-123' },
+    });
     expect(given.headers['x-request-id']).toBe('abc-123');
-    const unsafe = await t.app.inject({ method: 'GET', url: '/health', headers: { 'x-request-id': 'a b\nforged' } });
+    const unsafe = await t.app.inject({
+      method: 'GET',
+      url: '/health',
+      headers: { 'x-request-id': 'a b\nforged' },
+    });
     expect(unsafe.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
     const none = await t.app.inject({ method: 'GET', url: '/skills' });
     expect(none.statusCode).toBe(401);

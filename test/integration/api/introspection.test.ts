@@ -2,7 +2,13 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { buildTestApp, copyOfExampleWorkspace, quietWorkspace, removeTempDirs, type TestApp } from '../../support/api-app';
+import {
+  buildTestApp,
+  copyOfExampleWorkspace,
+  quietWorkspace,
+  removeTempDirs,
+  type TestApp,
+} from '../../support/api-app';
 
 describe('workspace introspection', () => {
   let t: TestApp;
@@ -41,7 +47,10 @@ describe('workspace introspection', () => {
         truncated: false,
         estimatedTokens: Math.ceil(raw.trim().length / 4),
       });
-      expect(body.files.find((f: { name: string }) => f.name === 'USER.md')).toMatchObject({ exists: false, injectedChars: 0 });
+      expect(body.files.find((f: { name: string }) => f.name === 'USER.md')).toMatchObject({
+        exists: false,
+        injectedChars: 0,
+      });
       expect(body.totalBootstrapChars).toBe(
         body.files.reduce((n: number, f: { injectedChars: number }) => n + f.injectedChars, 0),
       );
@@ -58,11 +67,14 @@ describe('workspace introspection', () => {
       expect(tools.injectedChars).toBeLessThan(25_000);
     });
 
-    it.each(['../etc', 'a/b', 'x'.repeat(65), 'lead%00', ''])('answers 400 for role %j, never touching a path', async (role) => {
-      const res = await t.app.inject({ method: 'GET', url: `/context?role=${encodeURIComponent(role)}` });
-      expect(res.statusCode).toBe(400);
-      expect(res.json()).toEqual({ error: expect.stringContaining('role'), details: expect.any(Array) });
-    });
+    it.each(['../etc', 'a/b', 'x'.repeat(65), 'lead%00', ''])(
+      'answers 400 for role %j, never touching a path',
+      async (role) => {
+        const res = await t.app.inject({ method: 'GET', url: `/context?role=${encodeURIComponent(role)}` });
+        expect(res.statusCode).toBe(400);
+        expect(res.json()).toEqual({ error: expect.stringContaining('role'), details: expect.any(Array) });
+      },
+    );
   });
 
   describe('GET /skills', () => {
@@ -110,7 +122,9 @@ describe('workspace introspection', () => {
   describe('a missing workspace folder', () => {
     let missing: TestApp;
     beforeAll(async () => {
-      missing = await buildTestApp({ workspace: quietWorkspace(path.join(os.tmpdir(), 'clasper-no-such-workspace')) });
+      missing = await buildTestApp({
+        workspace: quietWorkspace(path.join(os.tmpdir(), 'clasper-no-such-workspace')),
+      });
     });
     afterAll(async () => {
       await missing?.close();

@@ -13,12 +13,24 @@ import {
 import { loadConfig } from '../../../src/config';
 import { makeHeartbeatScheduleId, makeStandupScheduleId } from '../../../src/shared/ids';
 import type { ScheduleView } from '../../../src/schedules/describe';
-import { newRun, recentRunIds, trackSchedule, uniqueUser, useScheduleStack, waitFor } from '../workflows/helpers';
+import {
+  newRun,
+  recentRunIds,
+  trackSchedule,
+  uniqueUser,
+  useScheduleStack,
+  waitFor,
+} from '../workflows/helpers';
 
 const DAEMON_KEY = 'schedules-test-daemon-key';
 const stack = useScheduleStack({ env: { AGENT_DAEMON_API_KEY: DAEMON_KEY } });
 
-function api(method: 'GET' | 'PUT' | 'POST' | 'DELETE', url: string, payload?: unknown, key: string | null = DAEMON_KEY) {
+function api(
+  method: 'GET' | 'PUT' | 'POST' | 'DELETE',
+  url: string,
+  payload?: unknown,
+  key: string | null = DAEMON_KEY,
+) {
   return stack().api.inject({
     method,
     url,
@@ -34,20 +46,38 @@ describe('ensure… functions', () => {
     trackSchedule(makeHeartbeatScheduleId(agent.userId, agent.role));
     trackSchedule(makeStandupScheduleId(agent.userId, agent.role));
 
-    expect((await ensureHeartbeatSchedule(client, config, agent, { intervalMinutes: 30 }, { paused: true })).outcome).toBe('created');
+    expect(
+      (await ensureHeartbeatSchedule(client, config, agent, { intervalMinutes: 30 }, { paused: true }))
+        .outcome,
+    ).toBe('created');
     const second = await ensureHeartbeatSchedule(client, config, agent, { intervalMinutes: 45 });
     expect(second.outcome).toBe('updated');
     const hb = await second.handle.describe();
     expect(hb.spec.intervals).toEqual([expect.objectContaining({ every: 45 * 60_000 })]);
     expect(hb.state.paused).toBe(true); // paused omitted: kept
     expect(hb.policies).toMatchObject({ overlap: 'SKIP', catchupWindow: 60_000 });
-    expect(hb.action).toMatchObject({ workflowType: 'heartbeat', taskQueue: stack().taskQueue, args: [agent] });
+    expect(hb.action).toMatchObject({
+      workflowType: 'heartbeat',
+      taskQueue: stack().taskQueue,
+      args: [agent],
+    });
 
-    await ensureStandupSchedule(client, config, agent, { cron: '0 9 * * *', timezone: 'Europe/Berlin' }, { paused: true });
-    const su = await (await ensureStandupSchedule(client, config, agent, { cron: '30 8 * * MON-FRI', timezone: 'Asia/Tokyo' })).handle.describe();
+    await ensureStandupSchedule(
+      client,
+      config,
+      agent,
+      { cron: '0 9 * * *', timezone: 'Europe/Berlin' },
+      { paused: true },
+    );
+    const su = await (
+      await ensureStandupSchedule(client, config, agent, { cron: '30 8 * * MON-FRI', timezone: 'Asia/Tokyo' })
+    ).handle.describe();
     expect(su.spec.timezone).toBe('Asia/Tokyo');
     expect(su.spec.calendars).toHaveLength(1);
-    expect(su.spec.calendars?.[0]).toMatchObject({ hour: [{ start: 8, end: 8, step: 1 }], minute: [{ start: 30, end: 30, step: 1 }] });
+    expect(su.spec.calendars?.[0]).toMatchObject({
+      hour: [{ start: 8, end: 8, step: 1 }],
+      minute: [{ start: 30, end: 30, step: 1 }],
+    });
     expect(su.action.args).toEqual([{ ...agent, timezone: 'Asia/Tokyo' }]);
   });
 
@@ -70,7 +100,8 @@ describe('ensure… functions', () => {
       [standupId, 'created'],
     ]);
     // Paused so they never fire on the shared server while the test runs.
-    for (const id of [dispatcherScheduleId, heartbeatId, standupId]) await stack().client.schedule.getHandle(id).pause();
+    for (const id of [dispatcherScheduleId, heartbeatId, standupId])
+      await stack().client.schedule.getHandle(id).pause();
 
     const put = await api('PUT', `/api/schedules/heartbeat/${userId}/lead`, { interval_minutes: 20 });
     expect(put.statusCode).toBe(200);
@@ -80,8 +111,15 @@ describe('ensure… functions', () => {
     expect(hb.spec.intervals).toEqual([expect.objectContaining({ every: 20 * 60_000 })]);
     expect(hb.state.note).toBe(API_OWNED_NOTE);
 
-    const noToken = await ensureSchedules(stack().client, { ...config, backend: { ...config.backend, internalToken: undefined } }, { dispatcherScheduleId });
-    expect(noToken[0]).toMatchObject({ outcome: 'skipped', reason: expect.stringContaining('INTERNAL_API_TOKEN') });
+    const noToken = await ensureSchedules(
+      stack().client,
+      { ...config, backend: { ...config.backend, internalToken: undefined } },
+      { dispatcherScheduleId },
+    );
+    expect(noToken[0]).toMatchObject({
+      outcome: 'skipped',
+      reason: expect.stringContaining('INTERNAL_API_TOKEN'),
+    });
   });
 });
 
@@ -94,7 +132,10 @@ describe('/api/schedules', () => {
   it('PUT heartbeat: interval, then cron and paused; the second replaces the first', async () => {
     const user = uniqueUser();
     trackSchedule(makeHeartbeatScheduleId(user, 'lead'));
-    const first = await api('PUT', `/api/schedules/heartbeat/${user}/lead`, { interval_minutes: 20, paused: true });
+    const first = await api('PUT', `/api/schedules/heartbeat/${user}/lead`, {
+      interval_minutes: 20,
+      paused: true,
+    });
     expect(first.statusCode).toBe(200);
     expect(first.json()).toMatchObject({
       schedule_id: `clasper-heartbeat/${user}/lead`,
@@ -105,7 +146,10 @@ describe('/api/schedules', () => {
       spec: { intervals: [{ every_seconds: 1200, offset_seconds: 0 }], calendars: [] },
       paused: true,
     });
-    const second = await api('PUT', `/api/schedules/heartbeat/${user}/lead`, { cron: '*/10 8-18 * * MON-FRI', timezone: 'Europe/Berlin' });
+    const second = await api('PUT', `/api/schedules/heartbeat/${user}/lead`, {
+      cron: '*/10 8-18 * * MON-FRI',
+      timezone: 'Europe/Berlin',
+    });
     expect(second.statusCode).toBe(200);
     expect(second.json()).toMatchObject({
       spec: { intervals: [], calendars: ['*/10 8-18 * * 1-5'], timezone: 'Europe/Berlin' },
@@ -116,14 +160,22 @@ describe('/api/schedules', () => {
   it('PUT standup: next action times are in the configured time zone (09:00 Tokyo = 00:00 UTC)', async () => {
     const user = uniqueUser();
     trackSchedule(makeStandupScheduleId(user, 'lead'));
-    const res = await api('PUT', `/api/schedules/standup/${user}/lead`, { cron: '0 9 * * *', timezone: 'Asia/Tokyo', paused: false });
+    const res = await api('PUT', `/api/schedules/standup/${user}/lead`, {
+      cron: '0 9 * * *',
+      timezone: 'Asia/Tokyo',
+      paused: false,
+    });
     expect(res.statusCode).toBe(200);
     const view = res.json() as ScheduleView;
     expect(view.spec).toEqual({ intervals: [], calendars: ['0 9 * * *'], timezone: 'Asia/Tokyo' });
     expect(view.next_action_times.length).toBeGreaterThan(0);
     for (const t of view.next_action_times) expect(t).toMatch(/T00:00:00\.000Z$/);
     // Pause it again: it must not fire on the shared server.
-    const paused = await api('PUT', `/api/schedules/standup/${user}/lead`, { cron: '0 9 * * *', timezone: 'Asia/Tokyo', paused: true });
+    const paused = await api('PUT', `/api/schedules/standup/${user}/lead`, {
+      cron: '0 9 * * *',
+      timezone: 'Asia/Tokyo',
+      paused: true,
+    });
     expect(paused.json()).toMatchObject({ paused: true });
   });
 
@@ -144,7 +196,9 @@ describe('/api/schedules', () => {
   });
 
   it('PUT with a bad role in the path → 400 naming it', async () => {
-    const res = await api('PUT', `/api/schedules/heartbeat/${uniqueUser()}/bad%20role`, { interval_minutes: 5 });
+    const res = await api('PUT', `/api/schedules/heartbeat/${uniqueUser()}/bad%20role`, {
+      interval_minutes: 5,
+    });
     expect(res.statusCode).toBe(400);
     expect(res.json().error).toContain('params.role');
   });
@@ -152,14 +206,25 @@ describe('/api/schedules', () => {
   it('GET lists ours; trigger runs one (URL-encoded id); DELETE removes it; unknown ids are 404', async () => {
     const user = uniqueUser();
     const id = trackSchedule(makeHeartbeatScheduleId(user, 'lead'));
-    expect((await api('PUT', `/api/schedules/heartbeat/${user}/lead`, { interval_minutes: 60, paused: true })).statusCode).toBe(200);
+    expect(
+      (await api('PUT', `/api/schedules/heartbeat/${user}/lead`, { interval_minutes: 60, paused: true }))
+        .statusCode,
+    ).toBe(200);
 
-    const listed = await waitFor('the schedule to show up in the list (visibility is eventually consistent)', async () => {
-      const res = await api('GET', '/api/schedules');
-      expect(res.statusCode).toBe(200);
-      return (res.json().schedules as ScheduleView[]).find((s) => s.schedule_id === id);
+    const listed = await waitFor(
+      'the schedule to show up in the list (visibility is eventually consistent)',
+      async () => {
+        const res = await api('GET', '/api/schedules');
+        expect(res.statusCode).toBe(200);
+        return (res.json().schedules as ScheduleView[]).find((s) => s.schedule_id === id);
+      },
+    );
+    expect(listed).toMatchObject({
+      kind: 'heartbeat',
+      user_id: user,
+      paused: true,
+      spec: { intervals: [{ every_seconds: 3600 }] },
     });
-    expect(listed).toMatchObject({ kind: 'heartbeat', user_id: user, paused: true, spec: { intervals: [{ every_seconds: 3600 }] } });
 
     const handle = stack().client.schedule.getHandle(id);
     const before = await recentRunIds(handle);
@@ -168,10 +233,22 @@ describe('/api/schedules', () => {
     expect(trigger.statusCode).toBe(202);
     expect(trigger.json()).toEqual({ schedule_id: id, triggered: true });
     const run = await newRun(handle, before);
-    expect(await stack().client.workflow.getHandle(run.workflowId, run.runId).result()).toMatchObject({ posted: false });
+    expect(await stack().client.workflow.getHandle(run.workflowId, run.runId).result()).toMatchObject({
+      posted: false,
+    });
 
-    expect((await api('POST', `/api/schedules/${encodeURIComponent(`clasper-heartbeat/${uniqueUser()}/lead`)}/trigger`)).statusCode).toBe(404);
-    const foreign = await api('POST', `/api/schedules/${encodeURIComponent('someone-elses-schedule')}/trigger`);
+    expect(
+      (
+        await api(
+          'POST',
+          `/api/schedules/${encodeURIComponent(`clasper-heartbeat/${uniqueUser()}/lead`)}/trigger`,
+        )
+      ).statusCode,
+    ).toBe(404);
+    const foreign = await api(
+      'POST',
+      `/api/schedules/${encodeURIComponent('someone-elses-schedule')}/trigger`,
+    );
     expect(foreign.statusCode).toBe(400);
     expect(foreign.json().error).toContain('schedule_id');
 

@@ -21,12 +21,16 @@ interface Outcome {
 
 function runScript(name: string, env: Record<string, string>, args: string[] = []): Promise<Outcome> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(REPO_ROOT, 'node_modules/tsx/dist/cli.mjs'), `scripts/${name}.ts`, ...args], {
-      cwd: REPO_ROOT,
-      // Only what the script needs: PATH for tsx, and the settings under test.
-      env: { PATH: process.env.PATH ?? '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [path.join(REPO_ROOT, 'node_modules/tsx/dist/cli.mjs'), `scripts/${name}.ts`, ...args],
+      {
+        cwd: REPO_ROOT,
+        // Only what the script needs: PATH for tsx, and the settings under test.
+        env: { PATH: process.env.PATH ?? '', ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -52,9 +56,15 @@ function stackEnv(s: Stack, extra: Record<string, string> = {}): Record<string, 
 describe('scripts', () => {
   it('heartbeat with a backend URL nothing listens on exits 1 with a clear message', async () => {
     const port = await freePort();
-    const out = await runScript('heartbeat', { ...stackEnv(stack(), { BACKEND_URL: `http://127.0.0.1:${port}` }), USER_ID: 'u1', AGENT_ROLE: 'lead' });
+    const out = await runScript('heartbeat', {
+      ...stackEnv(stack(), { BACKEND_URL: `http://127.0.0.1:${port}` }),
+      USER_ID: 'u1',
+      AGENT_ROLE: 'lead',
+    });
     expect(out.code).toBe(1);
-    expect(out.stderr).toContain(`heartbeat failed: Mission Control is not reachable at http://127.0.0.1:${port}`);
+    expect(out.stderr).toContain(
+      `heartbeat failed: Mission Control is not reachable at http://127.0.0.1:${port}`,
+    );
     expect(out.stderr).toContain('BACKEND_URL');
   });
 
@@ -79,11 +89,18 @@ describe('scripts', () => {
   it('standup posts one standup and prints it', async () => {
     const user = uniqueUser();
     stack().llm.script({ text: '## Done\n- Nothing\n\n## Doing\n- Nothing\n\n## Blocked\n- Nothing' });
-    const out = await runScript('standup', { ...stackEnv(stack()), USER_ID: user, AGENT_ROLE: 'lead', STANDUP_TIMEZONE: 'Europe/Berlin' });
+    const out = await runScript('standup', {
+      ...stackEnv(stack()),
+      USER_ID: user,
+      AGENT_ROLE: 'lead',
+      STANDUP_TIMEZONE: 'Europe/Berlin',
+    });
     expect(out.stderr).toBe('');
     expect(out.code).toBe(0);
     expect(out.stdout).toMatch(/posted "Standup \d{4}-\d{2}-\d{2}"/);
-    expect((await stack().backend.inspect(user)).documents).toEqual([expect.objectContaining({ doc_type: 'standup' })]);
+    expect((await stack().backend.inspect(user)).documents).toEqual([
+      expect.objectContaining({ doc_type: 'standup' }),
+    ]);
   });
 
   it('dispatcher --once dispatches now; without it, ensures the schedule and prints its state', async () => {

@@ -3,7 +3,12 @@
  * nothing. So these tests drive it only through that client.
  */
 import OpenAI, { APIConnectionError, APIError } from 'openai';
-import { SCRIPT_EXHAUSTED, fakeOpenAIClient, startFakeOpenAI, useFakeOpenAI } from '../../support/fake-openai';
+import {
+  SCRIPT_EXHAUSTED,
+  fakeOpenAIClient,
+  startFakeOpenAI,
+  useFakeOpenAI,
+} from '../../support/fake-openai';
 
 const fake = useFakeOpenAI();
 const client = () => fakeOpenAIClient(fake());

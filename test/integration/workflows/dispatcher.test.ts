@@ -52,14 +52,30 @@ describe('dispatcher schedule', () => {
     const user = uniqueUser();
     const ids = [];
     for (const text of ['first', 'second', 'third']) {
-      ids.push(await enqueueNotification(stack(), { user_id: user, session_key: `user:${user}:lead`, content: `ping ${text}` }));
+      ids.push(
+        await enqueueNotification(stack(), {
+          user_id: user,
+          session_key: `user:${user}:lead`,
+          content: `ping ${text}`,
+        }),
+      );
     }
-    expect(await dispatch()).toEqual({ fetched: 3, started: 3, alreadyHandled: 0, malformed: 0, deferred: 0 });
+    expect(await dispatch()).toEqual({
+      fetched: 3,
+      started: 3,
+      alreadyHandled: 0,
+      malformed: 0,
+      deferred: 0,
+    });
     const results = await Promise.all(ids.map(turnResult));
     expect(results.every((r) => r.acked && r.turn === 'completed' && r.posted)).toBe(true);
 
     const replies = await repliesFor(user);
-    expect(replies.map((m) => m.content).sort()).toEqual(['Handled: ping first', 'Handled: ping second', 'Handled: ping third']);
+    expect(replies.map((m) => m.content).sort()).toEqual([
+      'Handled: ping first',
+      'Handled: ping second',
+      'Handled: ping third',
+    ]);
     expect(replies.every((m) => m.agent_role === 'lead')).toBe(true);
     const data = await stack().backend.inspect(user);
     expect(data.tasks.map((t) => t.title)).toEqual(['Inbox']);
@@ -81,7 +97,9 @@ describe('dispatcher schedule', () => {
     const result = await turnResult(id);
     const data = await stack().backend.inspect(user);
     expect(data.tasks.map((t) => t.title)).toEqual(['Blog post']);
-    expect(data.messages).toEqual([expect.objectContaining({ task_id: result.task_id, agent_role: 'writer' })]);
+    expect(data.messages).toEqual([
+      expect.objectContaining({ task_id: result.task_id, agent_role: 'writer' }),
+    ]);
     const turn = await stack().client.workflow.getHandle(result.turn_id).describe();
     expect(turn.type).toBe('agentTurn');
     expect(turn.typedSearchAttributes.get(ClasperTrigger)).toBe('dispatcher');
@@ -90,9 +108,21 @@ describe('dispatcher schedule', () => {
   it('a failed ack is retried: still exactly one reply, acked later', async () => {
     echoModel(stack());
     const user = uniqueUser();
-    const id = await enqueueNotification(stack(), { user_id: user, session_key: `user:${user}:lead`, content: 'ack me' });
+    const id = await enqueueNotification(stack(), {
+      user_id: user,
+      session_key: `user:${user}:lead`,
+      content: 'ack me',
+    });
     const faults = await stack().backend.internal('POST', '/api/mission-control/_faults', {
-      rules: [{ method: 'POST', path: '/api/mission-control/dispatch/notifications/', mode: 'status', status: 503, times: 1 }],
+      rules: [
+        {
+          method: 'POST',
+          path: '/api/mission-control/dispatch/notifications/',
+          mode: 'status',
+          status: 503,
+          times: 1,
+        },
+      ],
     });
     expect(faults.ok).toBe(true);
 
@@ -104,19 +134,43 @@ describe('dispatcher schedule', () => {
     expect(state.applied.some((a) => a.path.includes(id))).toBe(true);
 
     expect(await repliesFor(user)).toHaveLength(1);
-    expect((await stack().backend.inspect(user)).notifications).toEqual([expect.objectContaining({ delivered: true })]);
+    expect((await stack().backend.inspect(user)).notifications).toEqual([
+      expect.objectContaining({ delivered: true }),
+    ]);
     expect(await dispatch()).toMatchObject({ fetched: 0 });
   });
 
   it('skips malformed deliveries (counted, never acked) and handles the rest', async () => {
     echoModel(stack());
     const user = uniqueUser();
-    const good = await enqueueNotification(stack(), { user_id: user, session_key: `user:${user}:lead`, content: 'good one' });
-    const noSession = await enqueueNotification(stack(), { user_id: user, content: 'no session key' }, { unchecked: true });
-    const noContent = await enqueueNotification(stack(), { user_id: user, session_key: `user:${user}:lead` }, { unchecked: true });
-    const badRole = await enqueueNotification(stack(), { user_id: user, session_key: `user:${user}:bad role!`, content: 'x' });
+    const good = await enqueueNotification(stack(), {
+      user_id: user,
+      session_key: `user:${user}:lead`,
+      content: 'good one',
+    });
+    const noSession = await enqueueNotification(
+      stack(),
+      { user_id: user, content: 'no session key' },
+      { unchecked: true },
+    );
+    const noContent = await enqueueNotification(
+      stack(),
+      { user_id: user, session_key: `user:${user}:lead` },
+      { unchecked: true },
+    );
+    const badRole = await enqueueNotification(stack(), {
+      user_id: user,
+      session_key: `user:${user}:bad role!`,
+      content: 'x',
+    });
 
-    expect(await dispatch()).toEqual({ fetched: 4, started: 1, alreadyHandled: 0, malformed: 3, deferred: 0 });
+    expect(await dispatch()).toEqual({
+      fetched: 4,
+      started: 1,
+      alreadyHandled: 0,
+      malformed: 3,
+      deferred: 0,
+    });
     expect(await turnResult(good)).toMatchObject({ acked: true });
     expect((await repliesFor(user)).map((m) => m.content)).toEqual(['Handled: good one']);
     const notifications = (await stack().backend.inspect(user)).notifications;
@@ -124,17 +178,30 @@ describe('dispatcher schedule', () => {
     expect(delivered).toEqual({ [good]: true, [noSession]: false, [noContent]: false, [badRole]: false });
 
     // They come back on the next poll, still skipped, still not fatal.
-    expect(await dispatch()).toEqual({ fetched: 3, started: 0, alreadyHandled: 0, malformed: 3, deferred: 0 });
+    expect(await dispatch()).toEqual({
+      fetched: 3,
+      started: 0,
+      alreadyHandled: 0,
+      malformed: 3,
+      deferred: 0,
+    });
     // Ack them by hand so later tests in this file start from an empty queue.
     for (const id of [noSession, noContent, badRole]) {
-      await stack().backend.internal('POST', `/api/mission-control/dispatch/notifications/${id}/deliver?user_id=${user}`);
+      await stack().backend.internal(
+        'POST',
+        `/api/mission-control/dispatch/notifications/${id}/deliver?user_id=${user}`,
+      );
     }
   });
 
   it('a turn that fails for good is acked (it can never run again) and fails its notificationTurn visibly', async () => {
     stack().llm.script({ status: 400, error: 'bad request from the model' });
     const user = uniqueUser();
-    const id = await enqueueNotification(stack(), { user_id: user, session_key: `user:${user}:lead`, content: 'doomed' });
+    const id = await enqueueNotification(stack(), {
+      user_id: user,
+      session_key: `user:${user}:lead`,
+      content: 'doomed',
+    });
     await dispatch();
     const failure = await turnResult(id).then(
       () => undefined,
@@ -145,7 +212,9 @@ describe('dispatcher schedule', () => {
     expect(cause.type).toBe('NotificationTurn.TurnFailed');
     expect(cause.message).toMatch(/bad request from the model/);
     expect(await repliesFor(user)).toHaveLength(0);
-    expect((await stack().backend.inspect(user)).notifications).toEqual([expect.objectContaining({ delivered: true })]);
+    expect((await stack().backend.inspect(user)).notifications).toEqual([
+      expect.objectContaining({ delivered: true }),
+    ]);
   });
 
   it('dispatching twice while a notification turn is running does not start a second reply', async () => {
@@ -158,7 +227,11 @@ describe('dispatcher schedule', () => {
       await gate; // hold the turn open until both dispatches have run
       return { text: `Handled: ${lastUserText(req)}` };
     });
-    const id = await enqueueNotification(stack(), { user_id: user, session_key: `user:${user}:lead`, content: 'slow one' });
+    const id = await enqueueNotification(stack(), {
+      user_id: user,
+      session_key: `user:${user}:lead`,
+      content: 'slow one',
+    });
 
     expect(await dispatch()).toMatchObject({ fetched: 1, started: 1, alreadyHandled: 0 });
     await waitFor('the turn to reach the model', async () => modelCalls > 0);

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { NativeConnection } from '@temporalio/worker';
 import { createClasperWorker } from '../../../src/worker/worker';
-import type { HeartbeatResult } from '../../../src/workflows/heartbeat';
+import type { HeartbeatResult } from '../../../src/shared/heartbeat';
 import { makeHeartbeatScheduleId } from '../../../src/shared/ids';
 import { ensureHeartbeatSchedule } from '../../../src/schedules/ensure';
 import { lastUserText, trackSchedule, triggerAndAwait, uniqueUser, useScheduleStack } from './helpers';
@@ -30,13 +30,24 @@ describe('heartbeat', () => {
     const user = uniqueUser();
     const agent = { userId: user, role: 'lead' };
     // Paused with a long interval: only our trigger runs it.
-    const { handle, scheduleId } = await ensureHeartbeatSchedule(stack().client, stack().config, agent, { intervalMinutes: 60 }, { paused: true });
+    const { handle, scheduleId } = await ensureHeartbeatSchedule(
+      stack().client,
+      stack().config,
+      agent,
+      { intervalMinutes: 60 },
+      { paused: true },
+    );
     trackSchedule(scheduleId);
     expect(scheduleId).toBe(makeHeartbeatScheduleId(user, 'lead'));
     stack().llm.script({ text: 'HEARTBEAT_OK' });
 
     const { result } = await triggerAndAwait<HeartbeatResult>(stack().client, handle);
-    expect(result).toMatchObject({ turn: 'completed', posted: false, response: 'HEARTBEAT_OK', backend_heartbeat: 'called' });
+    expect(result).toMatchObject({
+      turn: 'completed',
+      posted: false,
+      response: 'HEARTBEAT_OK',
+      backend_heartbeat: 'called',
+    });
     expect(lastUserText(stack().llm.lastRequest())).toContain('Heartbeat check');
 
     const data = await stack().backend.inspect(user);
@@ -82,7 +93,11 @@ describe('heartbeat', () => {
       });
       const user = uniqueUser();
       const result = await worker.runUntil(
-        s.client.workflow.execute('heartbeat', { taskQueue, workflowId: `test-heartbeat/${user}/${crypto.randomUUID()}`, args: [{ userId: user, role: 'lead' }] }),
+        s.client.workflow.execute('heartbeat', {
+          taskQueue,
+          workflowId: `test-heartbeat/${user}/${crypto.randomUUID()}`,
+          args: [{ userId: user, role: 'lead' }],
+        }),
       );
       expect(result).toEqual({ user_id: user, role: 'lead', backend_heartbeat: 'called', turn: 'skipped' });
       expect(s.llm.chatRequests()).toHaveLength(0);

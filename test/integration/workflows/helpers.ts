@@ -37,7 +37,11 @@ export function trackSchedule(id: string): string {
 }
 
 async function deleteSchedules(client: Client, ids: string[]): Promise<void> {
-  for (const id of new Set(ids)) await client.schedule.getHandle(id).delete().catch(() => undefined);
+  for (const id of new Set(ids))
+    await client.schedule
+      .getHandle(id)
+      .delete()
+      .catch(() => undefined);
 }
 
 export function uniqueUser(prefix = 'u'): string {
@@ -60,29 +64,43 @@ export async function waitFor<T>(
 
 /** Run ids of the schedule's recent actions, to tell a new run from old ones. */
 export async function recentRunIds(handle: ScheduleHandle): Promise<Set<string>> {
-  return new Set((await handle.describe()).info.recentActions.map((a) => a.action.workflow.firstExecutionRunId));
+  return new Set(
+    (await handle.describe()).info.recentActions.map((a) => a.action.workflow.firstExecutionRunId),
+  );
 }
 
 /**
  * The first run of the schedule not in `before`. Runs are told apart by run id: the server names a
  * run `<id>-<time to the second>`, so two triggers within one second reuse a workflow id.
  */
-export function newRun(handle: ScheduleHandle, before: Set<string>): Promise<{ workflowId: string; runId: string }> {
+export function newRun(
+  handle: ScheduleHandle,
+  before: Set<string>,
+): Promise<{ workflowId: string; runId: string }> {
   return waitFor(`a new action of schedule ${handle.scheduleId}`, async () => {
-    const fresh = (await handle.describe()).info.recentActions.find((a) => !before.has(a.action.workflow.firstExecutionRunId));
-    return fresh ? { workflowId: fresh.action.workflow.workflowId, runId: fresh.action.workflow.firstExecutionRunId } : undefined;
+    const fresh = (await handle.describe()).info.recentActions.find(
+      (a) => !before.has(a.action.workflow.firstExecutionRunId),
+    );
+    return fresh
+      ? { workflowId: fresh.action.workflow.workflowId, runId: fresh.action.workflow.firstExecutionRunId }
+      : undefined;
   });
 }
 
 /** Runs the schedule's action now and returns the workflow that run started. */
-export async function triggerAndFindRun(handle: ScheduleHandle): Promise<{ workflowId: string; runId: string }> {
+export async function triggerAndFindRun(
+  handle: ScheduleHandle,
+): Promise<{ workflowId: string; runId: string }> {
   const before = await recentRunIds(handle);
   await handle.trigger();
   return newRun(handle, before);
 }
 
 /** Triggers the schedule and waits for that run's result. */
-export async function triggerAndAwait<T = unknown>(client: Client, handle: ScheduleHandle): Promise<{ workflowId: string; result: T }> {
+export async function triggerAndAwait<T = unknown>(
+  client: Client,
+  handle: ScheduleHandle,
+): Promise<{ workflowId: string; result: T }> {
   const { workflowId, runId } = await triggerAndFindRun(handle);
   const result = (await client.workflow.getHandle(workflowId, runId).result()) as T;
   return { workflowId, result };
@@ -119,7 +137,13 @@ export async function backendAsAgent(
   body?: unknown,
   role = 'lead',
 ): Promise<Response> {
-  const token = await mintAgentToken({ secret: TEST_JWT_SECRET, algorithm: 'HS256', ttlSec: 300, userId, role });
+  const token = await mintAgentToken({
+    secret: TEST_JWT_SECRET,
+    algorithm: 'HS256',
+    ttlSec: 300,
+    userId,
+    role,
+  });
   return fetch(`${stack.backend.url}${path}`, {
     method,
     headers: { 'X-Agent-Token': token, ...(body ? { 'Content-Type': 'application/json' } : {}) },

@@ -7,7 +7,14 @@ import crypto from 'node:crypto';
 import { localDate, type StandupResult } from '../../../src/shared/standup';
 import { ensureStandupSchedule } from '../../../src/schedules/ensure';
 import type { Stack } from '../../support/stack';
-import { backendAsAgent, lastUserText, trackSchedule, triggerAndAwait, uniqueUser, useScheduleStack } from './helpers';
+import {
+  backendAsAgent,
+  lastUserText,
+  trackSchedule,
+  triggerAndAwait,
+  uniqueUser,
+  useScheduleStack,
+} from './helpers';
 
 const stack = useScheduleStack({ env: { STANDUP_TIMEZONE: 'Asia/Tokyo' } });
 
@@ -16,7 +23,8 @@ async function createTask(s: Stack, userId: string, title: string, status: strin
   if (!res.ok) throw new Error(`create task failed: ${res.status}`);
 }
 
-const SUMMARY = '## Done\n- Ship v2\n\n## Doing\n- Write the docs\n\n## Blocked\n- Fix the login bug (waiting on design)';
+const SUMMARY =
+  '## Done\n- Ship v2\n\n## Doing\n- Write the docs\n\n## Blocked\n- Fix the login bug (waiting on design)';
 
 describe('standup', () => {
   it('summarises all tasks under the three headings and posts a dated standup document', async () => {
@@ -40,7 +48,8 @@ describe('standup', () => {
     expect(result).toMatchObject({ date, title: `Standup ${date}`, tasks: 103, backend_standup: 'called' });
 
     const prompt = lastUserText(stack().llm.lastRequest());
-    const section = (name: string, next?: string) => prompt.slice(prompt.indexOf(`${name}:\n`), next ? prompt.indexOf(`${next}:\n`) : undefined);
+    const section = (name: string, next?: string) =>
+      prompt.slice(prompt.indexOf(`${name}:\n`), next ? prompt.indexOf(`${next}:\n`) : undefined);
     expect(section('Done', 'Doing')).toContain('Ship v2 (status: done)');
     expect(section('Doing', 'Blocked')).toContain('Write the docs (status: in_progress)');
     expect(section('Doing', 'Blocked')).toContain('Filler 99');

@@ -47,7 +47,10 @@ export function backendFaultRules(slowResponses: number, slowProbability = 0.02)
 export async function runBackendFaults(opts: BackendFaultsOptions): Promise<ScenarioFigures> {
   const seed = opts.seed ?? Date.now() % 1_000_000;
   const started = Date.now();
-  const stack = await startScenarioStack({ bundlePath: opts.bundlePath, temporalAddress: opts.temporalAddress });
+  const stack = await startScenarioStack({
+    bundlePath: opts.bundlePath,
+    temporalAddress: opts.temporalAddress,
+  });
   try {
     stack.llm.respond(planResponder());
     const rules = backendFaultRules(opts.slowResponses ?? 1, opts.slowProbability);
@@ -72,8 +75,15 @@ export async function runBackendFaults(opts: BackendFaultsOptions): Promise<Scen
       'dropped connection': byMode.drop ?? 0,
       'slower than client timeout': byMode.delay ?? 0,
     };
-    const figures = await planFigures('backend faults', started, faults, { turns, outcomes, histories, stack });
-    figures.notes.push(`seed ${seed}; ${state.applied_count} of the backend calls faulted; rules: ${rules.map((r) => `${r.mode}${r.status ? ` ${r.status}` : ''}${r.method ? ` ${r.method}` : ''} p=${r.probability}`).join(', ')}`);
+    const figures = await planFigures('backend faults', started, faults, {
+      turns,
+      outcomes,
+      histories,
+      stack,
+    });
+    figures.notes.push(
+      `seed ${seed}; ${state.applied_count} of the backend calls faulted; rules: ${rules.map((r) => `${r.mode}${r.status ? ` ${r.status}` : ''}${r.method ? ` ${r.method}` : ''} p=${r.probability}`).join(', ')}`,
+    );
     opts.log?.(`faults applied: ${JSON.stringify(faults)}`);
     return figures;
   } finally {

@@ -44,7 +44,11 @@ export interface Evidence {
 }
 
 /** Secrets in histories, worker output and API log lines. */
-export function secretFindings(stack: ScenarioStack, histories: RecordedHistory[], secrets: NamedSecret[] = stack.secrets): SecretFinding[] {
+export function secretFindings(
+  stack: ScenarioStack,
+  histories: RecordedHistory[],
+  secrets: NamedSecret[] = stack.secrets,
+): SecretFinding[] {
   const findings = scanHistories(histories, secrets);
   for (const out of stack.workers.output()) {
     findings.push(...scanText(`worker ${out.pid} stdout`, out.stdout, secrets));

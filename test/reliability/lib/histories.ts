@@ -24,7 +24,10 @@ export async function fetchHistories(client: Client, workflowIds: string[]): Pro
     const batch = workflowIds.slice(i, i + 8);
     out.push(
       ...(await Promise.all(
-        batch.map(async (workflowId) => ({ workflowId, history: await client.workflow.getHandle(workflowId).fetchHistory() })),
+        batch.map(async (workflowId) => ({
+          workflowId,
+          history: await client.workflow.getHandle(workflowId).fetchHistory(),
+        })),
       )),
     );
   }
@@ -34,7 +37,8 @@ export async function fetchHistories(client: Client, workflowIds: string[]): Pro
 /** Every workflow on the task queue (visibility), for the scan of "all histories". */
 export async function workflowIdsOnQueue(client: Client, taskQueue: string): Promise<string[]> {
   const ids: string[] = [];
-  for await (const wf of client.workflow.list({ query: `TaskQueue = '${taskQueue}'` })) ids.push(wf.workflowId);
+  for await (const wf of client.workflow.list({ query: `TaskQueue = '${taskQueue}'` }))
+    ids.push(wf.workflowId);
   return ids;
 }
 
@@ -50,7 +54,9 @@ export function historyAsText(history: History): string {
     else if (value && typeof value === 'object') Object.values(value).forEach(walk);
   };
   walk(history);
-  const json = JSON.stringify(history, (_k, v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString('base64') : v));
+  const json = JSON.stringify(history, (_k, v: unknown) =>
+    v instanceof Uint8Array ? Buffer.from(v).toString('base64') : v,
+  );
   return `${json}\n${decoded.join('\n')}`;
 }
 
@@ -88,7 +94,10 @@ export function failedWorkflowTasks(histories: RecordedHistory[]): string[] {
   return histories.flatMap(({ workflowId, history }) =>
     (history.events ?? [])
       .filter((e: HistoryEvent) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED)
-      .map((e) => `${workflowId}: workflow task failed: ${e.workflowTaskFailedEventAttributes?.failure?.message ?? '?'}`),
+      .map(
+        (e) =>
+          `${workflowId}: workflow task failed: ${e.workflowTaskFailedEventAttributes?.failure?.message ?? '?'}`,
+      ),
   );
 }
 

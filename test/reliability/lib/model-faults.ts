@@ -13,7 +13,13 @@
  *   empty-forever     only empty answers            → fails: "no text and no tool calls"
  *   quota             429 insufficient_quota        → fails at once, no retry: "quota"
  */
-import { fetchHistories, failureChain, unboundedActivities, failedWorkflowTasks, type RecordedHistory } from './histories';
+import {
+  fetchHistories,
+  failureChain,
+  unboundedActivities,
+  failedWorkflowTasks,
+  type RecordedHistory,
+} from './histories';
 import { secretFindings, type ScenarioFigures } from './figures';
 import { describeFindings } from './secrets';
 import { startScenarioStack, type TurnOutcome } from './scenario-stack';
@@ -48,8 +54,14 @@ const EXPECT: Record<ModelFaultKind, Expectation> = {
   'server-errors': { completes: true },
   disconnects: { completes: true },
   'primary-down': { completes: true, model: FALLBACK_MODEL },
-  'malformed-args': { completes: true, firstTool: { name: 'create_task', ok: false, error: /not valid JSON/ } },
-  'hallucinated-tool': { completes: true, firstTool: { name: 'delete_all_tasks', ok: false, error: /unknown tool/ } },
+  'malformed-args': {
+    completes: true,
+    firstTool: { name: 'create_task', ok: false, error: /not valid JSON/ },
+  },
+  'hallucinated-tool': {
+    completes: true,
+    firstTool: { name: 'delete_all_tasks', ok: false, error: /unknown tool/ },
+  },
   'empty-burst': { completes: true },
   'empty-forever': { completes: false, reason: /no text and no tool calls/ },
   quota: { completes: false, reason: /quota/i },
@@ -90,7 +102,11 @@ function faultyModel(): (req: RecordedRequest) => FakeStep | undefined {
       case 'empty-forever':
         return { text: '' };
       case 'quota':
-        return { status: 429, errorCode: 'insufficient_quota', error: 'You exceeded your current quota, please check your plan and billing details.' };
+        return {
+          status: 429,
+          errorCode: 'insufficient_quota',
+          error: 'You exceeded your current quota, please check your plan and billing details.',
+        };
     }
   };
 }
@@ -157,9 +173,14 @@ export async function runModelFaults(opts: ModelFaultsOptions): Promise<Scenario
     const strayFromFailing = [...data.messages, ...data.documents].filter((w) =>
       [...failingUsers].some((tag) => JSON.stringify(w).includes(tag)),
     );
-    problems.push(...writes.missing.map((k) => `missing write ${k}`), ...writes.duplicated.map((k) => `duplicated write ${k}`));
+    problems.push(
+      ...writes.missing.map((k) => `missing write ${k}`),
+      ...writes.duplicated.map((k) => `duplicated write ${k}`),
+    );
     // A failing turn resolved its task before its first model call; that task is all it may leave.
-    const unexpected = writes.unexpected.filter((k) => !/^task\|[^|]+\|Thread (empty-forever|quota)-/.test(k));
+    const unexpected = writes.unexpected.filter(
+      (k) => !/^task\|[^|]+\|Thread (empty-forever|quota)-/.test(k),
+    );
     problems.push(...unexpected.map((k) => `unexpected write ${k}`));
     problems.push(...strayFromFailing.map((w) => `a failing turn wrote ${JSON.stringify(w).slice(0, 120)}`));
     problems.push(...unboundedActivities(histories), ...failedWorkflowTasks(histories));
@@ -171,7 +192,8 @@ export async function runModelFaults(opts: ModelFaultsOptions): Promise<Scenario
       .map((t) => requestTimes.get(t.tag) ?? [])
       .filter((ts) => ts.length >= 3)
       .map((ts) => Math.min((ts[1] ?? 0) - (ts[0] ?? 0), (ts[2] ?? 0) - (ts[1] ?? 0)));
-    if (gaps.some((g) => g < 900)) problems.push(`a 429 with Retry-After: 1 was retried after only ${Math.min(...gaps)} ms`);
+    if (gaps.some((g) => g < 900))
+      problems.push(`a 429 with Retry-After: 1 was retried after only ${Math.min(...gaps)} ms`);
 
     const figures: ScenarioFigures = {
       scenario: 'model faults',
@@ -198,16 +220,27 @@ export async function runModelFaults(opts: ModelFaultsOptions): Promise<Scenario
   }
 }
 
-function checkOutcome(turn: PlannedTurn & { kind: ModelFaultKind }, outcome: TurnOutcome, history: RecordedHistory): string | undefined {
+function checkOutcome(
+  turn: PlannedTurn & { kind: ModelFaultKind },
+  outcome: TurnOutcome,
+  history: RecordedHistory,
+): string | undefined {
   const want = EXPECT[turn.kind];
   if (outcome.state === 'timeout') return 'did not reach a terminal state before the deadline';
   if (want.completes) {
     if (outcome.state !== 'completed') return `expected to complete, failed: ${outcome.error}`;
-    if (outcome.result.response !== `Done ${turn.tag}`) return `unexpected response ${JSON.stringify(outcome.result.response)}`;
-    if (want.model && outcome.result.model !== want.model) return `expected model ${want.model}, got ${outcome.result.model}`;
+    if (outcome.result.response !== `Done ${turn.tag}`)
+      return `unexpected response ${JSON.stringify(outcome.result.response)}`;
+    if (want.model && outcome.result.model !== want.model)
+      return `expected model ${want.model}, got ${outcome.result.model}`;
     if (want.firstTool) {
       const first = outcome.result.tool_calls[0];
-      if (!first || first.name !== want.firstTool.name || first.ok !== want.firstTool.ok || !(want.firstTool.error?.test(first.error ?? '') ?? true)) {
+      if (
+        !first ||
+        first.name !== want.firstTool.name ||
+        first.ok !== want.firstTool.ok ||
+        !(want.firstTool.error?.test(first.error ?? '') ?? true)
+      ) {
         return `first tool call ${JSON.stringify(first)} is not ${JSON.stringify({ ...want.firstTool, error: String(want.firstTool.error) })}`;
       }
       // A made-up tool never becomes an activity (it would be retried forever as "not registered").
@@ -215,12 +248,18 @@ function checkOutcome(turn: PlannedTurn & { kind: ModelFaultKind }, outcome: Tur
         .map((e) => e.activityTaskScheduledEventAttributes)
         .filter((a) => a?.activityType?.name === 'runTool')
         .flatMap((a) => a?.input?.payloads ?? [])
-        .filter((p) => Buffer.from(p.data ?? new Uint8Array()).toString('utf8').includes('delete_all_tasks'));
-      if (turn.kind === 'hallucinated-tool' && scheduled.length > 0) return 'an activity was scheduled for a hallucinated tool';
+        .filter((p) =>
+          Buffer.from(p.data ?? new Uint8Array())
+            .toString('utf8')
+            .includes('delete_all_tasks'),
+        );
+      if (turn.kind === 'hallucinated-tool' && scheduled.length > 0)
+        return 'an activity was scheduled for a hallucinated tool';
     }
     return undefined;
   }
-  if (outcome.state !== 'failed') return `expected to fail, but completed with ${JSON.stringify(outcome.result.response)}`;
+  if (outcome.state !== 'failed')
+    return `expected to fail, but completed with ${JSON.stringify(outcome.result.response)}`;
   const chain = failureChain(history.history).join(' ← ');
   if (!want.reason?.test(chain)) return `failure shown in the UI does not say why: ${chain}`;
   return undefined;

@@ -33,7 +33,8 @@ export class ObservingProxy {
   async start(): Promise<void> {
     this.server = http.createServer((req, res) => {
       this.handle(req, res).catch(() => {
-        if (!res.headersSent) res.writeHead(502).end(JSON.stringify({ error: 'proxy could not reach the backend' }));
+        if (!res.headersSent)
+          res.writeHead(502).end(JSON.stringify({ error: 'proxy could not reach the backend' }));
         else res.destroy();
       });
     });
@@ -63,7 +64,12 @@ export class ObservingProxy {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const body = Buffer.concat(chunks).toString('utf8');
-    const info: ProxiedRequest = { method: req.method ?? 'GET', path: (req.url ?? '/').split('?')[0] ?? '/', body, at: Date.now() };
+    const info: ProxiedRequest = {
+      method: req.method ?? 'GET',
+      path: (req.url ?? '/').split('?')[0] ?? '/',
+      body,
+      at: Date.now(),
+    };
     const matched = this.waiters.filter((w) => w.match(info));
     this.waiters = this.waiters.filter((w) => !matched.includes(w));
     matched.forEach((w) => w.resolve(info));

@@ -88,7 +88,10 @@ function timingsInterceptor(timings: TurnTimings): WorkflowClientInterceptor {
     async startWithDetails(input, next) {
       if (input.workflowType !== 'agentTurn') return next(input);
       const [first, ...rest] = input.options.args;
-      return next({ ...input, options: { ...input.options, args: [{ ...(first as AgentTurnInput), timings }, ...rest] } });
+      return next({
+        ...input,
+        options: { ...input.options, args: [{ ...(first as AgentTurnInput), timings }, ...rest] },
+      });
     },
   };
 }
@@ -130,7 +133,10 @@ export async function startScenarioStack(opts: ScenarioStackOptions): Promise<Sc
     const internal = async (method: string, p: string, body?: unknown) => {
       const res = await fetch(`${backendUrl}${p}`, {
         method,
-        headers: { 'x-internal-token': internalToken, ...(body ? { 'content-type': 'application/json' } : {}) },
+        headers: {
+          'x-internal-token': internalToken,
+          ...(body ? { 'content-type': 'application/json' } : {}),
+        },
         body: body ? JSON.stringify(body) : undefined,
       });
       const json = (await res.json()) as unknown;
@@ -185,7 +191,11 @@ export async function startScenarioStack(opts: ScenarioStackOptions): Promise<Sc
     const api = await buildApp({
       config,
       client,
-      workspace: createWorkspace({ root: config.agent.workspace, env: {}, includeTimeContext: config.agent.includeTimeContext }),
+      workspace: createWorkspace({
+        root: config.agent.workspace,
+        env: {},
+        includeTimeContext: config.agent.includeTimeContext,
+      }),
       logger: { level: 'info', stream: { write: (line: string) => void apiLog.push(line) } },
     });
     cleanups.push(() => api.close());
@@ -228,10 +238,15 @@ export async function startScenarioStack(opts: ScenarioStackOptions): Promise<Sc
         return (await internal('GET', '/api/mission-control/_inspect')) as StoredData;
       },
       async setFaults(rules, seed) {
-        await internal('POST', '/api/mission-control/_faults', { rules, ...(seed !== undefined ? { seed } : {}) });
+        await internal('POST', '/api/mission-control/_faults', {
+          rules,
+          ...(seed !== undefined ? { seed } : {}),
+        });
       },
       async faultState() {
-        return (await internal('GET', '/api/mission-control/_faults')) as Awaited<ReturnType<ScenarioStack['faultState']>>;
+        return (await internal('GET', '/api/mission-control/_faults')) as Awaited<
+          ReturnType<ScenarioStack['faultState']>
+        >;
       },
       async restartTemporal(downMs) {
         if (!server) throw new Error('restartTemporal needs a dev server of our own (no temporalAddress)');
@@ -257,12 +272,20 @@ async function awaitOne(client: Client, turnId: string, deadline: number): Promi
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), left);
     try {
-      const result = (await client.withAbortSignal(controller.signal, () => handle.result())) as AgentTurnResult;
+      const result = (await client.withAbortSignal(controller.signal, () =>
+        handle.result(),
+      )) as AgentTurnResult;
       return { state: 'completed', result };
     } catch (err) {
       if (err instanceof WorkflowFailedError) {
         let cause: unknown = err.cause;
-        while (cause instanceof Error && 'cause' in cause && cause.cause instanceof Error && cause.name === 'ActivityFailure') cause = cause.cause;
+        while (
+          cause instanceof Error &&
+          'cause' in cause &&
+          cause.cause instanceof Error &&
+          cause.name === 'ActivityFailure'
+        )
+          cause = cause.cause;
         const failure = cause as { message?: string; type?: string } | undefined;
         return { state: 'failed', error: failure?.message ?? err.message, failureType: failure?.type };
       }

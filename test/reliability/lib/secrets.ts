@@ -25,7 +25,8 @@ export interface NamedSecret {
 export function scanText(source: string, text: string, secrets: NamedSecret[]): SecretFinding[] {
   const findings: SecretFinding[] = [];
   for (const { name, value } of secrets) {
-    if (value.length < 8) throw new Error(`secret ${name} is too short to scan for reliably; use at least 8 characters in tests`);
+    if (value.length < 8)
+      throw new Error(`secret ${name} is too short to scan for reliably; use at least 8 characters in tests`);
     let at = text.indexOf(value);
     while (at !== -1) {
       findings.push({ source, what: name, excerpt: excerpt(text, at, value.length) });

@@ -69,12 +69,17 @@ export async function runTemporalRestart(opts: TemporalRestartOptions): Promise<
       stack.client,
       turns.map((t) => t.turnId),
     );
-    const figures = await planFigures('Temporal dev server restart', started, { 'server restarts': opts.restarts }, {
-      turns,
-      outcomes,
-      histories,
-      stack,
-    });
+    const figures = await planFigures(
+      'Temporal dev server restart',
+      started,
+      { 'server restarts': opts.restarts },
+      {
+        turns,
+        outcomes,
+        histories,
+        stack,
+      },
+    );
     figures.notes.push(
       `server down ${outages.map((ms) => `${(ms / 1000).toFixed(1)} s`).join(', ')} (stop, ${(opts.downMs ?? 2000) / 1000} s pause, start on the same SQLite file); ` +
         `${resubmits} submissions refused during an outage and retried by the client with the same Idempotency-Key; ` +

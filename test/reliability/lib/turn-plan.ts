@@ -90,11 +90,20 @@ export function planStep(req: RecordedRequest, skip = 0): FakeStep | undefined {
     }
     return {
       toolCalls: [
-        { id: `call_${id}_2a`, name: 'post_message', arguments: { task_id: String(taskId), content: `Note ${tag}` } },
+        {
+          id: `call_${id}_2a`,
+          name: 'post_message',
+          arguments: { task_id: String(taskId), content: `Note ${tag}` },
+        },
         {
           id: `call_${id}_2b`,
           name: 'create_document',
-          arguments: { task_id: String(taskId), title: `Doc ${tag}`, content: `Write-up of ${tag}`, doc_type: 'notes' },
+          arguments: {
+            task_id: String(taskId),
+            title: `Doc ${tag}`,
+            content: `Write-up of ${tag}`,
+            doc_type: 'notes',
+          },
         },
       ],
     };
@@ -117,7 +126,14 @@ export function planResponder(delayMs: () => number = () => 0): FakeResponder {
 export interface StoredData {
   tasks: { id: string; user_id: string; title: string }[];
   messages: { id: string; user_id: string; task_id: string; content: string; actor_type: string }[];
-  documents: { id: string; user_id: string; task_id: string; title: string; doc_type?: string; content: string }[];
+  documents: {
+    id: string;
+    user_id: string;
+    task_id: string;
+    title: string;
+    doc_type?: string;
+    content: string;
+  }[];
 }
 
 export interface WriteCheck {
@@ -138,10 +154,12 @@ export function checkWrites(turns: PlannedTurn[], data: StoredData): WriteCheck 
   const bump = (key: string) => found.set(key, (found.get(key) ?? 0) + 1);
   for (const t of data.tasks) if (users.has(t.user_id)) bump(`task|${t.user_id}|${t.title}`);
   for (const m of data.messages) {
-    if (users.has(m.user_id)) bump(`message|${m.user_id}|${titleOf.get(m.task_id) ?? '?'}|${m.actor_type}|${m.content}`);
+    if (users.has(m.user_id))
+      bump(`message|${m.user_id}|${titleOf.get(m.task_id) ?? '?'}|${m.actor_type}|${m.content}`);
   }
   for (const d of data.documents) {
-    if (users.has(d.user_id)) bump(`document|${d.user_id}|${titleOf.get(d.task_id) ?? '?'}|${d.doc_type ?? ''}|${d.title}`);
+    if (users.has(d.user_id))
+      bump(`document|${d.user_id}|${titleOf.get(d.task_id) ?? '?'}|${d.doc_type ?? ''}|${d.title}`);
   }
 
   const expected: string[] = [];

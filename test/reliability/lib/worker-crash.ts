@@ -45,7 +45,11 @@ export async function runWorkerCrash(opts: WorkerCrashOptions): Promise<Scenario
   const log = opts.log ?? (() => undefined);
   const [minDelay, maxDelay] = opts.modelDelayMs ?? [80, 200];
   const started = Date.now();
-  const stack = await startScenarioStack({ bundlePath: opts.bundlePath, temporalAddress: opts.temporalAddress, proxy: true });
+  const stack = await startScenarioStack({
+    bundlePath: opts.bundlePath,
+    temporalAddress: opts.temporalAddress,
+    proxy: true,
+  });
   try {
     const proxy = stack.proxy;
     if (!proxy) throw new Error('the crash scenario needs the proxy');
@@ -84,7 +88,9 @@ export async function runWorkerCrash(opts: WorkerCrashOptions): Promise<Scenario
       let moment: Moment = wanted;
       const aimed =
         wanted === 'model'
-          ? await nextModelCall(8_000).then(async (hit) => (hit ? (await sleep(minDelay * random()), true) : false))
+          ? await nextModelCall(8_000).then(async (hit) =>
+              hit ? (await sleep(minDelay * random()), true) : false,
+            )
           : wanted === 'tool'
             ? Boolean(await proxy.next(isToolWrite, 8_000))
             : wanted === 'between'
@@ -109,8 +115,15 @@ export async function runWorkerCrash(opts: WorkerCrashOptions): Promise<Scenario
       stack.client,
       turns.map((t) => t.turnId),
     );
-    const figures = await planFigures('worker crash (SIGKILL)', started, kills, { turns, outcomes, histories, stack });
-    figures.notes.push(`seed ${seed}; ${stack.workers.starts} worker processes started; kills by moment: ${JSON.stringify(kills)}`);
+    const figures = await planFigures('worker crash (SIGKILL)', started, kills, {
+      turns,
+      outcomes,
+      histories,
+      stack,
+    });
+    figures.notes.push(
+      `seed ${seed}; ${stack.workers.starts} worker processes started; kills by moment: ${JSON.stringify(kills)}`,
+    );
     return figures;
   } finally {
     await stack.stop();

@@ -25,12 +25,19 @@ async function main(): Promise<void> {
     shutdownSignals: [],
   });
   const connection = await NativeConnection.connect({ address: config.temporal.address });
-  const worker = await createClasperWorker({ config, connection, env: process.env, workflowBundlePath: bundle });
+  const worker = await createClasperWorker({
+    config,
+    connection,
+    env: process.env,
+    workflowBundlePath: bundle,
+  });
   process.stdout.write(`WORKER READY pid=${process.pid} queue=${config.temporal.taskQueue}\n`);
   await worker.run();
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`worker-process failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.stderr.write(
+    `worker-process failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+  );
   process.exit(1);
 });

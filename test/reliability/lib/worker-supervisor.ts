@@ -68,7 +68,11 @@ export class WorkerSupervisor {
       child.once('exit', (code, signal) => {
         clearTimeout(timer);
         this.all.delete(child);
-        reject(new Error(`worker exited before it was ready (code ${code}, signal ${signal}):\n${out.stderr.slice(-2000)}`));
+        reject(
+          new Error(
+            `worker exited before it was ready (code ${code}, signal ${signal}):\n${out.stderr.slice(-2000)}`,
+          ),
+        );
       });
     });
   }

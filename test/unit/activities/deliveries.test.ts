@@ -13,7 +13,15 @@ describe('checkDelivery', () => {
   it('accepts a complete delivery and takes the role from the session key', () => {
     expect(checkDelivery(delivery({ task_id: 7, task_title: 'Inbox' }))).toEqual({
       ok: true,
-      delivery: { notificationId: 'ntf_1', userId: 'u1', sessionKey: 'user:u1:lead', role: 'lead', content: 'hello', taskId: '7', taskTitle: 'Inbox' },
+      delivery: {
+        notificationId: 'ntf_1',
+        userId: 'u1',
+        sessionKey: 'user:u1:lead',
+        role: 'lead',
+        content: 'hello',
+        taskId: '7',
+        taskTitle: 'Inbox',
+      },
     });
     expect(checkDelivery(delivery({ notification_id: 42, task_id: null, task_title: null }))).toMatchObject({
       ok: true,
@@ -52,9 +60,16 @@ describe('checkDelivery', () => {
 
 describe('planDispatchBatch', () => {
   it('splits valid from malformed and counts a duplicate once', () => {
-    const plan = planDispatchBatch([delivery(), delivery({ notification_id: 'ntf_2', content: undefined }), delivery()]);
+    const plan = planDispatchBatch([
+      delivery(),
+      delivery({ notification_id: 'ntf_2', content: undefined }),
+      delivery(),
+    ]);
     expect(plan.deliveries.map((d) => d.notificationId)).toEqual(['ntf_1']);
-    expect(plan.malformed.map((m) => m.reason)).toEqual(['content is missing or empty', 'listed twice in one poll']);
+    expect(plan.malformed.map((m) => m.reason)).toEqual([
+      'content is missing or empty',
+      'listed twice in one poll',
+    ]);
     expect(plan.deferred).toBe(0);
   });
 

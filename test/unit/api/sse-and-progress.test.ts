@@ -28,7 +28,9 @@ describe('splitIntoChunks', () => {
   it('cuts a long sentence after whitespace, and a long word at the limit', () => {
     const sentence = `${'word '.repeat(30)}end.`;
     const chunks = splitIntoChunks(sentence);
-    expect(chunks.every((c) => c.length <= CHUNK_MAX_CHARS && (c.endsWith(' ') || c === chunks.at(-1)))).toBe(true);
+    expect(chunks.every((c) => c.length <= CHUNK_MAX_CHARS && (c.endsWith(' ') || c === chunks.at(-1)))).toBe(
+      true,
+    );
     expect(splitIntoChunks('x'.repeat(200)).map((c) => c.length)).toEqual([80, 80, 40]);
   });
 
@@ -40,21 +42,27 @@ describe('splitIntoChunks', () => {
 
   it('joined chunks are exactly the text, each at most the limit and non-empty (property)', () => {
     fc.assert(
-      fc.property(fc.string({ unit: 'grapheme', maxLength: 600 }), fc.integer({ min: 2, max: 120 }), (text, max) => {
-        const chunks = splitIntoChunks(text, max);
-        expect(chunks.join('')).toBe(text);
-        for (const c of chunks) {
-          expect(c.length).toBeGreaterThan(0);
-          expect(c.length).toBeLessThanOrEqual(max);
-        }
-      }),
+      fc.property(
+        fc.string({ unit: 'grapheme', maxLength: 600 }),
+        fc.integer({ min: 2, max: 120 }),
+        (text, max) => {
+          const chunks = splitIntoChunks(text, max);
+          expect(chunks.join('')).toBe(text);
+          for (const c of chunks) {
+            expect(c.length).toBeGreaterThan(0);
+            expect(c.length).toBeLessThanOrEqual(max);
+          }
+        },
+      ),
     );
   });
 });
 
 describe('sseFrame', () => {
   it('is one event line and one data line whose JSON repeats the type', () => {
-    expect(sseFrame('chunk', { data: 'a\nb' })).toBe('event: chunk\ndata: {"type":"chunk","data":"a\\nb"}\n\n');
+    expect(sseFrame('chunk', { data: 'a\nb' })).toBe(
+      'event: chunk\ndata: {"type":"chunk","data":"a\\nb"}\n\n',
+    );
   });
 });
 
@@ -67,14 +75,25 @@ describe('ProgressTracker', () => {
     expect(p.toolFinished(1, 'echo', outcome)).toBe(outcome);
     p.toolFinished(1, 'add_numbers', { ok: true });
     p.stepStarted(2);
-    expect(p.view({ afterSeq: 1 })).toEqual({ step: 2, lastSeq: 2, tools: [{ seq: 2, name: 'add_numbers', ok: true, step: 1 }] });
+    expect(p.view({ afterSeq: 1 })).toEqual({
+      step: 2,
+      lastSeq: 2,
+      tools: [{ seq: 2, name: 'add_numbers', ok: true, step: 1 }],
+    });
     p.answered('Done.');
-    expect(p.view({ afterSeq: 2, textFrom: 2 })).toEqual({ step: 2, lastSeq: 2, tools: [], textLength: 5, text: 'ne.' });
+    expect(p.view({ afterSeq: 2, textFrom: 2 })).toEqual({
+      step: 2,
+      lastSeq: 2,
+      tools: [],
+      textLength: 5,
+      text: 'ne.',
+    });
   });
 
   it('stays bounded: kept events, events per answer, error length and text per answer', () => {
     const p = new ProgressTracker();
-    for (let i = 0; i < MAX_KEPT_TOOL_EVENTS + 10; i++) p.toolFinished(1, 'echo', { ok: false, error: 'e'.repeat(2_000) });
+    for (let i = 0; i < MAX_KEPT_TOOL_EVENTS + 10; i++)
+      p.toolFinished(1, 'echo', { ok: false, error: 'e'.repeat(2_000) });
     const first = p.view();
     expect(first.lastSeq).toBe(MAX_KEPT_TOOL_EVENTS + 10);
     expect(first.tools).toHaveLength(MAX_TOOL_EVENTS_PER_QUERY);

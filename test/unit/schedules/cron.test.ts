@@ -50,7 +50,9 @@ describe('cronProblem', () => {
 
 describe('STANDUP_CRON', () => {
   it('is checked at start, one line naming the variable', () => {
-    expect(() => loadConfig({ STANDUP_CRON: '0 25 * * *' })).toThrow(/^STANDUP_CRON must be a cron expression: field 2 \(hour\)/);
+    expect(() => loadConfig({ STANDUP_CRON: '0 25 * * *' })).toThrow(
+      /^STANDUP_CRON must be a cron expression: field 2 \(hour\)/,
+    );
     expect(loadConfig({ STANDUP_CRON: '30 8 * * MON-FRI' }).schedules.standupCron).toBe('30 8 * * MON-FRI');
   });
 });

@@ -14,7 +14,13 @@ const any = {
 
 describe('calendarToCron', () => {
   it('renders what the server stores back to five fields', () => {
-    expect(calendarToCron({ ...any, minute: [{ start: 0, end: 0, step: 1 }], hour: [{ start: 9, end: 9, step: 1 }] })).toBe('0 9 * * *');
+    expect(
+      calendarToCron({
+        ...any,
+        minute: [{ start: 0, end: 0, step: 1 }],
+        hour: [{ start: 9, end: 9, step: 1 }],
+      }),
+    ).toBe('0 9 * * *');
     expect(calendarToCron({ ...any, minute: [{ start: 0, end: 59, step: 15 }] })).toBe('*/15 * * * *');
     expect(calendarToCron({ ...any, minute: [{ start: 5, end: 59, step: 15 }] })).toBe('5-59/15 * * * *');
     expect(
@@ -22,7 +28,10 @@ describe('calendarToCron', () => {
         ...any,
         minute: [{ start: 30, end: 30, step: 0 }],
         hour: [{ start: 8, end: 18, step: 1 }],
-        dayOfMonth: [{ start: 1, end: 1, step: 1 }, { start: 15, end: 15, step: 1 }],
+        dayOfMonth: [
+          { start: 1, end: 1, step: 1 },
+          { start: 15, end: 15, step: 1 },
+        ],
         month: [{ start: 'MARCH', end: 'MARCH', step: 1 }],
         dayOfWeek: [{ start: 'MONDAY', end: 'FRIDAY', step: 1 }],
       }),

@@ -47,19 +47,34 @@ describe('standup decisions', () => {
   });
 
   it('says when the list was cut', () => {
-    const tasks = Array.from({ length: MAX_STANDUP_TASKS }, (_, i) => ({ id: String(i), title: `T${i}`, status: 'todo' }));
-    expect(standupPrompt({ date: 'd', timezone: 'UTC', tasks, total: 250 })).toContain(`Only the first ${MAX_STANDUP_TASKS} of 250`);
+    const tasks = Array.from({ length: MAX_STANDUP_TASKS }, (_, i) => ({
+      id: String(i),
+      title: `T${i}`,
+      status: 'todo',
+    }));
+    expect(standupPrompt({ date: 'd', timezone: 'UTC', tasks, total: 250 })).toContain(
+      `Only the first ${MAX_STANDUP_TASKS} of 250`,
+    );
   });
 
   it('adds any heading the model left out, keeps the ones it wrote', () => {
-    expect(ensureStandupHeadings('## Done\n- a\n## Doing\n- b\n## Blocked\n- c')).toBe('## Done\n- a\n## Doing\n- b\n## Blocked\n- c');
-    expect(ensureStandupHeadings('### Doing:\n- b')).toBe('### Doing:\n- b\n\n## Done\n- Nothing\n\n## Blocked\n- Nothing');
-    expect(ensureStandupHeadings('')).toBe('## Done\n- Nothing\n\n## Doing\n- Nothing\n\n## Blocked\n- Nothing');
+    expect(ensureStandupHeadings('## Done\n- a\n## Doing\n- b\n## Blocked\n- c')).toBe(
+      '## Done\n- a\n## Doing\n- b\n## Blocked\n- c',
+    );
+    expect(ensureStandupHeadings('### Doing:\n- b')).toBe(
+      '### Doing:\n- b\n\n## Done\n- Nothing\n\n## Blocked\n- Nothing',
+    );
+    expect(ensureStandupHeadings('')).toBe(
+      '## Done\n- Nothing\n\n## Doing\n- Nothing\n\n## Blocked\n- Nothing',
+    );
   });
 
   it('never reports on its own Daily Standup task', () => {
-    expect(tasksToReport([{ id: '1', title: 'Daily Standup', status: 'in_progress' }, { id: '2', title: 'X', status: 'todo' }])).toEqual([
-      { id: '2', title: 'X', status: 'todo' },
-    ]);
+    expect(
+      tasksToReport([
+        { id: '1', title: 'Daily Standup', status: 'in_progress' },
+        { id: '2', title: 'X', status: 'todo' },
+      ]),
+    ).toEqual([{ id: '2', title: 'X', status: 'todo' }]);
   });
 });

@@ -4,7 +4,11 @@
  */
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { createModelActivities, isDemoMode, resolveModelName } from '../../../../src/clients/model/call-model';
+import {
+  createModelActivities,
+  isDemoMode,
+  resolveModelName,
+} from '../../../../src/clients/model/call-model';
 import { DEMO_MODEL_NAME } from '../../../../src/clients/model/demo-model';
 import { ModelError } from '../../../../src/clients/model/errors';
 import type { Config } from '../../../../src/config';
@@ -204,7 +208,9 @@ describe('callModel activity against the fake OpenAI server', () => {
       const failure = await failureOf(callModel({ ...input, rejectEmpty: true }));
       expect(failure.type).toBe(ModelError.EmptyAnswer);
       expect(failure.nonRetryable).toBe(false);
-      expect(failure.message).toBe(`OpenAI answered with no text and no tool calls (finish_reason: ${finish})`);
+      expect(failure.message).toBe(
+        `OpenAI answered with no text and no tool calls (finish_reason: ${finish})`,
+      );
     }
     // Without rejectEmpty (compaction, llm tasks) the caller decides what an empty answer means.
     fake().script({ text: '' });

@@ -4,7 +4,13 @@ import {
   MissionControlError,
   mintAgentToken,
 } from '../../../../src/clients/mission-control';
-import { failureOf, SECRET, startBackend, uniqueUser, type TestBackend } from '../../../integration/clients/mission-control/backend';
+import {
+  failureOf,
+  SECRET,
+  startBackend,
+  uniqueUser,
+  type TestBackend,
+} from '../../../integration/clients/mission-control/backend';
 
 describe('agent tokens', () => {
   let backend: TestBackend;

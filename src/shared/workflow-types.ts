@@ -1,0 +1,30 @@
+/**
+ * The workflows by name and signature, so the API, CLI and scripts start and await them without
+ * importing workflow code (which only the worker bundles). `src/workflows/index.ts` checks at
+ * compile time that each workflow still has the signature named here.
+ */
+import type { CompactInput, CompactResult } from './compact';
+import type { DispatchResult, NotificationTurnInput, NotificationTurnResult } from './dispatch';
+import type { HeartbeatInput, HeartbeatResult } from './heartbeat';
+import type { LlmTaskInput, LlmTaskResult } from './llm-task';
+import type { StandupInput, StandupResult } from './standup';
+import type { AgentTurnInput, AgentTurnResult } from './turn';
+
+export type AgentTurnWorkflow = (input: AgentTurnInput) => Promise<AgentTurnResult>;
+export type DispatcherWorkflow = () => Promise<DispatchResult>;
+export type NotificationTurnWorkflow = (input: NotificationTurnInput) => Promise<NotificationTurnResult>;
+export type HeartbeatWorkflow = (input: HeartbeatInput) => Promise<HeartbeatResult>;
+export type StandupWorkflow = (input: StandupInput) => Promise<StandupResult>;
+export type CompactWorkflow = (input: CompactInput) => Promise<CompactResult>;
+export type LlmTaskWorkflow = (input: LlmTaskInput) => Promise<LlmTaskResult>;
+
+/** Workflow type names as registered by the worker (the exported function names). */
+export const WorkflowType = {
+  agentTurn: 'agentTurn',
+  dispatcher: 'dispatcher',
+  notificationTurn: 'notificationTurn',
+  heartbeat: 'heartbeat',
+  standup: 'standup',
+  compactConversation: 'compactConversation',
+  llmTask: 'llmTask',
+} as const;
