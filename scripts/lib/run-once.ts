@@ -7,7 +7,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
-import { rootCause, type SearchAttributePair } from '@temporalio/common';
+import type { SearchAttributePair } from '@temporalio/common';
+import { describeFailure } from '../../src/shared/failures';
 import { ConfigError, loadConfig, type Config, type Env } from '../../src/config';
 import { REPO_ROOT } from './temporal-dev-server';
 
@@ -102,7 +103,7 @@ export async function runOnce<T>(client: Client, config: Config, run: RunOnce): 
       );
     }
     if (err instanceof WorkflowFailedError) {
-      throw new ScriptError(`${run.workflowType} ${run.workflowId} failed: ${rootCause(err) ?? err.message}`);
+      throw new ScriptError(`${run.workflowType} ${run.workflowId} failed: ${describeFailure(err)}`);
     }
     throw err;
   } finally {

@@ -10,13 +10,7 @@ import {
   type Client,
   type WorkflowHandle,
 } from '@temporalio/client';
-import {
-  ActivityFailure,
-  ApplicationFailure,
-  type TypedSearchAttributes,
-  type Workflow,
-  type WorkflowResultType,
-} from '@temporalio/common';
+import { type TypedSearchAttributes, type Workflow, type WorkflowResultType } from '@temporalio/common';
 import type { Config } from '../config';
 import { makeAgentTurnId } from '../shared/ids';
 import {
@@ -25,6 +19,7 @@ import {
   ClasperTrigger,
   ClasperUserId,
 } from '../shared/search-attributes';
+import { describeFailure, failureType } from '../shared/failures';
 import { turnSummary, type AgentTurnInput, type AgentTurnResult } from '../shared/turn';
 import { WorkflowType, type AgentTurnWorkflow } from '../shared/workflow-types';
 
@@ -166,10 +161,5 @@ function searchAttributesFor(
 /** Unwraps workflow → activity → application failure to the message and type worth showing. */
 export function failureOutcome(err: unknown): WorkflowOutcome<never> {
   if (!(err instanceof WorkflowFailedError)) throw err;
-  let cause: unknown = err.cause;
-  while (cause instanceof ActivityFailure && cause.cause) cause = cause.cause;
-  if (cause instanceof ApplicationFailure) {
-    return { state: 'failed', error: cause.message, failureType: cause.type ?? undefined };
-  }
-  return { state: 'failed', error: cause instanceof Error ? cause.message : err.message };
+  return { state: 'failed', error: describeFailure(err), failureType: failureType(err) };
 }

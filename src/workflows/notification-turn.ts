@@ -16,7 +16,6 @@ import {
   isCancellation,
   log,
   proxyActivities,
-  rootCause,
   workflowInfo,
   ApplicationFailure,
 } from '@temporalio/workflow';
@@ -26,6 +25,7 @@ import type { agentTurn } from './agent-turn';
 import type { NotificationTurnInput, NotificationTurnResult } from '../shared/dispatch';
 import { makeChildTurnId } from '../shared/ids';
 import { turnSearchAttributes } from '../shared/search-attributes';
+import { describeFailure } from '../shared/failures';
 import { turnSummary, type AgentTurnInput, type AgentTurnResult } from '../shared/turn';
 import { HEARTBEAT_TIMEOUT } from './lib/liveness';
 
@@ -71,7 +71,7 @@ export async function notificationTurn(input: NotificationTurnInput): Promise<No
     if (err instanceof WorkflowExecutionAlreadyStartedError) {
       log.info('the turn for this notification was started before; acking only', { turn_id: turnId });
     } else if (err instanceof ChildWorkflowFailure) {
-      failure = rootCause(err) ?? err.message;
+      failure = describeFailure(err);
     } else {
       throw err;
     }
