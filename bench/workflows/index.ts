@@ -8,6 +8,7 @@
 import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { Activities } from '../../src/activities';
 import type { ChatMessage } from '../../src/shared/types';
+import { BACKEND_CALLS, modelCalls } from '../../src/workflows/lib/activity-options';
 
 export interface ProbeInput {
   userId: string;
@@ -16,24 +17,14 @@ export interface ProbeInput {
   taskTitle: string;
 }
 
-// Same timeouts and retries as agentTurn's proxies (src/workflows/agent-turn.ts).
-const regular = proxyActivities<Activities>({
-  startToCloseTimeout: '45s',
-  scheduleToCloseTimeout: '10m',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 20 },
-});
-const model = proxyActivities<Activities>({
-  startToCloseTimeout: '90s',
-  scheduleToCloseTimeout: '10m',
-  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '60s', maximumAttempts: 5 },
-});
+// The same option profiles as agentTurn's proxies, so the probe cannot drift from the turn.
+const regular = proxyActivities<Activities>(BACKEND_CALLS);
+const model = proxyActivities<Activities>(modelCalls());
 // Local: run inside the workflow task by the same worker; only a marker event per step. Safe for
 // steps that are cheap and idempotent: a read (workspace, tools), a keyed find-or-create, a keyed post.
-const local = proxyLocalActivities<Activities>({
-  startToCloseTimeout: '45s',
-  scheduleToCloseTimeout: '10m',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 20 },
-});
+// Local activities do not heartbeat, so the profile's heartbeat timeout is left out.
+const { heartbeatTimeout: _noHeartbeat, ...localOptions } = BACKEND_CALLS;
+const local = proxyLocalActivities<Activities>(localOptions);
 
 type Steps = Pick<Activities, 'resolveTask' | 'loadWorkspace' | 'listTools' | 'postReply'>;
 

@@ -21,7 +21,6 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { makeIdempotencyKey, makeToolActivityId, REPLY_ACTIVITY_ID } from '../shared/ids';
-import { HEARTBEAT_TIMEOUT } from './lib/liveness';
 import { ClasperTaskId } from '../shared/search-attributes';
 import { usageSearchAttributes } from '../shared/usage';
 import { ProgressTracker, progressQuery } from '../shared/progress';
@@ -44,7 +43,7 @@ import type {
   TurnToolCall,
   Usage,
 } from '../shared/types';
-import { BACKEND_CALLS, LOCAL_READS, modelCalls } from './lib/activity-options';
+import { BACKEND_CALLS, LOCAL_READS, modelCalls, TOOL_CALLS, WEBHOOK_CALLS } from './lib/activity-options';
 
 const backend = proxyActivities<Activities>(BACKEND_CALLS);
 
@@ -57,21 +56,9 @@ function modelActivities(timings: AgentTurnInput['timings']) {
 }
 type ModelActivities = ReturnType<typeof modelActivities>;
 
-// Tools act on the backend on the model's behalf; fewer attempts, since a failure goes back to the model.
-const tools = proxyActivities<Activities>({
-  startToCloseTimeout: '45s',
-  heartbeatTimeout: HEARTBEAT_TIMEOUT,
-  scheduleToCloseTimeout: '5m',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 8 },
-});
+const tools = proxyActivities<Activities>(TOOL_CALLS);
 
-// Webhooks go to the caller's server: a few minutes of retries, and a failure never fails the turn.
-const webhook = proxyActivities<Activities>({
-  startToCloseTimeout: '15s',
-  heartbeatTimeout: HEARTBEAT_TIMEOUT,
-  scheduleToCloseTimeout: '10m',
-  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '60s', maximumAttempts: 8 },
-});
+const webhook = proxyActivities<Activities>(WEBHOOK_CALLS);
 
 export async function agentTurn(input: AgentTurnInput): Promise<AgentTurnResult> {
   const turnId = workflowInfo().workflowId;

@@ -15,6 +15,22 @@ export const BACKEND_CALLS: ActivityOptions = {
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 20 },
 };
 
+/** Tools act on the backend on the model's behalf; fewer attempts, since a failure goes back to the model. */
+export const TOOL_CALLS: ActivityOptions = {
+  startToCloseTimeout: '45s',
+  heartbeatTimeout: HEARTBEAT_TIMEOUT,
+  scheduleToCloseTimeout: '5m',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 8 },
+};
+
+/** Webhooks go to the caller's server: a few minutes of retries, and a failure never fails the turn. */
+export const WEBHOOK_CALLS: ActivityOptions = {
+  startToCloseTimeout: '15s',
+  heartbeatTimeout: HEARTBEAT_TIMEOUT,
+  scheduleToCloseTimeout: '10m',
+  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '60s', maximumAttempts: 8 },
+};
+
 /** Reading local markdown is fast; a few attempts cover a file caught mid-write. */
 export const LOCAL_READS: ActivityOptions = {
   startToCloseTimeout: '30s',
