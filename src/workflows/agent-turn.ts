@@ -1,234 +1,152 @@
 /**
  * AgentTurn: one incoming message → one agent reply, every side effect a durable activity.
  *
- *   resolve task → load workspace and tools → model/tool loop (bounded) → post reply → webhook
+ *   resolve task → load workspace → list tools → model/tool loop (bounded) → post reply → webhook
  *
- * Responsibilities of the loop: feed the model the conversation, run each tool call it asks for as
- * its own activity (idempotency key `<workflowId>/tool:<step>:<callId>`), turn hallucinated tools,
- * bad arguments and tools that failed for good into tool errors the model can read, and stop at
- * CLASPER_MAX_TOOL_ITERATIONS. Deterministic code only: activities are imported as types.
+ * The loop runs at most `maxToolIterations` steps. Each step calls the model once and decides
+ * (lib/turn-ledger.ts): a final text answer ends the turn; tool calls run, each as its own
+ * activity (idempotency key `<workflowId>/tool:<step>:<callId>`), and their results — or the tool
+ * errors the model can read, for hallucinated tools, bad arguments and tools that failed for good —
+ * feed the next step. Each outcome has its own finishing function: answered, capped, failed.
+ * See docs/architecture.md ("The AgentTurn step shape"). Deterministic code only: activities are
+ * imported as types.
  */
 import {
   ActivityFailure,
-  ApplicationFailure,
   CancellationScope,
   isCancellation,
+  log,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
-  log,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import { describeFailure, failureType, isNonRetryableFailure } from '../shared/failures';
 import { makeIdempotencyKey, makeToolActivityId, REPLY_ACTIVITY_ID } from '../shared/ids';
-import { ClasperTaskId } from '../shared/search-attributes';
-import { usageSearchAttributes } from '../shared/usage';
 import { ProgressTracker, progressQuery } from '../shared/progress';
-import {
-  addCost,
-  addUsage,
-  capNote,
-  planTitle,
-  userPrompt,
-  withUniqueToolCallIds,
-  ZERO_USAGE,
-  type AgentTurnInput,
-  type AgentTurnResult,
-} from '../shared/turn';
-import type {
-  CallModelResult,
-  ChatMessage,
-  ToolCall,
-  ToolOutcome,
-  TurnToolCall,
-  Usage,
-} from '../shared/types';
+import { ClasperTaskId } from '../shared/search-attributes';
+import { planTitle, userPrompt, type AgentTurnInput, type AgentTurnResult } from '../shared/turn';
+import type { CallModelResult, ToolCall, ToolOutcome, ToolSpec } from '../shared/types';
+import { usageSearchAttributes } from '../shared/usage';
 import { BACKEND_CALLS, LOCAL_READS, modelCalls, TOOL_CALLS, WEBHOOK_CALLS } from './lib/activity-options';
+import { completedWebhook, failedWebhook, summariseArguments } from './lib/turn-webhook';
+import { conversationChars, decideStep, TurnLedger } from './lib/turn-ledger';
 
 const backend = proxyActivities<Activities>(BACKEND_CALLS);
-
 const local = proxyActivities<Activities>(LOCAL_READS);
+const tools = proxyActivities<Activities>(TOOL_CALLS);
+const webhook = proxyActivities<Activities>(WEBHOOK_CALLS);
 
 // Model calls: five attempts, then the fallback model (if any). `input.timings` may shorten the
 // initial interval (tests only; the API never sets it).
 function modelActivities(timings: AgentTurnInput['timings']) {
   return proxyActivities<Activities>(modelCalls(timings?.modelRetryInitialMs));
 }
-type ModelActivities = ReturnType<typeof modelActivities>;
 
-const tools = proxyActivities<Activities>(TOOL_CALLS);
-
-const webhook = proxyActivities<Activities>(WEBHOOK_CALLS);
+/** What every step of one turn needs: who it is, where it replies, what the model may call. */
+interface Turn {
+  input: AgentTurnInput;
+  turnId: string;
+  identity: { userId: string; role: string };
+  model: ReturnType<typeof modelActivities>;
+  /** Tool events and the answer for the API's SSE stream, which polls the `progress` query. */
+  progress: ProgressTracker;
+  taskId: string;
+  toolSpecs: ToolSpec[];
+  knownTools: ReadonlySet<string>;
+  workspace: Awaited<ReturnType<Activities['loadWorkspace']>>;
+}
 
 export async function agentTurn(input: AgentTurnInput): Promise<AgentTurnResult> {
-  const turnId = workflowInfo().workflowId;
-  // Tool events and the answer for the API's SSE stream, which polls this query (lib/progress.ts).
   const progress = new ProgressTracker();
   setHandler(progressQuery, (request) => progress.view(request));
-  const identity = { userId: input.userId, role: input.role };
-  const model = modelActivities(input.timings);
   try {
-    const task = await backend.resolveTask.executeWithOptions(
-      {
-        summary: `resolve task ${input.taskId ? `id ${input.taskId}` : `"${input.taskTitle ?? 'default'}"`}`,
-      },
-      [
-        {
-          ...identity,
-          taskId: input.taskId,
-          taskTitle: input.taskTitle,
-          taskDescription: input.taskDescription,
-          taskMetadata: input.taskMetadata,
-        },
-      ],
-    );
-    upsertSearchAttributes([{ key: ClasperTaskId, value: task.taskId }]);
-
-    const systemMessages = input.history.filter((m) => m.role === 'system').map((m) => m.content);
-    const conversation = input.history.filter((m) => m.role !== 'system');
     const prompt = userPrompt(input.message, input.metadata);
-    const workspace = await local.loadWorkspace.executeWithOptions(
-      { summary: `load workspace for ${input.role}` },
-      [
-        {
-          role: input.role,
-          timezone: typeof input.metadata.timezone === 'string' ? input.metadata.timezone : undefined,
-          systemPromptOverride:
-            typeof input.metadata.system_prompt === 'string' ? input.metadata.system_prompt : undefined,
-          systemMessages,
-          conversationChars: conversation.reduce((n, m) => n + m.content.length, prompt.length),
-        },
-      ],
-    );
-    const toolSpecs = await backend.listTools.executeWithOptions({ summary: 'list tools' }, [identity]);
-    const knownTools = new Set(toolSpecs.map((t) => t.function.name));
+    const turn = await prepare(input, progress, prompt);
+    const ledger = new TurnLedger(turn.workspace.systemPrompt, input.history, prompt);
 
-    const messages: ChatMessage[] = [
-      { role: 'system', content: workspace.systemPrompt },
-      ...conversation.map((m): ChatMessage => ({ role: m.role as 'user' | 'assistant', content: m.content })),
-      { role: 'user', content: prompt },
-    ];
-
-    let usage: Usage = ZERO_USAGE;
-    let cost: number | null = 0;
-    let modelName = '';
-    let lastText = '';
-    let finalText: string | undefined;
-    const toolCalls: TurnToolCall[] = [];
-    let step = 0;
-
-    for (step = 1; step <= input.maxToolIterations; step++) {
+    for (let step = 1; step <= input.maxToolIterations; step++) {
       progress.stepStarted(step);
-      const answer = await callModelWithFallback(model, messages, toolSpecs, step);
-      usage = addUsage(usage, answer.usage);
-      cost = addCost(cost, answer.cost);
-      modelName = answer.model;
-      if (answer.content) lastText = answer.content;
-
-      if (answer.toolCalls.length === 0) {
-        finalText = answer.content ?? '';
-        break;
-      }
-      // Ids become activity ids: an id repeated in one answer (some servers send empty ones) would
-      // schedule two activities with one id, which the server refuses, and the turn would hang.
-      const calls = withUniqueToolCallIds(answer.toolCalls);
-      messages.push({ role: 'assistant', content: answer.content, tool_calls: calls });
-      const outcomes = await Promise.all(
-        calls.map((call) =>
-          runToolCall(turnId, identity, step, call, knownTools).then((o) =>
-            progress.toolFinished(step, call.function.name, o),
-          ),
-        ),
-      );
-      calls.forEach((call, i) => {
-        const outcome = outcomes[i] as ToolOutcome;
-        messages.push({ role: 'tool', tool_call_id: call.id, content: outcome.content });
-        toolCalls.push({
-          name: call.function.name,
-          ok: outcome.ok,
-          ...(outcome.error ? { error: outcome.error } : {}),
-        });
-      });
+      const answer = await callModelWithFallback(turn, ledger, step);
+      ledger.recordAnswer(answer);
+      const decision = decideStep(answer);
+      if (decision.kind === 'answer') return await finishAnswered(turn, ledger, decision.text, step);
+      const outcomes = await runTools(turn, step, decision.calls);
+      ledger.recordToolRound(answer.content, decision.calls, outcomes);
     }
-
-    const capped = finalText === undefined;
-    const iterations = capped ? input.maxToolIterations : step;
-    const response = capped
-      ? [lastText, capNote(input.maxToolIterations)].filter(Boolean).join('\n\n')
-      : (finalText as string);
-    progress.answered(response);
-
-    const silent = input.silentReply !== undefined && response.trim() === input.silentReply;
-    const reply = silent
-      ? undefined
-      : await backend.postReply.executeWithOptions({ summary: `post reply on task ${task.taskId}` }, [
-          {
-            ...identity,
-            taskId: task.taskId,
-            content: response,
-            idempotencyKey: makeIdempotencyKey(turnId, REPLY_ACTIVITY_ID),
-            planTitle: planTitle(input.metadata),
-          },
-        ]);
-
-    const result: AgentTurnResult = {
-      status: 'ok',
-      turn_id: turnId,
-      task_id: task.taskId,
-      response,
-      usage,
-      cost,
-      model: modelName,
-      tool_calls: toolCalls,
-      iterations,
-      capped,
-      posted: !silent,
-      ...(reply?.messageId ? { message_id: reply.messageId } : {}),
-      ...(reply?.documentId ? { document_id: reply.documentId } : {}),
-      workspace_hash: workspace.hash,
-      ...(workspace.contextWarning ? { context_warning: workspace.contextWarning } : {}),
-    };
-    await notify(input, { event: 'agent.completed', turn_id: turnId, ...resultForWebhook(input, result) });
-    // Tokens and cost on the turn itself, so GET /usage sums them from visibility.
-    upsertSearchAttributes(usageSearchAttributes(input.userId, result));
-    return result;
+    return await finishCapped(turn, ledger);
   } catch (err) {
-    if (!isCancellation(err)) {
-      await notify(input, {
-        event: 'agent.failed',
-        turn_id: turnId,
-        user_id: input.userId,
-        role: input.role,
-        error: describeFailure(err),
-        metadata: input.metadata,
-      });
-    }
+    await finishFailed(input, err);
     throw err;
   }
 }
 
+/** Resolve the task, load the workspace and list the tools: everything the loop needs. */
+async function prepare(input: AgentTurnInput, progress: ProgressTracker, prompt: string): Promise<Turn> {
+  const identity = { userId: input.userId, role: input.role };
+  const task = await backend.resolveTask.executeWithOptions(
+    { summary: `resolve task ${input.taskId ? `id ${input.taskId}` : `"${input.taskTitle ?? 'default'}"`}` },
+    [
+      {
+        ...identity,
+        taskId: input.taskId,
+        taskTitle: input.taskTitle,
+        taskDescription: input.taskDescription,
+        taskMetadata: input.taskMetadata,
+      },
+    ],
+  );
+  upsertSearchAttributes([{ key: ClasperTaskId, value: task.taskId }]);
+
+  const workspace = await local.loadWorkspace.executeWithOptions(
+    { summary: `load workspace for ${input.role}` },
+    [
+      {
+        role: input.role,
+        timezone: typeof input.metadata.timezone === 'string' ? input.metadata.timezone : undefined,
+        systemPromptOverride:
+          typeof input.metadata.system_prompt === 'string' ? input.metadata.system_prompt : undefined,
+        systemMessages: input.history.filter((m) => m.role === 'system').map((m) => m.content),
+        conversationChars: conversationChars(input, prompt),
+      },
+    ],
+  );
+  const toolSpecs = await backend.listTools.executeWithOptions({ summary: 'list tools' }, [identity]);
+  return {
+    input,
+    turnId: workflowInfo().workflowId,
+    identity,
+    model: modelActivities(input.timings),
+    progress,
+    taskId: task.taskId,
+    toolSpecs,
+    knownTools: new Set(toolSpecs.map((t) => t.function.name)),
+    workspace,
+  };
+}
+
 /** The primary model with its retries; when those are spent on a retryable error, the fallback tier. */
-async function callModelWithFallback(
-  model: ModelActivities,
-  messages: ChatMessage[],
-  toolSpecs: Awaited<ReturnType<Activities['listTools']>>,
-  step: number,
-): Promise<CallModelResult> {
+async function callModelWithFallback(turn: Turn, ledger: TurnLedger, step: number): Promise<CallModelResult> {
   // rejectEmpty: an empty answer is retried as a model fault, never posted as the reply.
-  const args = { messages, tools: toolSpecs.length > 0 ? toolSpecs : undefined, rejectEmpty: true };
+  const args = {
+    messages: ledger.messages,
+    tools: turn.toolSpecs.length > 0 ? turn.toolSpecs : undefined,
+    rejectEmpty: true,
+  };
   try {
-    return await model.callModel.executeWithOptions(
+    return await turn.model.callModel.executeWithOptions(
       { summary: `model step ${step}`, activityId: `model:${step}` },
       [{ ...args, tier: 'default' }],
     );
   } catch (err) {
-    if (!(err instanceof ActivityFailure) || isNonRetryable(err)) throw err;
+    if (!(err instanceof ActivityFailure) || isNonRetryableFailure(err)) throw err;
     log.warn('primary model failed after its retries; trying the fallback model', {
       step,
       error: err.message,
     });
     try {
-      return await model.callModel.executeWithOptions(
+      return await turn.model.callModel.executeWithOptions(
         { summary: `fallback model step ${step}`, activityId: `model:${step}:fallback` },
         [{ ...args, tier: 'fallback' }],
       );
@@ -240,18 +158,21 @@ async function callModelWithFallback(
   }
 }
 
+/** Every call of one answer at once; outcomes come back in the calls' order. */
+function runTools(turn: Turn, step: number, calls: ToolCall[]): Promise<ToolOutcome[]> {
+  return Promise.all(
+    calls.map((call) =>
+      runToolCall(turn, step, call).then((o) => turn.progress.toolFinished(step, call.function.name, o)),
+    ),
+  );
+}
+
 /** One tool call as one activity; every way it can go wrong becomes a tool error for the model. */
-async function runToolCall(
-  turnId: string,
-  identity: { userId: string; role: string },
-  step: number,
-  call: ToolCall,
-  knownTools: ReadonlySet<string>,
-): Promise<ToolOutcome> {
+async function runToolCall(turn: Turn, step: number, call: ToolCall): Promise<ToolOutcome> {
   const name = call.function.name;
-  if (!knownTools.has(name)) {
+  if (!turn.knownTools.has(name)) {
     // Never schedule an activity for it: the model made the name up.
-    const error = `unknown tool '${name}'; available tools: ${[...knownTools].join(', ')}`;
+    const error = `unknown tool '${name}'; available tools: ${[...turn.knownTools].join(', ')}`;
     return { ok: false, error, content: JSON.stringify({ error }) };
   }
   const activityId = makeToolActivityId(step, call.id);
@@ -260,10 +181,10 @@ async function runToolCall(
       { summary: `${name} ${summariseArguments(call.function.arguments)}`, activityId },
       [
         {
-          ...identity,
+          ...turn.identity,
           name,
           argumentsJson: call.function.arguments,
-          idempotencyKey: makeIdempotencyKey(turnId, activityId),
+          idempotencyKey: makeIdempotencyKey(turn.turnId, activityId),
         },
       ],
     );
@@ -272,6 +193,72 @@ async function runToolCall(
     const error = `tool ${name} failed: ${describeFailure(err)}`;
     return { ok: false, error, content: JSON.stringify({ error }) };
   }
+}
+
+/** The model gave a final answer at `step`. */
+function finishAnswered(
+  turn: Turn,
+  ledger: TurnLedger,
+  text: string,
+  step: number,
+): Promise<AgentTurnResult> {
+  return complete(turn, ledger, { response: text, iterations: step, capped: false });
+}
+
+/** The iteration cap ended the loop first: the last text seen plus a note saying so. */
+function finishCapped(turn: Turn, ledger: TurnLedger): Promise<AgentTurnResult> {
+  const max = turn.input.maxToolIterations;
+  return complete(turn, ledger, { response: ledger.cappedResponse(max), iterations: max, capped: true });
+}
+
+/** Post the reply (unless it is the silent one), tell the webhook, record usage, return the result. */
+async function complete(
+  turn: Turn,
+  ledger: TurnLedger,
+  end: { response: string; iterations: number; capped: boolean },
+): Promise<AgentTurnResult> {
+  const { input, turnId, workspace } = turn;
+  turn.progress.answered(end.response);
+  const silent = input.silentReply !== undefined && end.response.trim() === input.silentReply;
+  const reply = silent
+    ? undefined
+    : await backend.postReply.executeWithOptions({ summary: `post reply on task ${turn.taskId}` }, [
+        {
+          ...turn.identity,
+          taskId: turn.taskId,
+          content: end.response,
+          idempotencyKey: makeIdempotencyKey(turnId, REPLY_ACTIVITY_ID),
+          planTitle: planTitle(input.metadata),
+        },
+      ]);
+
+  const result: AgentTurnResult = {
+    status: 'ok',
+    turn_id: turnId,
+    task_id: turn.taskId,
+    response: end.response,
+    usage: ledger.usage,
+    cost: ledger.cost,
+    model: ledger.model,
+    tool_calls: ledger.toolCalls,
+    iterations: end.iterations,
+    capped: end.capped,
+    posted: !silent,
+    ...(reply?.messageId ? { message_id: reply.messageId } : {}),
+    ...(reply?.documentId ? { document_id: reply.documentId } : {}),
+    workspace_hash: workspace.hash,
+    ...(workspace.contextWarning ? { context_warning: workspace.contextWarning } : {}),
+  };
+  await notify(input, completedWebhook(input, result));
+  // Tokens and cost on the turn itself, so GET /usage sums them from visibility.
+  upsertSearchAttributes(usageSearchAttributes(input.userId, result));
+  return result;
+}
+
+/** Any step failed for good: tell the webhook (a cancelled turn tells no one) and let the error end the turn. */
+async function finishFailed(input: AgentTurnInput, err: unknown): Promise<void> {
+  if (isCancellation(err)) return;
+  await notify(input, failedWebhook(input, workflowInfo().workflowId, describeFailure(err)));
 }
 
 async function notify(input: AgentTurnInput, payload: Record<string, unknown>): Promise<void> {
@@ -287,43 +274,4 @@ async function notify(input: AgentTurnInput, payload: Record<string, unknown>): 
       log.warn('webhook could not be delivered', { error: describeFailure(err) });
     }
   });
-}
-
-function resultForWebhook(input: AgentTurnInput, r: AgentTurnResult): Record<string, unknown> {
-  return {
-    task_id: r.task_id,
-    user_id: input.userId,
-    role: input.role,
-    response: r.response,
-    usage: r.usage,
-    cost: r.cost,
-    tool_calls: r.tool_calls,
-    metadata: input.metadata,
-  };
-}
-
-function summariseArguments(json: string): string {
-  const oneLine = json.replace(/\s+/g, ' ');
-  return oneLine.length > 80 ? `${oneLine.slice(0, 77)}...` : oneLine;
-}
-
-function rootCause(err: unknown): unknown {
-  let cur = err;
-  while (cur instanceof ActivityFailure && cur.cause) cur = cur.cause;
-  return cur;
-}
-
-function failureType(err: unknown): string | undefined {
-  const cause = rootCause(err);
-  return cause instanceof ApplicationFailure ? (cause.type ?? undefined) : undefined;
-}
-
-function isNonRetryable(err: ActivityFailure): boolean {
-  const cause = rootCause(err);
-  return cause instanceof ApplicationFailure && cause.nonRetryable === true;
-}
-
-export function describeFailure(err: unknown): string {
-  const cause = rootCause(err);
-  return cause instanceof Error ? cause.message : String(cause);
 }

@@ -6,7 +6,7 @@
  */
 import { executeChild, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { agentTurn } from './agent-turn';
+import { WorkflowType, type AgentTurnWorkflow } from '../shared/workflow-types';
 import { makeChildTurnId } from '../shared/ids';
 import { turnSearchAttributes } from '../shared/search-attributes';
 import { turnSummary, type AgentTurnInput } from '../shared/turn';
@@ -49,7 +49,7 @@ export async function heartbeat(input: HeartbeatInput): Promise<HeartbeatResult>
     silentReply: HEARTBEAT_OK,
   };
   const turnId = makeChildTurnId(workflowInfo().workflowId);
-  const turn = await executeChild<typeof agentTurn>('agentTurn', {
+  const turn = await executeChild<AgentTurnWorkflow>(WorkflowType.agentTurn, {
     workflowId: turnId,
     args: [turnInput],
     workflowIdReusePolicy: 'REJECT_DUPLICATE',

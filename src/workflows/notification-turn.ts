@@ -21,7 +21,7 @@ import {
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../activities';
-import type { agentTurn } from './agent-turn';
+import { WorkflowType, type AgentTurnWorkflow } from '../shared/workflow-types';
 import type { NotificationTurnInput, NotificationTurnResult } from '../shared/dispatch';
 import { makeChildTurnId } from '../shared/ids';
 import { turnSearchAttributes } from '../shared/search-attributes';
@@ -58,7 +58,7 @@ export async function notificationTurn(input: NotificationTurnInput): Promise<No
   let turn: AgentTurnResult | undefined;
   let failure: string | undefined;
   try {
-    turn = await executeChild<typeof agentTurn>('agentTurn', {
+    turn = await executeChild<AgentTurnWorkflow>(WorkflowType.agentTurn, {
       workflowId: turnId,
       args: [turnInput],
       // Never a second turn for this notification, not even after this workflow is reset.
