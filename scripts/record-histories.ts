@@ -15,6 +15,7 @@ import { Command } from 'commander';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { REPO_ROOT } from './lib/temporal-dev-server';
+import { makeWebhookDeliveryId } from '../src/shared/webhook';
 import { startScenarioStack, type ScenarioStack } from '../test/reliability/lib/scenario-stack';
 import { historyAsText } from '../test/reliability/lib/histories';
 import { describeFindings, scanText } from '../test/reliability/lib/secrets';
@@ -61,6 +62,14 @@ function recordingModel(req: RecordedRequest): FakeStep | undefined {
   if (tag?.startsWith('capped-'))
     return { text: 'Still looking.', toolCalls: [{ name: 'list_tasks', arguments: { limit: 1 } }] };
   if (tag?.startsWith('text-')) return { text: `Done ${tag}` };
+  if (tag?.startsWith('fanout-')) {
+    // One answer asking for more calls than a step may run: the first ones run, 4 at a time.
+    if (modelStepOf(req) === 1)
+      return {
+        toolCalls: Array.from({ length: 20 }, (_, i) => ({ name: 'add_numbers', arguments: { a: i, b: 1 } })),
+      };
+    return { text: `Done ${tag}` };
+  }
   if (tag) return planStep(req);
   if (/single JSON value/.test(text)) {
     // First an answer that fails the schema, so the validate → ask again path is recorded too.
@@ -148,6 +157,25 @@ const RECORDINGS: Recording[] = [
     workflowType: 'agentTurn',
     description: 'quota exhausted (429 insufficient_quota): the turn fails at once, agent.failed webhook',
     run: (s, ctx) => sendTurn(s, 'quota', { webhook: { url: ctx.webhookUrl } }),
+  },
+  {
+    name: 'agentTurn-fanout',
+    workflowType: 'agentTurn',
+    description:
+      'one answer with 20 tool calls: 16 run (CLASPER_MAX_TOOL_CALLS_PER_STEP), 4 at a time, 4 refused as tool errors',
+    run: (s) => sendTurn(s, 'fanout'),
+  },
+  {
+    name: 'webhookDelivery',
+    workflowType: 'webhookDelivery',
+    description: "the text turn's agent.completed event, delivered by its own abandoned child workflow",
+    run: async (s) => {
+      // Started by the agentTurn-text-webhook recording above.
+      const [turn] = planTurns('text', 1, 1);
+      const id = makeWebhookDeliveryId(turn?.turnId ?? '', 'agent.completed');
+      await s.client.workflow.getHandle(id).result();
+      return id;
+    },
   },
   {
     name: 'agentTurn-capped',
@@ -249,6 +277,7 @@ async function main(): Promise<void> {
   const wanted = opts.only ? new Set(opts.only.split(',').map((s) => s.trim())) : undefined;
   // The notification turn is the dispatcher's child, so recording it needs the dispatcher run first.
   if (wanted?.has('notificationTurn')) wanted.add('dispatcher');
+  if (wanted?.has('webhookDelivery')) wanted.add('agentTurn-text-webhook');
   const recordings = RECORDINGS.filter((r) => !wanted || wanted.has(r.name));
 
   const outDir = path.join(REPO_ROOT, '.data/record-histories');

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { cronProblem } from './schedules/cron';
+import { DEFAULT_TURN_LIMITS, DEFAULT_TURN_TIMEOUT_SEC, type TurnLimits } from './shared/turn';
 
 /** Env values arrive as strings; an empty string means "not set", as in a blank `.env` line. */
 const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
@@ -123,6 +124,12 @@ const envSchema = z.object({
   CLASPER_INCLUDE_TIME_CONTEXT: bool(true),
   CLASPER_CONTEXT_WARNING_THRESHOLD: int(75, 1, 100),
   CLASPER_MAX_TOOL_ITERATIONS: int(8, 1, 50),
+  CLASPER_MAX_TOOL_CALLS_PER_STEP: int(DEFAULT_TURN_LIMITS.maxToolCallsPerStep, 1, 256),
+  CLASPER_MAX_TOOL_CALLS_PER_TURN: int(DEFAULT_TURN_LIMITS.maxToolCallsPerTurn, 1, 2_000),
+  CLASPER_TOOL_CONCURRENCY: int(DEFAULT_TURN_LIMITS.toolConcurrency, 1, 64),
+  // Below Temporal's 2 MB payload limit with room for one step's tool results (docs/architecture.md).
+  CLASPER_MAX_TURN_BYTES: int(DEFAULT_TURN_LIMITS.maxTurnBytes, 16_384, 1_048_576),
+  CLASPER_TURN_TIMEOUT_SEC: int(DEFAULT_TURN_TIMEOUT_SEC, 60, 7 * 86_400),
   CLASPER_SEND_TIMEOUT_SEC: int(120, 1, 3600),
   CLASPER_WEBHOOK_ALLOW_PRIVATE: bool(false),
   CLASPER_BODY_LIMIT_BYTES: int(1_048_576, 1024, 64 * 1_048_576),
@@ -191,6 +198,10 @@ export interface Config {
     includeTimeContext: boolean;
     contextWarningThreshold: number;
     maxToolIterations: number;
+    /** Fan-out and byte bounds every turn runs under (src/shared/turn.ts). */
+    turnLimits: TurnLimits;
+    /** Execution timeout of every turn-like workflow: nothing runs forever. */
+    turnTimeoutSec: number;
     webhookAllowPrivate: boolean;
   };
   dispatch: { intervalSec: number; limitUsers: number; limitNotifications: number };
@@ -272,6 +283,13 @@ export function loadConfig(env: Record<string, string | undefined>, require: (ke
       includeTimeContext: e.CLASPER_INCLUDE_TIME_CONTEXT,
       contextWarningThreshold: e.CLASPER_CONTEXT_WARNING_THRESHOLD,
       maxToolIterations: e.CLASPER_MAX_TOOL_ITERATIONS,
+      turnLimits: {
+        maxToolCallsPerStep: e.CLASPER_MAX_TOOL_CALLS_PER_STEP,
+        maxToolCallsPerTurn: e.CLASPER_MAX_TOOL_CALLS_PER_TURN,
+        toolConcurrency: e.CLASPER_TOOL_CONCURRENCY,
+        maxTurnBytes: e.CLASPER_MAX_TURN_BYTES,
+      },
+      turnTimeoutSec: e.CLASPER_TURN_TIMEOUT_SEC,
       webhookAllowPrivate: e.CLASPER_WEBHOOK_ALLOW_PRIVATE,
     },
     dispatch: {

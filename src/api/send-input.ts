@@ -38,6 +38,7 @@ export function turnInputFromSend(
       webhook: webhook.value,
       trigger: 'api',
       maxToolIterations: config.agent.maxToolIterations,
+      limits: config.agent.turnLimits,
     },
   };
 }

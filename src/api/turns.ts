@@ -71,6 +71,8 @@ export class TurnService {
         workflowIdConflictPolicy: 'USE_EXISTING',
         // A finished turn with this id is the answer to a repeated key, never a reason to run again.
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        // Nothing runs forever: a turn wedged by anything the bounds did not foresee ends here.
+        workflowExecutionTimeout: this.config.agent.turnTimeoutSec * 1000,
         typedSearchAttributes: searchAttributesFor(input),
         staticSummary: turnSummary(input),
       });
@@ -115,6 +117,7 @@ export class TurnService {
       taskQueue: this.config.temporal.taskQueue,
       workflowId: start.workflowId,
       args: [start.input],
+      workflowExecutionTimeout: this.config.agent.turnTimeoutSec * 1000,
       staticSummary: start.staticSummary,
     });
     return (await this.await(handle, timeoutMs)) as WorkflowOutcome<WorkflowResultType<W>>;

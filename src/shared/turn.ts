@@ -26,6 +26,8 @@ export interface AgentTurnInput {
   webhook?: { url: string; sealed?: string };
   trigger: Trigger;
   maxToolIterations: number;
+  /** Fan-out and byte bounds; absent in turns started before they existed (defaults apply). */
+  limits?: TurnLimits;
   /** When the final answer is exactly this text, nothing is posted (heartbeats: `HEARTBEAT_OK`). */
   silentReply?: string;
   /**
@@ -55,8 +57,10 @@ export interface AgentTurnResult {
   model: string;
   tool_calls: TurnToolCall[];
   iterations: number;
-  /** True when the iteration cap ended the loop before a final answer. */
+  /** True when a bound (iterations or bytes) ended the loop before a final answer. */
   capped: boolean;
+  /** Which bound, when capped (absent in results of turns that began before byte bounds). */
+  stopped_by?: 'max_tool_iterations' | 'max_turn_bytes';
   /** True when the reply was not posted (silent reply matched). */
   posted: boolean;
   message_id?: string;
@@ -64,6 +68,36 @@ export interface AgentTurnResult {
   workspace_hash: string;
   context_warning?: string;
 }
+
+/**
+ * What no model answer can make a turn exceed (docs/architecture.md, "Bounded by construction").
+ * Temporal refuses more than 2,000 pending activities and payloads over 2 MB, and a workflow task
+ * that breaks either fails again on every retry; these keep every turn well inside both.
+ */
+export interface TurnLimits {
+  /** Tool calls run from one model answer (CLASPER_MAX_TOOL_CALLS_PER_STEP); the rest are tool errors. */
+  maxToolCallsPerStep: number;
+  /** Tool calls run in the whole turn (CLASPER_MAX_TOOL_CALLS_PER_TURN); later ones are tool errors. */
+  maxToolCallsPerTurn: number;
+  /** Tool calls of one answer running at the same time (CLASPER_TOOL_CONCURRENCY). */
+  toolConcurrency: number;
+  /**
+   * UTF-8 bytes of the conversation the model is fed (CLASPER_MAX_TURN_BYTES): system prompt,
+   * messages, tool calls and results. Past it the turn stops like the iteration cap. Every model
+   * step carries the conversation in its input, so this also bounds the turn's history.
+   */
+  maxTurnBytes: number;
+}
+
+export const DEFAULT_TURN_LIMITS: TurnLimits = {
+  maxToolCallsPerStep: 16,
+  maxToolCallsPerTurn: 64,
+  toolConcurrency: 4,
+  maxTurnBytes: 256 * 1024,
+};
+
+/** Execution timeout of a turn (CLASPER_TURN_TIMEOUT_SEC): every retry window fits well inside. */
+export const DEFAULT_TURN_TIMEOUT_SEC = 30 * 60;
 
 export const DEFAULT_KICKOFF_NOTE =
   'Write a concise, actionable plan for the request below: numbered steps, owners where obvious, and the first thing to do now.';
@@ -101,6 +135,10 @@ export function capNote(max: number): string {
   return `[Clasper: the turn stopped after ${max} model steps (CLASPER_MAX_TOOL_ITERATIONS) before the model gave a final answer.]`;
 }
 
+export function bytesCapNote(steps: number, bytes: number, max: number): string {
+  return `[Clasper: the turn stopped after ${steps} model steps: the conversation reached ${Math.ceil(bytes / 1024)} KB, over the ${Math.floor(max / 1024)} KB a turn may feed the model (CLASPER_MAX_TURN_BYTES), before the model gave a final answer. Ask for less per tool call, or compact the conversation.]`;
+}
+
 /**
  * The model's tool calls with ids unique within the answer. Each id names an activity
  * (`tool:<step>:<id>`) and an idempotency key, and a tool result must answer exactly one call, yet
@@ -120,11 +158,6 @@ export function withUniqueToolCallIds(calls: ToolCall[]): ToolCall[] {
     seen.add(id);
     return id === call.id ? call : { ...call, id };
   });
-}
-
-/** What the model may call in this turn; anything else is a hallucinated tool. */
-export function isKnownTool(call: ToolCall, known: ReadonlySet<string>): boolean {
-  return known.has(call.function.name);
 }
 
 /** First line of the message, for the workflow's static summary in the UI. */

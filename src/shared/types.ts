@@ -45,6 +45,19 @@ export interface CallModelInput {
    * result: set by agent turns, which would otherwise post an empty reply.
    */
   rejectEmpty?: boolean;
+  /**
+   * Bounds on the answer's tool calls, so the activity's result (which lands in history) stays
+   * small whatever the model sends: the first calls that fit keep their arguments, later ones keep
+   * only id and name (`clipAnswer` in shared/answer-clip.ts). Absent: nothing is clipped.
+   */
+  clip?: AnswerClip;
+}
+
+export interface AnswerClip {
+  /** Calls kept whole at most (the turn runs no more than this per answer anyway). */
+  maxToolCalls: number;
+  /** UTF-8 bytes of text and arguments kept whole at most. */
+  maxBytes: number;
 }
 
 export interface CallModelResult {
@@ -56,6 +69,8 @@ export interface CallModelResult {
   usage: Usage;
   /** USD for this call from the pricing table; null when the model is not in it. */
   cost: number | null;
+  /** Set when the answer was clipped: how many leading tool calls kept their arguments. */
+  intactToolCalls?: number;
 }
 
 export interface ToolOutcome {

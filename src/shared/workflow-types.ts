@@ -9,6 +9,7 @@ import type { HeartbeatInput, HeartbeatResult } from './heartbeat';
 import type { LlmTaskInput, LlmTaskResult } from './llm-task';
 import type { StandupInput, StandupResult } from './standup';
 import type { AgentTurnInput, AgentTurnResult } from './turn';
+import type { WebhookDeliveryInput, WebhookDeliveryResult } from './webhook';
 
 export type AgentTurnWorkflow = (input: AgentTurnInput) => Promise<AgentTurnResult>;
 export type DispatcherWorkflow = () => Promise<DispatchResult>;
@@ -17,6 +18,7 @@ export type HeartbeatWorkflow = (input: HeartbeatInput) => Promise<HeartbeatResu
 export type StandupWorkflow = (input: StandupInput) => Promise<StandupResult>;
 export type CompactWorkflow = (input: CompactInput) => Promise<CompactResult>;
 export type LlmTaskWorkflow = (input: LlmTaskInput) => Promise<LlmTaskResult>;
+export type WebhookDeliveryWorkflow = (input: WebhookDeliveryInput) => Promise<WebhookDeliveryResult>;
 
 /** Workflow type names as registered by the worker (the exported function names). */
 export const WorkflowType = {
@@ -27,4 +29,5 @@ export const WorkflowType = {
   standup: 'standup',
   compactConversation: 'compactConversation',
   llmTask: 'llmTask',
+  webhookDelivery: 'webhookDelivery',
 } as const;

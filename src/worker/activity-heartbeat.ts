@@ -14,6 +14,8 @@ export const HEARTBEAT_EVERY_MS = 2_000;
 export const heartbeatWhileRunning: ActivityInterceptorsFactory = (ctx) => ({
   inbound: {
     async execute(input, next) {
+      // A local activity runs inside a workflow task, which the SDK keeps alive itself.
+      if (ctx.info.isLocal) return next(input);
       ctx.heartbeat();
       const timer = setInterval(() => ctx.heartbeat(), HEARTBEAT_EVERY_MS);
       try {

@@ -1,42 +1,64 @@
 /**
  * AgentTurn: one incoming message → one agent reply, every side effect a durable activity.
  *
- *   resolve task → load workspace → list tools → model/tool loop (bounded) → post reply → webhook
+ *   prepare (resolve task ∥ load workspace ∥ list tools) → model/tool loop (bounded) → post reply
+ *   → webhook (an abandoned child workflow, so the answer never waits for the receiver)
  *
  * The loop runs at most `maxToolIterations` steps. Each step calls the model once and decides
  * (lib/turn-ledger.ts): a final text answer ends the turn; tool calls run, each as its own
  * activity (idempotency key `<workflowId>/tool:<step>:<callId>`), and their results — or the tool
- * errors the model can read, for hallucinated tools, bad arguments and tools that failed for good —
- * feed the next step. Each outcome has its own finishing function: answered, capped, failed.
- * See docs/architecture.md ("The AgentTurn step shape"). Deterministic code only: activities are
- * imported as types.
+ * errors the model can read, for hallucinated tools, bad arguments, tools that failed for good and
+ * calls over the fan-out caps — feed the next step. A conversation over the byte budget stops the
+ * turn like the iteration cap. Each outcome has its own finishing function: answered, capped,
+ * failed. See docs/architecture.md ("The AgentTurn step shape").
+ *
+ * The cheap, keyed steps (task, workspace, tools, reply) are local activities: they run inside
+ * the workflow task, so a plain turn is two workflow tasks around one model activity. Runs begun
+ * before this shape replay through legacy/agent-turn-v1.ts. Deterministic code only.
  */
 import {
   ActivityFailure,
   CancellationScope,
   isCancellation,
   log,
+  ParentClosePolicy,
+  patched,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
+  startChild,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../activities';
 import { describeFailure, failureType, isNonRetryableFailure } from '../shared/failures';
 import { makeIdempotencyKey, makeToolActivityId, REPLY_ACTIVITY_ID } from '../shared/ids';
 import { ProgressTracker, progressQuery } from '../shared/progress';
 import { ClasperTaskId } from '../shared/search-attributes';
-import { planTitle, userPrompt, type AgentTurnInput, type AgentTurnResult } from '../shared/turn';
+import {
+  bytesCapNote,
+  DEFAULT_TURN_LIMITS,
+  planTitle,
+  userPrompt,
+  type AgentTurnInput,
+  type AgentTurnResult,
+  type TurnLimits,
+} from '../shared/turn';
 import type { CallModelResult, ToolCall, ToolOutcome, ToolSpec } from '../shared/types';
 import { usageSearchAttributes } from '../shared/usage';
-import { BACKEND_CALLS, LOCAL_READS, modelCalls, TOOL_CALLS, WEBHOOK_CALLS } from './lib/activity-options';
+import { makeWebhookDeliveryId } from '../shared/webhook';
+import { WorkflowType, type WebhookDeliveryWorkflow } from '../shared/workflow-types';
+import { LOCAL_BACKEND_STEPS, LOCAL_STEPS, modelCalls, TOOL_CALLS } from './lib/activity-options';
+import { runBounded } from './lib/bounded';
+import { conversationChars, decideStep, planToolRound, TurnLedger } from './lib/turn-ledger';
 import { completedWebhook, failedWebhook, summariseArguments } from './lib/turn-webhook';
-import { conversationChars, decideStep, TurnLedger } from './lib/turn-ledger';
+import { TURN_V2_PATCH } from './lib/versions';
+import { agentTurnV1 } from './legacy/agent-turn-v1';
 
-const backend = proxyActivities<Activities>(BACKEND_CALLS);
-const local = proxyActivities<Activities>(LOCAL_READS);
+const backendSteps = proxyLocalActivities<Activities>(LOCAL_BACKEND_STEPS);
+const localSteps = proxyLocalActivities<Activities>(LOCAL_STEPS);
 const tools = proxyActivities<Activities>(TOOL_CALLS);
-const webhook = proxyActivities<Activities>(WEBHOOK_CALLS);
 
 // Model calls: five attempts, then the fallback model (if any). `input.timings` may shorten the
 // initial interval (tests only; the API never sets it).
@@ -49,6 +71,7 @@ interface Turn {
   input: AgentTurnInput;
   turnId: string;
   identity: { userId: string; role: string };
+  limits: TurnLimits;
   model: ReturnType<typeof modelActivities>;
   /** Tool events and the answer for the API's SSE stream, which polls the `progress` query. */
   progress: ProgressTracker;
@@ -59,6 +82,7 @@ interface Turn {
 }
 
 export async function agentTurn(input: AgentTurnInput): Promise<AgentTurnResult> {
+  if (!patched(TURN_V2_PATCH)) return agentTurnV1(input);
   const progress = new ProgressTracker();
   setHandler(progressQuery, (request) => progress.view(request));
   try {
@@ -72,8 +96,9 @@ export async function agentTurn(input: AgentTurnInput): Promise<AgentTurnResult>
       ledger.recordAnswer(answer);
       const decision = decideStep(answer);
       if (decision.kind === 'answer') return await finishAnswered(turn, ledger, decision.text, step);
-      const outcomes = await runTools(turn, step, decision.calls);
+      const outcomes = await runTools(turn, ledger, step, decision.calls, answer.intactToolCalls);
       ledger.recordToolRound(answer.content, decision.calls, outcomes);
+      if (ledger.overBudget(turn.limits)) return await finishOverBudget(turn, ledger, step);
     }
     return await finishCapped(turn, ledger);
   } catch (err) {
@@ -82,26 +107,25 @@ export async function agentTurn(input: AgentTurnInput): Promise<AgentTurnResult>
   }
 }
 
-/** Resolve the task, load the workspace and list the tools: everything the loop needs. */
+/** Resolve the task, load the workspace and list the tools, all at once: everything the loop needs. */
 async function prepare(input: AgentTurnInput, progress: ProgressTracker, prompt: string): Promise<Turn> {
   const identity = { userId: input.userId, role: input.role };
-  const task = await backend.resolveTask.executeWithOptions(
-    { summary: `resolve task ${input.taskId ? `id ${input.taskId}` : `"${input.taskTitle ?? 'default'}"`}` },
-    [
+  const [task, workspace, toolSpecs] = await Promise.all([
+    backendSteps.resolveTask.executeWithOptions(
       {
-        ...identity,
-        taskId: input.taskId,
-        taskTitle: input.taskTitle,
-        taskDescription: input.taskDescription,
-        taskMetadata: input.taskMetadata,
+        summary: `resolve task ${input.taskId ? `id ${input.taskId}` : `"${input.taskTitle ?? 'default'}"`}`,
       },
-    ],
-  );
-  upsertSearchAttributes([{ key: ClasperTaskId, value: task.taskId }]);
-
-  const workspace = await local.loadWorkspace.executeWithOptions(
-    { summary: `load workspace for ${input.role}` },
-    [
+      [
+        {
+          ...identity,
+          taskId: input.taskId,
+          taskTitle: input.taskTitle,
+          taskDescription: input.taskDescription,
+          taskMetadata: input.taskMetadata,
+        },
+      ],
+    ),
+    localSteps.loadWorkspace.executeWithOptions({ summary: `load workspace for ${input.role}` }, [
       {
         role: input.role,
         timezone: typeof input.metadata.timezone === 'string' ? input.metadata.timezone : undefined,
@@ -110,13 +134,15 @@ async function prepare(input: AgentTurnInput, progress: ProgressTracker, prompt:
         systemMessages: input.history.filter((m) => m.role === 'system').map((m) => m.content),
         conversationChars: conversationChars(input, prompt),
       },
-    ],
-  );
-  const toolSpecs = await backend.listTools.executeWithOptions({ summary: 'list tools' }, [identity]);
+    ]),
+    backendSteps.listTools.executeWithOptions({ summary: 'list tools' }, [identity]),
+  ]);
+  upsertSearchAttributes([{ key: ClasperTaskId, value: task.taskId }]);
   return {
     input,
     turnId: workflowInfo().workflowId,
     identity,
+    limits: input.limits ?? DEFAULT_TURN_LIMITS,
     model: modelActivities(input.timings),
     progress,
     taskId: task.taskId,
@@ -133,6 +159,8 @@ async function callModelWithFallback(turn: Turn, ledger: TurnLedger, step: numbe
     messages: ledger.messages,
     tools: turn.toolSpecs.length > 0 ? turn.toolSpecs : undefined,
     rejectEmpty: true,
+    // The answer is this activity's result, in history: never more calls or bytes than a turn runs.
+    clip: { maxToolCalls: turn.limits.maxToolCallsPerStep, maxBytes: turn.limits.maxTurnBytes },
   };
   try {
     return await turn.model.callModel.executeWithOptions(
@@ -158,13 +186,30 @@ async function callModelWithFallback(turn: Turn, ledger: TurnLedger, step: numbe
   }
 }
 
-/** Every call of one answer at once; outcomes come back in the calls' order. */
-function runTools(turn: Turn, step: number, calls: ToolCall[]): Promise<ToolOutcome[]> {
-  return Promise.all(
-    calls.map((call) =>
-      runToolCall(turn, step, call).then((o) => turn.progress.toolFinished(step, call.function.name, o)),
-    ),
+/**
+ * The calls of one answer under the fan-out caps: the first ones run, at most `toolConcurrency` at
+ * a time; the rest come back as tool errors. Outcomes are in the calls' order.
+ */
+async function runTools(
+  turn: Turn,
+  ledger: TurnLedger,
+  step: number,
+  calls: ToolCall[],
+  intact?: number,
+): Promise<ToolOutcome[]> {
+  const plan = planToolRound(calls, turn.limits, ledger.toolCallsRun, intact);
+  ledger.toolCallsRun += plan.run.length;
+  const ran = await runBounded(plan.run, turn.limits.toolConcurrency, (call) =>
+    runToolCall(turn, step, call).then((o) => turn.progress.toolFinished(step, call.function.name, o)),
   );
+  const refused = plan.refused.map(({ call, error }) =>
+    turn.progress.toolFinished(step, call.function.name, {
+      ok: false,
+      error,
+      content: JSON.stringify({ error }),
+    }),
+  );
+  return [...ran, ...refused];
 }
 
 /** One tool call as one activity; every way it can go wrong becomes a tool error for the model. */
@@ -208,21 +253,37 @@ function finishAnswered(
 /** The iteration cap ended the loop first: the last text seen plus a note saying so. */
 function finishCapped(turn: Turn, ledger: TurnLedger): Promise<AgentTurnResult> {
   const max = turn.input.maxToolIterations;
-  return complete(turn, ledger, { response: ledger.cappedResponse(max), iterations: max, capped: true });
+  return complete(turn, ledger, {
+    response: ledger.cappedResponse(max),
+    iterations: max,
+    capped: true,
+    stoppedBy: 'max_tool_iterations',
+  });
 }
 
-/** Post the reply (unless it is the silent one), tell the webhook, record usage, return the result. */
+/** The conversation outgrew what a turn may feed the model: stop before the next model step. */
+function finishOverBudget(turn: Turn, ledger: TurnLedger, step: number): Promise<AgentTurnResult> {
+  const note = bytesCapNote(step, ledger.bytes, turn.limits.maxTurnBytes);
+  return complete(turn, ledger, {
+    response: ledger.withNote(note),
+    iterations: step,
+    capped: true,
+    stoppedBy: 'max_turn_bytes',
+  });
+}
+
+/** Post the reply (unless it is the silent one), start the webhook, record usage, return the result. */
 async function complete(
   turn: Turn,
   ledger: TurnLedger,
-  end: { response: string; iterations: number; capped: boolean },
+  end: { response: string; iterations: number; capped: boolean; stoppedBy?: AgentTurnResult['stopped_by'] },
 ): Promise<AgentTurnResult> {
   const { input, turnId, workspace } = turn;
   turn.progress.answered(end.response);
   const silent = input.silentReply !== undefined && end.response.trim() === input.silentReply;
   const reply = silent
     ? undefined
-    : await backend.postReply.executeWithOptions({ summary: `post reply on task ${turn.taskId}` }, [
+    : await backendSteps.postReply.executeWithOptions({ summary: `post reply on task ${turn.taskId}` }, [
         {
           ...turn.identity,
           taskId: turn.taskId,
@@ -243,6 +304,7 @@ async function complete(
     tool_calls: ledger.toolCalls,
     iterations: end.iterations,
     capped: end.capped,
+    ...(end.stoppedBy ? { stopped_by: end.stoppedBy } : {}),
     posted: !silent,
     ...(reply?.messageId ? { message_id: reply.messageId } : {}),
     ...(reply?.documentId ? { document_id: reply.documentId } : {}),
@@ -261,17 +323,27 @@ async function finishFailed(input: AgentTurnInput, err: unknown): Promise<void> 
   await notify(input, failedWebhook(input, workflowInfo().workflowId, describeFailure(err)));
 }
 
+/**
+ * Hands the event to its own WebhookDelivery workflow and returns once that has started: the
+ * delivery retries on its own time (and outlives this turn), so the turn's answer never waits for
+ * the receiver. Started even when the turn is being failed or cancelled.
+ */
 async function notify(input: AgentTurnInput, payload: Record<string, unknown>): Promise<void> {
   if (!input.webhook) return;
   const { url, sealed } = input.webhook;
-  // Runs even when the turn is being failed or cancelled, and never changes the turn's outcome.
+  const turnId = workflowInfo().workflowId;
+  const event = String(payload.event);
   await CancellationScope.nonCancellable(async () => {
     try {
-      await webhook.sendWebhook.executeWithOptions({ summary: `webhook ${String(payload.event)}` }, [
-        { url, sealed, payload: { ...payload, timestamp: new Date().toISOString() } },
-      ]);
+      await startChild<WebhookDeliveryWorkflow>(WorkflowType.webhookDelivery, {
+        workflowId: makeWebhookDeliveryId(turnId, event),
+        args: [{ url, sealed, payload: { ...payload, timestamp: new Date().toISOString() } }],
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+        staticSummary: `webhook ${event} of ${turnId}`,
+      });
     } catch (err) {
-      log.warn('webhook could not be delivered', { error: describeFailure(err) });
+      // A reset turn reaching the same event again: that delivery was started the first time.
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
     }
   });
 }

@@ -7,8 +7,18 @@ import { heartbeat } from './heartbeat';
 import { llmTask } from './llm-task';
 import { notificationTurn } from './notification-turn';
 import { standup } from './standup';
+import { webhookDelivery } from './webhook-delivery';
 
-export { agentTurn, dispatcher, notificationTurn, heartbeat, standup, compactConversation, llmTask };
+export {
+  agentTurn,
+  dispatcher,
+  notificationTurn,
+  heartbeat,
+  standup,
+  compactConversation,
+  llmTask,
+  webhookDelivery,
+};
 
 // Callers start these by name with the signatures in src/shared/workflow-types.ts; a workflow whose
 // signature drifts from its declaration fails the typecheck here instead of at run time.
@@ -22,4 +32,5 @@ export type SignaturesMatch = [
   Assert<Matches<typeof standup, shared.StandupWorkflow>>,
   Assert<Matches<typeof compactConversation, shared.CompactWorkflow>>,
   Assert<Matches<typeof llmTask, shared.LlmTaskWorkflow>>,
+  Assert<Matches<typeof webhookDelivery, shared.WebhookDeliveryWorkflow>>,
 ];

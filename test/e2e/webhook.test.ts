@@ -1,14 +1,16 @@
 /**
- * Webhooks (DESIGN §3 step 5) to a real HTTP receiver on 127.0.0.1 (the stack allows private
+ * Webhooks to a real HTTP receiver on 127.0.0.1 (the stack allows private
  * destinations): `agent.completed` carries the turn's result and a timestamped HMAC signature that
  * the published verifier accepts, caller headers arrive, a failed turn sends `agent.failed`, and a
- * receiver that refuses the webhook does not fail the turn.
+ * receiver that refuses the webhook does not fail the turn. Each event is delivered by its own
+ * WebhookDelivery workflow after the turn has answered.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyWebhookSignature } from '../../src/clients/webhook/sign';
 import { sendBody } from '../support/stack';
-import { send, useStack } from './helpers';
+import { makeWebhookDeliveryId } from '../../src/shared/webhook';
+import { eventually, send, useStack } from './helpers';
 
 interface Delivery {
   path: string;
@@ -51,6 +53,12 @@ describe('webhooks', () => {
   });
 
   const deliveredTo = (path: string) => deliveries.filter((d) => d.path === path);
+  /** Deliveries run in their own workflow after the turn answers: wait for the first to arrive. */
+  const arrivedAt = (path: string) =>
+    eventually(async () => (deliveredTo(path).length > 0 ? deliveredTo(path) : undefined));
+  /** The turn's WebhookDelivery run for an event, once it has finished. */
+  const deliveryResult = (turnId: string, event: string) =>
+    stack().client.workflow.getHandle(makeWebhookDeliveryId(turnId, event)).result();
 
   it('a completed turn sends a signed agent.completed that verifyWebhookSignature accepts', async () => {
     stack().llm.script(
@@ -73,7 +81,7 @@ describe('webhooks', () => {
     expect(res.statusCode).toBe(200);
     const result = res.json();
 
-    const got = deliveredTo('/completed?token=abc');
+    const got = await arrivedAt('/completed?token=abc');
     expect(got).toHaveLength(1);
     const d = got[0] as Delivery;
     expect(d.json).toEqual({
@@ -116,7 +124,7 @@ describe('webhooks', () => {
       }),
     );
     expect(res.statusCode).toBe(200);
-    const [d] = deliveredTo('/unsigned');
+    const [d] = await arrivedAt('/unsigned');
     expect(d?.json).toMatchObject({ event: 'agent.completed', response: 'Unsigned.' });
     expect(d?.headers[SIGNATURE_HEADER.toLowerCase()]).toBeUndefined();
     expect(d?.headers[TIMESTAMP_HEADER.toLowerCase()]).toBeUndefined();
@@ -134,7 +142,7 @@ describe('webhooks', () => {
       }),
     );
     expect(res.statusCode).toBe(502);
-    const got = deliveredTo('/failed');
+    const got = await arrivedAt('/failed');
     expect(got).toHaveLength(1);
     const d = got[0] as Delivery;
     expect(d.json).toEqual({
@@ -169,7 +177,29 @@ describe('webhooks', () => {
     );
     expect(res.statusCode).toBe(200);
     expect(res.json().response).toBe('Still fine.');
+    expect(await deliveryResult(res.json().turn_id, 'agent.completed')).toEqual({
+      delivered: false,
+      error: expect.stringContaining('400'),
+    });
     expect(deliveredTo('/refuses')).toHaveLength(1); // a 400 is not retried
     expect((await stack().backend.inspect('refused')).messages).toHaveLength(1);
+  });
+
+  it('the answer never waits for a slow receiver: delivery retries after the turn has answered', async () => {
+    // The receiver answers 503 (retryable) until told otherwise; the turn answers at once anyway.
+    statusFor.set('/flaky', 503);
+    stack().llm.script({ text: 'Answered before the webhook.' });
+    const started = Date.now();
+    const res = await send(
+      stack(),
+      sendBody({ user_id: 'flaky', session_key: 'user:flaky:lead', webhook: { url: `${base}/flaky` } }),
+    );
+    expect(res.statusCode).toBe(200);
+    // The webhook profile backs off from 2 s; a turn that waited would take at least that long.
+    expect(Date.now() - started).toBeLessThan(2_000);
+    await arrivedAt('/flaky');
+    statusFor.set('/flaky', 200);
+    expect(await deliveryResult(res.json().turn_id, 'agent.completed')).toEqual({ delivered: true });
+    expect(deliveredTo('/flaky').length).toBeGreaterThanOrEqual(2);
   });
 });

@@ -3,7 +3,7 @@
  * proxies with these; anything unusual (the dispatcher's short poll, the ack's long retry) stays
  * beside the workflow that needs it. Every profile is bounded: no activity retries forever.
  */
-import type { ActivityOptions } from '@temporalio/workflow';
+import type { ActivityOptions, LocalActivityOptions } from '@temporalio/workflow';
 import { HEARTBEAT_TIMEOUT } from './liveness';
 
 /** Backend calls: the client times out at 30 s; retries back off to 30 s and give up after 10 min,
@@ -36,6 +36,24 @@ export const LOCAL_READS: ActivityOptions = {
   startToCloseTimeout: '30s',
   heartbeatTimeout: HEARTBEAT_TIMEOUT,
   retry: { initialInterval: '500ms', maximumAttempts: 3 },
+};
+
+/**
+ * Local activities run inside the workflow task on the worker that holds the turn: no task
+ * round trip and only a marker in history. For steps that are cheap and safe to re-run (a keyed
+ * find-or-create, a read, a keyed post); a worker that dies mid-step has the whole workflow task
+ * retried elsewhere, which re-runs them. Local activities do not heartbeat (the workflow task
+ * does), so these profiles carry no heartbeat timeout. Same bounds as their regular twins.
+ */
+export const LOCAL_BACKEND_STEPS: LocalActivityOptions = {
+  startToCloseTimeout: BACKEND_CALLS.startToCloseTimeout,
+  scheduleToCloseTimeout: BACKEND_CALLS.scheduleToCloseTimeout,
+  retry: BACKEND_CALLS.retry,
+};
+
+export const LOCAL_STEPS: LocalActivityOptions = {
+  startToCloseTimeout: LOCAL_READS.startToCloseTimeout,
+  retry: LOCAL_READS.retry,
 };
 
 /** First retry of a model call; AgentTurn lets tests shorten it (AgentTurnInput.timings). */

@@ -1,4 +1,10 @@
-import { conversationChars, decideStep, TurnLedger } from '../../../src/workflows/lib/turn-ledger';
+import { runBounded } from '../../../src/workflows/lib/bounded';
+import {
+  conversationChars,
+  decideStep,
+  planToolRound,
+  TurnLedger,
+} from '../../../src/workflows/lib/turn-ledger';
 import { completedWebhook, failedWebhook, summariseArguments } from '../../../src/workflows/lib/turn-webhook';
 import type { AgentTurnInput, AgentTurnResult } from '../../../src/shared/turn';
 import type { CallModelResult, ToolCall } from '../../../src/shared/types';
@@ -123,5 +129,57 @@ describe('webhook payloads and summaries', () => {
     const long = summariseArguments(JSON.stringify({ text: 'x'.repeat(200) }));
     expect(long).toHaveLength(80);
     expect(long.endsWith('...')).toBe(true);
+  });
+});
+
+describe('bounds', () => {
+  const limits = { maxToolCallsPerStep: 3, maxToolCallsPerTurn: 5, toolConcurrency: 2, maxTurnBytes: 100 };
+  const calls = (n: number) => Array.from({ length: n }, (_, i) => call(`c${i}`));
+
+  test('per step: the first calls run, the rest are refused with the step cap named', () => {
+    const plan = planToolRound(calls(5), limits, 0);
+    expect(plan.run.map((c) => c.id)).toEqual(['c0', 'c1', 'c2']);
+    expect(plan.refused.map((r) => r.call.id)).toEqual(['c3', 'c4']);
+    expect(plan.refused[0]?.error).toContain('CLASPER_MAX_TOOL_CALLS_PER_STEP');
+  });
+
+  test('per turn: once the turn has used its calls, the cap named is the turn one', () => {
+    const plan = planToolRound(calls(3), limits, 4);
+    expect(plan.run.map((c) => c.id)).toEqual(['c0']);
+    expect(plan.refused[0]?.error).toContain('CLASPER_MAX_TOOL_CALLS_PER_TURN');
+    expect(planToolRound(calls(2), limits, 5).run).toEqual([]);
+  });
+
+  test('a clipped answer: calls past the intact ones are refused for their size', () => {
+    const plan = planToolRound(calls(3), limits, 0, 1);
+    expect(plan.run.map((c) => c.id)).toEqual(['c0']);
+    expect(plan.refused[0]?.error).toContain('CLASPER_MAX_TURN_BYTES');
+  });
+
+  test('the ledger counts the bytes it will feed the model, tool calls and results included', () => {
+    const ledger = new TurnLedger('ab', [], 'cd');
+    expect(ledger.bytes).toBe(4);
+    ledger.recordToolRound('é', [call('x')], [{ ok: true, content: '12345' }]);
+    // 'é' is 2 bytes; the call's name and '{}' arguments; the 5-byte result.
+    expect(ledger.bytes).toBe(4 + 2 + 'list_tasks'.length + 2 + 5);
+    expect(ledger.overBudget({ ...limits, maxTurnBytes: ledger.bytes })).toBe(false);
+    expect(ledger.overBudget({ ...limits, maxTurnBytes: ledger.bytes - 1 })).toBe(true);
+  });
+});
+
+describe('runBounded', () => {
+  test('at most `limit` in flight, results in the items order', async () => {
+    let inFlight = 0;
+    let peak = 0;
+    const results = await runBounded([30, 10, 20, 5, 1], 2, async (ms) => {
+      inFlight += 1;
+      peak = Math.max(peak, inFlight);
+      await new Promise((r) => setTimeout(r, ms));
+      inFlight -= 1;
+      return ms * 2;
+    });
+    expect(results).toEqual([60, 20, 40, 10, 2]);
+    expect(peak).toBe(2);
+    expect(await runBounded([], 4, async (x: number) => x)).toEqual([]);
   });
 });
