@@ -1,8 +1,8 @@
 /**
- * Webhooks (DESIGN §3 step 5) to a real HTTP receiver on 127.0.0.1 (the stack allows private
- * destinations): `agent.completed` carries the turn's result and a timestamped HMAC signature that
- * the published verifier accepts, caller headers arrive, a failed turn sends `agent.failed`, and a
- * receiver that refuses the webhook does not fail the turn.
+ * Webhooks (docs/architecture.md, AgentTurn step 6) to a real HTTP receiver on 127.0.0.1 (the stack
+ * allows private destinations): `agent.completed` carries the turn's result and a timestamped HMAC
+ * signature that the published verifier accepts, caller headers arrive, a failed turn sends
+ * `agent.failed`, and a receiver that refuses the webhook does not fail the turn.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
