@@ -1,5 +1,5 @@
 /**
- * Mission Control Lite: the reference backend for contract v1 (docs: DESIGN.md §5), in memory,
+ * Mission Control Lite: the reference backend for contract v1 (docs/contract.md), in memory,
  * with real JWT checks. It exists so the runtime can be developed and tested end to end without
  * a real SaaS backend, and it adds `_inspect` and `_faults` so tests can see what was written
  * and make the network misbehave on purpose.

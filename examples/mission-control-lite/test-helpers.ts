@@ -1,6 +1,7 @@
 /**
  * Shared by the mission-control-lite test files: a fresh server per test, and agent tokens minted
- * the way the runtime mints them (DESIGN.md §5), with knobs to break each property on purpose.
+ * the way the runtime mints them (docs/contract.md, "Authentication"), with knobs to break each
+ * property on purpose.
  */
 import crypto from 'node:crypto';
 import { type FastifyInstance } from 'fastify';

@@ -4,9 +4,9 @@
  * durable workflow send starts: it posts its reply and fires its webhook whether or not anyone
  * is still listening, and a client that disconnects only stops the polling, never the turn.
  *
- * Nothing is pushed from the worker: the API polls the turn's `progress` query (lib/progress.ts)
- * every PROGRESS_POLL_INTERVAL_MS and relays what is new, so the API and the worker may be
- * different processes on different hosts. Chunk granularity: see CHUNK_MAX_CHARS in sse.ts.
+ * Nothing is pushed from the worker: the API polls the turn's `progress` query
+ * (src/shared/progress.ts) every PROGRESS_POLL_INTERVAL_MS and relays what is new, so the API and
+ * the worker may be different processes on different hosts. Chunk granularity: see CHUNK_MAX_CHARS in sse.ts.
  */
 import type { WorkflowHandle } from '@temporalio/client';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';

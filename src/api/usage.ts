@@ -1,6 +1,6 @@
 /**
  * GET /usage from Temporal visibility: the completed AgentTurns of a window, summed per user from
- * the usage search attributes each turn upserts when it finishes (workflows/lib/usage.ts). Every
+ * the usage search attributes each turn upserts when it finishes (src/shared/usage.ts). Every
  * API replica gives the same answer and nothing resets on restart, unlike the original's
  * process-lifetime counter.
  *

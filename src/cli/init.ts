@@ -7,7 +7,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { errorMessage, fail, printJson, printLine, type Out, type Printer } from './output';
 
-/** What `init` copies from the example workspace (DESIGN §4); folders are copied whole. */
+/**
+ * What `init` copies from the example workspace (docs/architecture.md, "Workspace"); folders are
+ * copied whole.
+ */
 export const TEMPLATE_ENTRIES = [
   'AGENTS.md',
   'SOUL.md',

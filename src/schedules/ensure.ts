@@ -1,7 +1,8 @@
 /**
- * Our Temporal Schedules (DESIGN §3), ensured rather than just created: each function creates its
- * schedule by stable id, or, when it exists, updates it as a function of its current description,
- * so running it twice (or from every worker replica) is harmless and the latest call's spec wins.
+ * Our Temporal Schedules (docs/architecture.md, "Schedules"), ensured rather than just created:
+ * each function creates its schedule by stable id, or, when it exists, updates it as a function of
+ * its current description, so running it twice (or from every worker replica) is harmless and the
+ * latest call's spec wins.
  *
  *   clasper-dispatcher                  every DISPATCH_INTERVAL_SEC → dispatcher
  *   clasper-heartbeat/<user_id>/<role>  every 15 min (or a cron)   → heartbeat

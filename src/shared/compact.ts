@@ -1,6 +1,7 @@
 /**
- * The pure parts of POST /compact (DESIGN §6.2): which messages are summarised, the request sent
- * to the cheap model, and the summary message that replaces them. Workflow-safe: no Node imports.
+ * The pure parts of POST /compact (docs/architecture.md, "Compact and LLM task"): which messages
+ * are summarised, the request sent to the cheap model, and the summary message that replaces them.
+ * Workflow-safe: no Node imports.
  */
 import type { HistoryMessage } from './turn';
 import type { ChatMessage, Usage } from './types';

@@ -1,7 +1,7 @@
 /**
- * Shapes of notification dispatch (DESIGN §3 Dispatcher), shared by the fetch activity, the
- * dispatcher and notificationTurn workflows, and the `npm run dispatcher` script. Workflow-safe:
- * types and constants only.
+ * Shapes of notification dispatch (docs/architecture.md, "Dispatcher and NotificationTurn"),
+ * shared by the fetch activity, the dispatcher and notificationTurn workflows, and the
+ * `npm run dispatcher` script. Workflow-safe: types and constants only.
  */
 
 /** A delivery that passed every check: safe to start a turn for. */

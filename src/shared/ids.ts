@@ -75,7 +75,7 @@ export function makeChildTurnId(parentWorkflowId: string): string {
   return `${parentWorkflowId}/turn`;
 }
 
-/** Schedule ids (DESIGN §3); the API and scripts accept only these prefixes. */
+/** Schedule ids (docs/architecture.md, "Schedules"); the API and scripts accept only these prefixes. */
 export const DISPATCHER_SCHEDULE_ID = 'clasper-dispatcher';
 export const HEARTBEAT_SCHEDULE_PREFIX = 'clasper-heartbeat/';
 export const STANDUP_SCHEDULE_PREFIX = 'clasper-standup/';

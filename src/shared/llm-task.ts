@@ -1,7 +1,7 @@
 /**
- * The pure parts of POST /llm-task (DESIGN §6.2): the prompt that asks for a bare JSON value, the
- * follow-up that feeds a bad answer's problem back, and the shapes that cross the workflow ⇄
- * activity ⇄ API boundaries. Workflow-safe: no Node imports.
+ * The pure parts of POST /llm-task (docs/architecture.md, "Compact and LLM task"): the prompt that
+ * asks for a bare JSON value, the follow-up that feeds a bad answer's problem back, and the shapes
+ * that cross the workflow ⇄ activity ⇄ API boundaries. Workflow-safe: no Node imports.
  */
 import type { CallModelInput, ChatMessage, Usage } from './types';
 

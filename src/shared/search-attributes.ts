@@ -16,7 +16,7 @@ export const ClasperAgentRole = defineSearchAttributeKey('ClasperAgentRole', Sea
 export const ClasperTaskId = defineSearchAttributeKey('ClasperTaskId', SearchAttributeType.KEYWORD);
 export const ClasperTrigger = defineSearchAttributeKey('ClasperTrigger', SearchAttributeType.KEYWORD);
 
-// Usage of a finished turn, upserted at its end (lib/usage.ts). Cost in USD, rounded to the
+// Usage of a finished turn, upserted at its end (usage.ts). Cost in USD, rounded to the
 // micro-dollar; -1 when a model that answered has no known price.
 export const ClasperPromptTokens = defineSearchAttributeKey('ClasperPromptTokens', SearchAttributeType.INT);
 export const ClasperCompletionTokens = defineSearchAttributeKey(

@@ -1,7 +1,8 @@
 /**
- * The standup's pure decisions (DESIGN §3 Standup): which heading a task belongs under, the prompt
- * the model writes from, the document's shape and its local-date title. Workflow-safe: no Node
- * imports; `Intl` is part of the JS engine and deterministic for a given date and zone.
+ * The standup's pure decisions (docs/architecture.md, "Standup"): which heading a task belongs
+ * under, the prompt the model writes from, the document's shape and its local-date title.
+ * Workflow-safe: no Node imports; `Intl` is part of the JS engine and deterministic for a given
+ * date and zone.
  */
 
 export interface StandupTask {

@@ -1,5 +1,5 @@
 /**
- * Caps what a tool feeds back to the model (DESIGN §3 "History stays small"): every tool result
+ * Caps what a tool feeds back to the model (docs/architecture.md, "History stays small"): every tool result
  * lands in workflow history and in the next prompt, so one huge list must not bloat either.
  * Pure and workflow-safe: no Node imports, UTF-8 lengths computed by hand.
  */

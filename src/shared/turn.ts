@@ -31,12 +31,13 @@ export interface AgentTurnInput {
   /** When the final answer is exactly this text, nothing is posted (heartbeats: `HEARTBEAT_OK`). */
   silentReply?: string;
   /**
-   * Retry timing overrides; absent means the production defaults in agent-turn.ts. The HTTP API
-   * never sets this. It exists so the end-to-end tests can exercise the real retry → fallback path
-   * (5 model attempts, 2 s initial interval, backoff 2: ~30 s) in ~4 s (the server waits at least
-   * 1 s between attempts) with the production attempt count, without a test-only workflow. A field
-   * in the input (rather than worker env) keeps it visible in the turn's history, so a turn that
-   * ran with unusual timings says so.
+   * Retry timing overrides; absent means the production defaults in
+   * src/workflows/lib/activity-options.ts. The HTTP API never sets this. It exists so the
+   * end-to-end tests can exercise the real retry → fallback path (5 model attempts, 2 s initial
+   * interval, backoff 2: ~30 s) in ~4 s (the server waits at least 1 s between attempts) with the
+   * production attempt count, without a test-only workflow. A field in the input (rather than
+   * worker env) keeps it visible in the turn's history, so a turn that ran with unusual timings
+   * says so.
    */
   timings?: TurnTimings;
 }

@@ -1,7 +1,8 @@
 /**
- * POST /compact (DESIGN §6.2): older turns become one system summary from the cheap model, the
- * most recent turns stay verbatim, and the summary survives the next send (system messages are
- * folded into the system prompt), which fixes the original's dropped summary and keep_recent: 0.
+ * POST /compact (README.md, "Other endpoints"): older turns become one system summary from the
+ * cheap model, the most recent turns stay verbatim, and the summary survives the next send (system
+ * messages are folded into the system prompt), which fixes the original's dropped summary and
+ * keep_recent: 0.
  */
 import { sendBody } from '../support/stack';
 import { COMPACT_SYSTEM_PROMPT, SUMMARY_PREFIX } from '../../src/shared/compact';

@@ -1,7 +1,7 @@
 /**
- * Turn-level and write-level idempotency (DESIGN §3, §6.1): the same Idempotency-Key runs one turn
- * whether the repeats arrive while it runs or after it finished, keys are scoped per user, and a
- * reply whose response was lost is retried with its key and stored once.
+ * Turn-level and write-level idempotency (docs/architecture.md, "Idempotency keys"): the same
+ * Idempotency-Key runs one turn whether the repeats arrive while it runs or after it finished, keys
+ * are scoped per user, and a reply whose response was lost is retried with its key and stored once.
  */
 import { sendBody } from '../support/stack';
 import { createTask, eventually, send, useStack } from './helpers';

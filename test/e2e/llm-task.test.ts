@@ -1,5 +1,5 @@
 /**
- * POST /llm-task (DESIGN §6.2): one JSON value from the model, checked with ajv against the
+ * POST /llm-task (README.md, "Other endpoints"): one JSON value from the model, checked with ajv against the
  * caller's JSON Schema in an activity. A bad answer gets one more model call with the problem fed
  * back; a second bad answer is a 502 with the reason (`LlmTask.InvalidOutput`). max_tokens reaches
  * the model (the original ignored it), and a schema ajv cannot compile is a 400 before anything runs.

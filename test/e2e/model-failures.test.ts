@@ -1,5 +1,5 @@
 /**
- * Model failures (DESIGN §3 "Retry classes"): a rate limit is retried after its Retry-After, a
+ * Model failures (docs/architecture.md, "Retry classes"): a rate limit is retried after its Retry-After, a
  * request the provider rejects fails the turn at once with the provider's words (HTTP 502), and a
  * primary model that keeps failing hands the step to LLM_MODEL_FALLBACK.
  *

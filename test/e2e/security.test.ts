@@ -1,7 +1,8 @@
 /**
- * Security of the runtime end to end: the daemon key guards every endpoint but /health (DESIGN §6),
- * and secrets never enter workflow history (DESIGN §3): not the JWT secret, not a minted JWT, not
- * the OpenAI key, not a caller's webhook secret or headers, even when a provider echoes the key.
+ * Security of the runtime end to end: the daemon key guards every endpoint but /health (README.md,
+ * "HTTP API"), and secrets never enter workflow history (docs/architecture.md, "Secrets never enter
+ * history"): not the JWT secret, not a minted JWT, not the OpenAI key, not a caller's webhook
+ * secret or headers, even when a provider echoes the key.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';

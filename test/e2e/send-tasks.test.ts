@@ -1,8 +1,9 @@
 /**
- * Which task a turn replies on (DESIGN §3 step 1): task_id as given; else find-or-create by
- * task_title, searching every page of the user's tasks; else CLASPER_DEFAULT_TASK. Find-or-create
- * is keyed, so two concurrent turns with the same new title create one task.
- * (No task at all → 400 needs a runtime without CLASPER_DEFAULT_TASK: see validation.test.ts.)
+ * Which task a turn replies on (docs/architecture.md, AgentTurn step 1): task_id as given; else
+ * find-or-create by task_title, searching every page of the user's tasks; else
+ * CLASPER_DEFAULT_TASK. Find-or-create is keyed, so two concurrent turns with the same new title
+ * create one task. (No task at all → 400 needs a runtime without CLASPER_DEFAULT_TASK: see
+ * validation.test.ts.)
  */
 import { sendBody } from '../support/stack';
 import { backendAsAgent, createTask, send, useStack } from './helpers';

@@ -1,5 +1,5 @@
 /**
- * Streaming (DESIGN §6.2): POST /api/agents/stream and send with `stream: true` run the same
+ * Streaming (README.md, "Streaming"): POST /api/agents/stream and send with `stream: true` run the same
  * durable turn as send, over real SSE (the API listens on a port, the test reads with fetch):
  * start → tool per finished call → the answer as chunks → done (send's body), or error. The reply
  * is posted once, and a client that leaves does not stop the turn.

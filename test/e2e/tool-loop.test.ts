@@ -1,8 +1,8 @@
 /**
- * The model/tool loop (DESIGN §3 step 3): tool calls become backend writes exactly once, their
- * results go back to the model, mistakes (made-up tools, bad arguments, backend refusals) reach the
- * model as tool errors instead of crashing the turn, and CLASPER_MAX_TOOL_ITERATIONS ends a model
- * that never stops calling tools.
+ * The model/tool loop (docs/architecture.md, AgentTurn step 4): tool calls become backend writes
+ * exactly once, their results go back to the model, mistakes (made-up tools, bad arguments, backend
+ * refusals) reach the model as tool errors instead of crashing the turn, and
+ * CLASPER_MAX_TOOL_ITERATIONS ends a model that never stops calling tools.
  */
 import type { FakeStep, RecordedRequest } from '../support/fake-openai';
 import { sendBody } from '../support/stack';

@@ -1,6 +1,6 @@
 /**
- * Bad input to POST /api/agents/send (DESIGN §6): every malformed request is a 4xx `{error}` that
- * says what is wrong, never a 500, and never starts a turn. This runtime has no
+ * Bad input to POST /api/agents/send (README.md, "HTTP API"): every malformed request is a 4xx
+ * `{error}` that says what is wrong, never a 500, and never starts a turn. This runtime has no
  * CLASPER_DEFAULT_TASK, a 2 KB body limit and private webhook destinations refused.
  */
 import { sendBody } from '../support/stack';

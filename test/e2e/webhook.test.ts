@@ -1,9 +1,9 @@
 /**
- * Webhooks to a real HTTP receiver on 127.0.0.1 (the stack allows private
- * destinations): `agent.completed` carries the turn's result and a timestamped HMAC signature that
- * the published verifier accepts, caller headers arrive, a failed turn sends `agent.failed`, and a
- * receiver that refuses the webhook does not fail the turn. Each event is delivered by its own
- * WebhookDelivery workflow after the turn has answered.
+ * Webhooks (docs/architecture.md, "The AgentTurn step shape") to a real HTTP receiver on 127.0.0.1
+ * (the stack allows private destinations): `agent.completed` carries the turn's result and a
+ * timestamped HMAC signature that the published verifier accepts, caller headers arrive, a failed
+ * turn sends `agent.failed`, and a receiver that refuses the webhook does not fail the turn. Each
+ * event is delivered by its own WebhookDelivery workflow after the turn has answered.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';

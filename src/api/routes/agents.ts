@@ -1,4 +1,7 @@
-/** POST /api/agents/send (`stream: true`: SSE, see stream-turn.ts) and GET /api/agents/turns/:turn_id (DESIGN §6.1). */
+/**
+ * POST /api/agents/send (`stream: true`: SSE, see stream-turn.ts) and GET /api/agents/turns/:turn_id
+ * (README.md, "HTTP API").
+ */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { isAgentTurnId } from '../../shared/ids';
 import { errorResponses } from '../schemas/common';

@@ -1,4 +1,4 @@
-/** POST /compact: summarise older turns into one system message (DESIGN §6.2; workflows/compact.ts). */
+/** POST /compact: summarise older turns into one system message (README.md; workflows/compact.ts). */
 import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Config } from '../../config';

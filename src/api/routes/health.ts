@@ -22,7 +22,7 @@ const CHECK_TIMEOUT_MS = 5_000;
  * for a few minutes, so the timestamp matters, not just the list.)
  */
 const POLLER_FRESH_MS = 2 * 60_000;
-/** The contract version this runtime speaks (DESIGN §5). */
+/** The contract version this runtime speaks (docs/contract.md). */
 const CONTRACT_VERSION = 'v1';
 /** Fixed, data-less identity for the capabilities call: the contract only defines agent calls. */
 const HEALTH_IDENTITY = { userId: 'clasper-health', role: 'health' };

@@ -1,7 +1,7 @@
 /**
- * GET /context, GET /skills, GET /boot, POST /boot/complete and GET /usage (DESIGN §6.2). All sit
- * behind the daemon key (auth.ts covers every route but /health), unlike the original, whose read
- * endpoints leaked paths and usage to anyone.
+ * GET /context, GET /skills, GET /boot, POST /boot/complete and GET /usage (README.md, "Other
+ * endpoints"). All sit behind the daemon key (auth.ts covers every route but /health), unlike the
+ * original, whose read endpoints leaked paths and usage to anyone.
  *
  * /context, /skills and /boot read the API process's own copy of the workspace (CLASPER_WORKSPACE):
  * deploy the same folder to the API and the workers. Skill gating (`requires.env`, `requires.bins`)

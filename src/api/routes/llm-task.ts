@@ -1,4 +1,4 @@
-/** POST /llm-task: one prompt → one JSON value, schema-checked (DESIGN §6.2; workflows/llm-task.ts). */
+/** POST /llm-task: one prompt → one JSON value, schema-checked (README.md; workflows/llm-task.ts). */
 import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { schemaProblem } from '../../clients/json-schema';

@@ -1,7 +1,8 @@
 /**
- * Schedule management (DESIGN §6.2), behind the daemon key like every route but /health: list our
- * schedules, set or remove an agent's heartbeat and standup, and run any of ours now. Specs set
- * here are marked operator-owned, so a worker restart does not reset them to the env defaults.
+ * Schedule management (README.md, "Schedules"), behind the daemon key like every route but
+ * /health: list our schedules, set or remove an agent's heartbeat and standup, and run any of ours
+ * now. Specs set here are marked operator-owned, so a worker restart does not reset them to the env
+ * defaults.
  */
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';

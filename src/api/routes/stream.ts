@@ -1,6 +1,7 @@
 /**
- * POST /api/agents/stream (DESIGN §6.2): send's body and Idempotency-Key, the same durable turn,
- * answered as Server-Sent Events (stream-turn.ts). Bad input is a JSON 4xx before the stream opens.
+ * POST /api/agents/stream (README.md, "Streaming"): send's body and Idempotency-Key, the same
+ * durable turn, answered as Server-Sent Events (stream-turn.ts). Bad input is a JSON 4xx before the
+ * stream opens.
  */
 import type { RateLimitOptions } from '@fastify/rate-limit';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';

@@ -1,6 +1,7 @@
 /**
- * HTTP shapes of the agent endpoints (DESIGN §6.1), compatible with the original Clasper. The same
- * zod schemas validate requests, serialize responses and produce the OpenAPI document at /docs.
+ * HTTP shapes of the agent endpoints (README.md, "HTTP API"), compatible with the original
+ * Clasper. The same zod schemas validate requests, serialize responses and produce the OpenAPI
+ * document at /docs.
  */
 import { z } from 'zod';
 import { ROLE_PATTERN, USER_ID_PATTERN, isValidTimeZone } from '../../config';

@@ -1,4 +1,4 @@
-/** HTTP shapes of POST /compact (DESIGN §6.2), compatible with the original Clasper's. */
+/** HTTP shapes of POST /compact (README.md, "Other endpoints"), compatible with the original Clasper's. */
 import { z } from 'zod';
 import { DEFAULT_KEEP_RECENT } from '../../shared/compact';
 import { HistoryMessageSchema, UsageSchema } from './agents';

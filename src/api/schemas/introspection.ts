@@ -1,7 +1,7 @@
 /**
- * HTTP shapes of the introspection endpoints (DESIGN §6.2): GET /context, /skills, /boot,
- * POST /boot/complete and GET /usage. Field names follow the original Clasper where it had the
- * endpoint; unlike the original, all of them sit behind the daemon key.
+ * HTTP shapes of the introspection endpoints (README.md, "Other endpoints"): GET /context, /skills,
+ * /boot, POST /boot/complete and GET /usage. Field names follow the original Clasper where it had
+ * the endpoint; unlike the original, all of them sit behind the daemon key.
  */
 import { z } from 'zod';
 import { ROLE_PATTERN, USER_ID_PATTERN } from '../../config';

@@ -1,4 +1,4 @@
-/** HTTP shapes of POST /llm-task (DESIGN §6.2), compatible with the original Clasper's. */
+/** HTTP shapes of POST /llm-task (README.md, "Other endpoints"), compatible with the original Clasper's. */
 import { z } from 'zod';
 import { UsageSchema } from './agents';
 

@@ -1,5 +1,5 @@
 /**
- * HTTP shapes of schedule management under /api/schedules (DESIGN §6.2). Cron expressions are
+ * HTTP shapes of schedule management under /api/schedules (README.md, "Schedules"). Cron expressions are
  * checked with the same strict five-field grammar the worker uses (src/schedules/cron.ts) and time
  * zones against the IANA database, so a bad value is a 400 naming its field, never a 500.
  */

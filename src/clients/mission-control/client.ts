@@ -1,5 +1,5 @@
 /**
- * The one Mission Control client (DESIGN §5): every path, header, timeout and idempotency key
+ * The one Mission Control client (docs/contract.md): every path, header, timeout and idempotency key
  * lives here; tools and activities are thin wrappers over it. Agent calls mint a fresh JWT per
  * call (never stored, never returned); dispatch calls use the internal token. Every method takes
  * an optional AbortSignal so an activity can pass its cancellation through to `fetch`.

@@ -1,8 +1,9 @@
 /**
  * The one place that turns a Mission Control answer or a failed fetch into a Temporal failure
- * (DESIGN §3 "Retry classes"). Each failure has a named type, so retry policies, workflows and
- * operators can tell a flaky network from a wrong secret. Messages and details carry the method,
- * path, status and the backend's own error text, never headers or tokens.
+ * (docs/architecture.md, "Retry classes"; docs/contract.md, "Errors"). Each failure has a named
+ * type, so retry policies, workflows and operators can tell a flaky network from a wrong secret.
+ * Messages and details carry the method, path, status and the backend's own error text, never
+ * headers or tokens.
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { MAX_RETRY_AFTER_MS, parseRetryAfter, scrub, shorten as shortenTo } from '../http-errors';

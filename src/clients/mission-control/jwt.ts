@@ -1,7 +1,8 @@
 /**
- * Agent tokens for Mission Control (DESIGN §5). A token is minted fresh for every backend call,
- * inside the activity that makes it, so neither the secret nor a token ever enters workflow
- * history, a log line or an error message. Callers must treat the returned string as a secret.
+ * Agent tokens for Mission Control (docs/contract.md, "Authentication"). A token is minted fresh
+ * for every backend call, inside the activity that makes it, so neither the secret nor a token ever
+ * enters workflow history, a log line or an error message. Callers must treat the returned string
+ * as a secret.
  */
 import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';

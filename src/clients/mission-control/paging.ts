@@ -1,7 +1,8 @@
 /**
- * Walks a cursor-paged list (`{items, next_cursor}`, DESIGN §5) to the end or until the visitor
- * is satisfied. Bounded on purpose: a backend whose cursor loops, or a list larger than we are
- * willing to scan, fails loudly instead of hanging an activity or returning a silent partial.
+ * Walks a cursor-paged list (`{items, next_cursor}`, docs/contract.md "Pagination") to the end or
+ * until the visitor is satisfied. Bounded on purpose: a backend whose cursor loops, or a list
+ * larger than we are willing to scan, fails loudly instead of hanging an activity or returning a
+ * silent partial.
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { MissionControlError } from './errors';

@@ -1,5 +1,5 @@
 /**
- * The response shapes of Mission Control contract v1 (DESIGN §5) that this runtime relies on.
+ * The response shapes of Mission Control contract v1 (docs/contract.md) that this runtime relies on.
  * Checked loosely: fields we read must be there with the right type; anything extra a backend
  * adds is kept, so a richer backend never breaks us and the model sees what it sent.
  */

@@ -1,7 +1,7 @@
 /**
- * The built-in model tools' arguments (DESIGN §5): one zod schema each, which both validates a
- * call and produces the JSON Schema the model sees, so the two can never drift. Objects are
- * strict, so a misspelt field is reported to the model instead of silently dropped.
+ * The built-in model tools' arguments (docs/contract.md, "Tools"): one zod schema each, which both
+ * validates a call and produces the JSON Schema the model sees, so the two can never drift. Objects
+ * are strict, so a misspelt field is reported to the model instead of silently dropped.
  */
 import { z } from 'zod';
 import type { ToolSpec } from '../../shared/types';

@@ -1,5 +1,5 @@
 /**
- * The model's tools over Mission Control (DESIGN §5): the four built-ins plus whatever the
+ * The model's tools over Mission Control (docs/contract.md, "Tools"): the four built-ins plus whatever the
  * backend lists at `GET /api/tools`. Mistakes the model can fix (bad JSON, bad arguments) come
  * back as `{ok: false}` outcomes; backend failures are thrown as the classified ApplicationFailure,
  * so Temporal retries the retryable ones and the workflow reports the rest to the model.

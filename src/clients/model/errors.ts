@@ -1,6 +1,6 @@
 /**
- * The one place that turns a failed model call into a Temporal failure (DESIGN §3 "Retry
- * classes"). The `openai` client runs with `maxRetries: 0`, so Temporal's retry policy is the only
+ * The one place that turns a failed model call into a Temporal failure (docs/architecture.md,
+ * "Retry classes"). The `openai` client runs with `maxRetries: 0`, so Temporal's retry policy is the only
  * retry loop: a retryable failure here is retried by the activity (honouring `Retry-After` through
  * `nextRetryDelay`), a non-retryable one fails the attempt at once so the workflow can move to the
  * fallback model or report the error. Messages keep the provider's own words and never the API key.

@@ -1,5 +1,6 @@
 /**
- * The workspace: a folder of markdown files that becomes the agent's system prompt (DESIGN §4).
+ * The workspace: a folder of markdown files that becomes the agent's system prompt
+ * (docs/architecture.md, "Workspace").
  * `createWorkspace` is built once per worker from Config.agent and process.env; every method reads
  * the disk through a stat-checked cache, so edits apply on the next turn without a restart.
  */

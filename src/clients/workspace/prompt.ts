@@ -1,8 +1,8 @@
 /**
- * System prompt assembly (DESIGN §4). Order, blank-line separated, each part trimmed:
- * persona → Operating Rules → Identity → Tools → User → Skills → Memory (or a fallback persona when
- * the workspace gave nothing), then Conversation Context and Current Time. A `system_prompt`
- * override replaces everything before Conversation Context.
+ * System prompt assembly (docs/architecture.md, "Workspace"). Order, blank-line separated, each
+ * part trimmed: persona → Operating Rules → Identity → Tools → User → Skills → Memory (or a fallback
+ * persona when the workspace gave nothing), then Conversation Context and Current Time. A
+ * `system_prompt` override replaces everything before Conversation Context.
  */
 import { createHash } from 'node:crypto';
 import type { WorkspaceSummary } from '../../shared/types';
