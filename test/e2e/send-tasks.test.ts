@@ -1,5 +1,5 @@
 /**
- * Which task a turn replies on (docs/architecture.md, AgentTurn step 1): task_id as given; else
+ * Which task a turn replies on (docs/architecture.md, "The AgentTurn step shape", step 1): task_id as given; else
  * find-or-create by task_title, searching every page of the user's tasks; else
  * CLASPER_DEFAULT_TASK. Find-or-create is keyed, so two concurrent turns with the same new title
  * create one task. (No task at all → 400 needs a runtime without CLASPER_DEFAULT_TASK: see

@@ -1,5 +1,5 @@
 /**
- * The model/tool loop (docs/architecture.md, AgentTurn step 4): tool calls become backend writes
+ * The model/tool loop (docs/architecture.md, "The AgentTurn step shape", step 2): tool calls become backend writes
  * exactly once, their results go back to the model, mistakes (made-up tools, bad arguments, backend
  * refusals) reach the model as tool errors instead of crashing the turn, and
  * CLASPER_MAX_TOOL_ITERATIONS ends a model that never stops calling tools.
