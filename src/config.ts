@@ -129,7 +129,7 @@ const envSchema = z.object({
   CLASPER_TOOL_CONCURRENCY: int(DEFAULT_TURN_LIMITS.toolConcurrency, 1, 64),
   // Below Temporal's 2 MB payload limit with room for one step's tool results (docs/architecture.md).
   CLASPER_MAX_TURN_BYTES: int(DEFAULT_TURN_LIMITS.maxTurnBytes, 16_384, 1_048_576),
-  CLASPER_TURN_TIMEOUT_SEC: int(DEFAULT_TURN_TIMEOUT_SEC, 60, 7 * 86_400),
+  CLASPER_TURN_TIMEOUT_SEC: int(DEFAULT_TURN_TIMEOUT_SEC, 10, 7 * 86_400),
   CLASPER_SEND_TIMEOUT_SEC: int(120, 1, 3600),
   CLASPER_WEBHOOK_ALLOW_PRIVATE: bool(false),
   CLASPER_BODY_LIMIT_BYTES: int(1_048_576, 1024, 64 * 1_048_576),

@@ -15,6 +15,7 @@ import type {
   WorkspaceSummary,
 } from '../shared/types';
 import { createJsonTaskActivities } from '../clients/json-schema';
+import { clipAnswer } from '../shared/answer-clip';
 import { createModelActivities } from '../clients/model/call-model';
 import { contextWindowOf } from '../clients/model/pricing';
 import { recordModelCall, recordToolCall } from './metrics';
@@ -167,7 +168,8 @@ export function createActivities(deps: ActivityDeps) {
     async callModel(input: CallModelInput): Promise<CallModelResult> {
       const result = await model.callModel(input);
       recordModelCall(result);
-      return result;
+      // The result lands in history: never more tool calls or bytes than the turn will use.
+      return clipAnswer(result, input.clip);
     },
 
     async runTool(input: RunToolActivityInput): Promise<ToolOutcome> {

@@ -103,6 +103,10 @@ export const TurnResultSchema = z
     tool_calls: z.array(z.object({ name: z.string(), ok: z.boolean(), error: z.string().optional() })),
     iterations: z.number(),
     capped: z.boolean(),
+    stopped_by: z
+      .enum(['max_tool_iterations', 'max_turn_bytes'])
+      .optional()
+      .describe('which bound ended the turn, when capped'),
     posted: z.boolean(),
     message_id: z.string().optional(),
     document_id: z.string().optional(),
