@@ -130,6 +130,19 @@ const envSchema = z.object({
   // Below Temporal's 2 MB payload limit with room for one step's tool results (docs/architecture.md).
   CLASPER_MAX_TURN_BYTES: int(DEFAULT_TURN_LIMITS.maxTurnBytes, 16_384, 1_048_576),
   CLASPER_TURN_TIMEOUT_SEC: int(DEFAULT_TURN_TIMEOUT_SEC, 10, 7 * 86_400),
+  CLASPER_APPROVAL_TOOLS: z.preprocess(
+    blankToUndefined,
+    z
+      .string()
+      .default('')
+      .transform((v) =>
+        v
+          .split(',')
+          .map((t) => t.trim())
+          .filter(Boolean),
+      ),
+  ),
+  CLASPER_APPROVAL_TIMEOUT_SEC: int(DEFAULT_TURN_LIMITS.approvalTimeoutSec, 1, 30 * 86_400),
   CLASPER_SEND_TIMEOUT_SEC: int(120, 1, 3600),
   CLASPER_WEBHOOK_ALLOW_PRIVATE: bool(false),
   CLASPER_BODY_LIMIT_BYTES: int(1_048_576, 1024, 64 * 1_048_576),
@@ -202,6 +215,8 @@ export interface Config {
     turnLimits: TurnLimits;
     /** Execution timeout of every turn-like workflow: nothing runs forever. */
     turnTimeoutSec: number;
+    /** Tools whose calls wait for a person's approval, beside backend tools marked `requires_approval`. */
+    approvalTools: string[];
     webhookAllowPrivate: boolean;
   };
   dispatch: { intervalSec: number; limitUsers: number; limitNotifications: number };
@@ -288,7 +303,9 @@ export function loadConfig(env: Record<string, string | undefined>, require: (ke
         maxToolCallsPerTurn: e.CLASPER_MAX_TOOL_CALLS_PER_TURN,
         toolConcurrency: e.CLASPER_TOOL_CONCURRENCY,
         maxTurnBytes: e.CLASPER_MAX_TURN_BYTES,
+        approvalTimeoutSec: e.CLASPER_APPROVAL_TIMEOUT_SEC,
       },
+      approvalTools: e.CLASPER_APPROVAL_TOOLS,
       turnTimeoutSec: e.CLASPER_TURN_TIMEOUT_SEC,
       webhookAllowPrivate: e.CLASPER_WEBHOOK_ALLOW_PRIVATE,
     },

@@ -17,6 +17,7 @@ import { createApiMetrics, registerRequestMetrics, type ApiMetrics } from './met
 import { registerRateLimit, sendRateLimit } from './rate-limit';
 import { REQUEST_ID_LOG_LABEL, registerRequestIdEcho, requestIdFrom } from './request-id';
 import { agentRoutes } from './routes/agents';
+import { controlRoutes } from './routes/control';
 import { healthRoutes } from './routes/health';
 import { introspectionRoutes } from './routes/introspection';
 import { metricsRoutes } from './routes/metrics';
@@ -24,6 +25,7 @@ import { scheduleRoutes } from './routes/schedules';
 import { compactRoutes } from './routes/compact';
 import { llmTaskRoutes } from './routes/llm-task';
 import { streamRoutes } from './routes/stream';
+import { TurnControlService } from './turn-control';
 import { TurnService } from './turns';
 
 export interface AppDeps {
@@ -71,10 +73,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
   const turns = new TurnService(client, config);
+  const control = new TurnControlService(client, missionControl);
   await app.register(healthRoutes, { config, client, missionControl });
+  await app.register(controlRoutes, { control });
   await app.register(agentRoutes, {
     config,
     turns,
+    control,
     metrics: metrics.turns,
     rateLimit: sendRateLimit(config.server.rateLimitPerMinute),
   });

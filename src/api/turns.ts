@@ -107,6 +107,40 @@ export class TurnService {
     }
   }
 
+  /**
+   * `await`, except that it answers `waiting` as soon as `isWaiting` says the turn waits for a
+   * person (checked every WAITING_CHECK_MS), so a synchronous send does not hold its request for
+   * a decision that may take days.
+   */
+  async awaitUnlessWaiting(
+    handle: WorkflowHandle<AgentTurnWorkflow>,
+    timeoutMs: number,
+    isWaiting: () => Promise<boolean>,
+  ): Promise<WorkflowOutcome<AgentTurnResult> | { state: 'waiting' }> {
+    const stop = new AbortController();
+    let waiting = false;
+    const watch = (async () => {
+      while (!stop.signal.aborted) {
+        await new Promise((r) => setTimeout(r, WAITING_CHECK_MS));
+        if (!stop.signal.aborted && (await isWaiting())) {
+          waiting = true;
+          stop.abort();
+        }
+      }
+    })();
+    try {
+      const outcome = await this.await(handle, timeoutMs, stop.signal);
+      return waiting ? { state: 'waiting' } : outcome;
+    } finally {
+      stop.abort();
+      await watch;
+    }
+  }
+
+  handle(turnId: string): WorkflowHandle<AgentTurnWorkflow> {
+    return this.client.workflow.getHandle<AgentTurnWorkflow>(turnId);
+  }
+
   /** Starts a one-shot workflow on the turns' task queue and waits up to `timeoutMs` for its result. */
   async run<W extends OneInputWorkflow>(
     workflowType: string,
@@ -124,15 +158,20 @@ export class TurnService {
   }
 
   /** Status of a turn by id; null when there is no such turn. */
-  async describe(turnId: string): Promise<{ status: string; outcome: TurnOutcome } | null> {
+  async describe(
+    turnId: string,
+  ): Promise<{ status: string; outcome: TurnOutcome; cancelReason?: string } | null> {
     const handle = this.client.workflow.getHandle<AgentTurnWorkflow>(turnId);
     try {
       const desc = await handle.describe();
       const status = desc.status.name;
       if (status === 'RUNNING') return { status: 'running', outcome: { state: 'pending' } };
+      const cancelReason = typeof desc.memo?.cancel_reason === 'string' ? desc.memo.cancel_reason : undefined;
       return {
         status: STATUS_NAMES[status] ?? status.toLowerCase(),
-        outcome: await this.await(handle, 5_000),
+        // A cancelled run has no result to wait for.
+        outcome: status === 'CANCELLED' ? { state: 'pending' } : await this.await(handle, 5_000),
+        ...(cancelReason ? { cancelReason } : {}),
       };
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) return null;
@@ -140,6 +179,9 @@ export class TurnService {
     }
   }
 }
+
+/** How often a synchronous send checks whether its turn started waiting for an approval. */
+const WAITING_CHECK_MS = 300;
 
 const STATUS_NAMES: Record<string, string> = {
   COMPLETED: 'completed',

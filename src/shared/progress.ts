@@ -12,6 +12,7 @@
  * Workflow-safe: no Node imports; the API imports the same query definition.
  */
 import { defineQuery } from '@temporalio/workflow';
+import type { ApprovalRecord, PendingApproval } from './control';
 import type { ToolOutcome } from './types';
 
 export const MAX_KEPT_TOOL_EVENTS = 500;
@@ -29,6 +30,17 @@ export interface ProgressToolEvent {
   step: number;
 }
 
+/** A tool call started waiting for approval, or was decided (same seq counter as tool events). */
+export interface ProgressApprovalEvent {
+  seq: number;
+  kind: 'approval_required' | 'approval_decided';
+  call_id: string;
+  name: string;
+  step?: number;
+  decision?: ApprovalRecord['decision'];
+  reason?: string;
+}
+
 export interface ProgressRequest {
   /** Only events with a larger seq (0: from the start). */
   afterSeq?: number;
@@ -42,6 +54,10 @@ export interface TurnProgress {
   /** The seq of the newest tool event; more than the last returned event's seq means ask again. */
   lastSeq: number;
   tools: ProgressToolEvent[];
+  /** Approval events after `afterSeq` (absent from turns that began before approvals existed). */
+  approvals?: ProgressApprovalEvent[];
+  /** Tool calls waiting for a decision now. */
+  pending_approvals?: PendingApproval[];
   /** Once the answer is known: its full length, and the slice from `textFrom`. */
   textLength?: number;
   text?: string;
@@ -54,6 +70,8 @@ export class ProgressTracker {
   private step = 0;
   private seq = 0;
   private readonly events: ProgressToolEvent[] = [];
+  private readonly approvalEvents: ProgressApprovalEvent[] = [];
+  private pending: PendingApproval[] = [];
   private answer: string | undefined;
 
   stepStarted(step: number): void {
@@ -75,6 +93,32 @@ export class ProgressTracker {
     return outcome;
   }
 
+  /** The calls waiting for a decision now; new ones are recorded as `approval_required` events. */
+  approvalsPending(pending: PendingApproval[]): void {
+    const known = new Set(this.pending.map((p) => p.call_id));
+    for (const p of pending) {
+      if (known.has(p.call_id)) continue;
+      this.pushApproval({ kind: 'approval_required', call_id: p.call_id, name: p.name, step: p.step });
+    }
+    this.pending = pending;
+  }
+
+  approvalDecided(record: ApprovalRecord): void {
+    this.pushApproval({
+      kind: 'approval_decided',
+      call_id: record.call_id,
+      name: record.name,
+      decision: record.decision,
+      ...(record.reason ? { reason: cut(record.reason, MAX_TOOL_ERROR_CHARS) } : {}),
+    });
+  }
+
+  private pushApproval(event: Omit<ProgressApprovalEvent, 'seq'>): void {
+    this.seq += 1;
+    this.approvalEvents.push({ seq: this.seq, ...event });
+    if (this.approvalEvents.length > MAX_KEPT_TOOL_EVENTS) this.approvalEvents.shift();
+  }
+
   /** The text the turn answers with (the same as its result's `response`). */
   answered(response: string): void {
     this.answer = response;
@@ -83,7 +127,14 @@ export class ProgressTracker {
   view(request: ProgressRequest = {}): TurnProgress {
     const afterSeq = request.afterSeq ?? 0;
     const tools = this.events.filter((e) => e.seq > afterSeq).slice(0, MAX_TOOL_EVENTS_PER_QUERY);
-    const progress: TurnProgress = { step: this.step, lastSeq: this.seq, tools };
+    const approvals = this.approvalEvents.filter((e) => e.seq > afterSeq).slice(0, MAX_TOOL_EVENTS_PER_QUERY);
+    const progress: TurnProgress = {
+      step: this.step,
+      lastSeq: this.seq,
+      tools,
+      approvals,
+      pending_approvals: this.pending,
+    };
     if (this.answer === undefined) return progress;
     const from = Math.max(0, request.textFrom ?? 0);
     return {

@@ -5,7 +5,7 @@
  * `make dev` / the test harness and on a cluster by `npm run temporal:setup`, both from the list below.
  *
  * SQL visibility (the dev server's SQLite, PostgreSQL, MySQL) allows only 3 custom attributes per
- * numeric type and 10 Keywords per namespace: we use 2 Int, 1 Double, 5 Keyword. Total tokens are
+ * numeric type and 10 Keywords per namespace: we use 2 Int, 1 Double, 1 Bool, 5 Keyword. Total tokens are
  * prompt + completion (as OpenAI defines them), so they need no attribute of their own.
  */
 import { defineSearchAttributeKey, SearchAttributeType, type SearchAttributePair } from '@temporalio/common';
@@ -25,6 +25,9 @@ export const ClasperCompletionTokens = defineSearchAttributeKey(
 );
 export const ClasperCostUsd = defineSearchAttributeKey('ClasperCostUsd', SearchAttributeType.DOUBLE);
 
+/** True while a turn waits for a person to approve a tool call: the inbox is a visibility query. */
+export const ClasperAwaitingApproval = defineSearchAttributeKey('ClasperAwaitingApproval', SearchAttributeType.BOOL);
+
 export const CLASPER_SEARCH_ATTRIBUTES = [
   ClasperUserId,
   ClasperSessionKey,
@@ -34,6 +37,7 @@ export const CLASPER_SEARCH_ATTRIBUTES = [
   ClasperPromptTokens,
   ClasperCompletionTokens,
   ClasperCostUsd,
+  ClasperAwaitingApproval,
 ] as const;
 
 /** The type names `temporal server start-dev --search-attribute Name=Type` accepts. */
@@ -41,6 +45,7 @@ const CLI_TYPE_NAMES: Partial<Record<SearchAttributeType, string>> = {
   [SearchAttributeType.KEYWORD]: 'Keyword',
   [SearchAttributeType.INT]: 'Int',
   [SearchAttributeType.DOUBLE]: 'Double',
+  [SearchAttributeType.BOOL]: 'Bool',
 };
 
 /** `--search-attribute Name=Type` arguments for `temporal server start-dev`. */

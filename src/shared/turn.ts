@@ -88,6 +88,8 @@ export interface TurnLimits {
    * step carries the conversation in its input, so this also bounds the turn's history.
    */
   maxTurnBytes: number;
+  /** How long a tool call waits for approval before it counts as denied (CLASPER_APPROVAL_TIMEOUT_SEC). */
+  approvalTimeoutSec: number;
 }
 
 export const DEFAULT_TURN_LIMITS: TurnLimits = {
@@ -95,6 +97,7 @@ export const DEFAULT_TURN_LIMITS: TurnLimits = {
   maxToolCallsPerTurn: 64,
   toolConcurrency: 4,
   maxTurnBytes: 256 * 1024,
+  approvalTimeoutSec: 86_400,
 };
 
 /** Execution timeout of a turn (CLASPER_TURN_TIMEOUT_SEC): every retry window fits well inside. */

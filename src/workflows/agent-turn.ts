@@ -27,6 +27,7 @@ import {
   proxyLocalActivities,
   setHandler,
   startChild,
+  upsertMemo,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -35,7 +36,7 @@ import type { Activities } from '../activities';
 import { describeFailure, failureType, isNonRetryableFailure } from '../shared/failures';
 import { makeIdempotencyKey, makeToolActivityId, REPLY_ACTIVITY_ID } from '../shared/ids';
 import { ProgressTracker, progressQuery } from '../shared/progress';
-import { ClasperTaskId } from '../shared/search-attributes';
+import { ClasperAwaitingApproval, ClasperTaskId } from '../shared/search-attributes';
 import {
   bytesCapNote,
   DEFAULT_TURN_LIMITS,
@@ -50,9 +51,17 @@ import { usageSearchAttributes } from '../shared/usage';
 import { makeWebhookDeliveryId } from '../shared/webhook';
 import { WorkflowType, type WebhookDeliveryWorkflow } from '../shared/workflow-types';
 import { LOCAL_BACKEND_STEPS, LOCAL_STEPS, modelCalls, TOOL_CALLS } from './lib/activity-options';
-import { runBounded } from './lib/bounded';
+import { ApprovalDesk } from './lib/approval-desk';
+import { Semaphore } from './lib/bounded';
 import { conversationChars, decideStep, planToolRound, TurnLedger } from './lib/turn-ledger';
-import { completedWebhook, failedWebhook, summariseArguments } from './lib/turn-webhook';
+import { TurnControl } from './lib/turn-control';
+import {
+  approvalRequiredWebhook,
+  cancelledWebhook,
+  completedWebhook,
+  failedWebhook,
+  summariseArguments,
+} from './lib/turn-webhook';
 import { TURN_V2_PATCH } from './lib/versions';
 import { agentTurnV1 } from './legacy/agent-turn-v1';
 
@@ -68,6 +77,10 @@ function modelActivities(timings: AgentTurnInput['timings']) {
 
 /** What every step of one turn needs: who it is, where it replies, what the model may call. */
 interface Turn {
+  control: TurnControl;
+  approvals: ApprovalDesk;
+  /** Tools whose calls wait for a person's decision (backend `requires_approval`, CLASPER_APPROVAL_TOOLS). */
+  approvalTools: ReadonlySet<string>;
   input: AgentTurnInput;
   turnId: string;
   identity: { userId: string; role: string };
@@ -85,30 +98,43 @@ export async function agentTurn(input: AgentTurnInput): Promise<AgentTurnResult>
   if (!patched(TURN_V2_PATCH)) return agentTurnV1(input);
   const progress = new ProgressTracker();
   setHandler(progressQuery, (request) => progress.view(request));
+  const control = new TurnControl();
+  const approvals = new ApprovalDesk((pending) => {
+    progress.approvalsPending(approvals.view());
+    upsertSearchAttributes([{ key: ClasperAwaitingApproval, value: pending > 0 }]);
+  });
   try {
     const prompt = userPrompt(input.message, input.metadata);
-    const turn = await prepare(input, progress, prompt);
+    const turn = await control.step(() => prepare(input, { progress, control, approvals }, prompt));
     const ledger = new TurnLedger(turn.workspace.systemPrompt, input.history, prompt);
 
     for (let step = 1; step <= input.maxToolIterations; step++) {
       progress.stepStarted(step);
-      const answer = await callModelWithFallback(turn, ledger, step);
+      const answer = await control.step(() => callModelWithFallback(turn, ledger, step));
       ledger.recordAnswer(answer);
       const decision = decideStep(answer);
       if (decision.kind === 'answer') return await finishAnswered(turn, ledger, decision.text, step);
-      const outcomes = await runTools(turn, ledger, step, decision.calls, answer.intactToolCalls);
+      const outcomes = await control.step(
+        () => runTools(turn, ledger, step, decision.calls, answer.intactToolCalls),
+        { waitsForPeople: decision.calls.some((c) => turn.approvalTools.has(c.function.name)) },
+      );
       ledger.recordToolRound(answer.content, decision.calls, outcomes);
       if (ledger.overBudget(turn.limits)) return await finishOverBudget(turn, ledger, step);
     }
     return await finishCapped(turn, ledger);
   } catch (err) {
-    await finishFailed(input, err);
+    if (isCancellation(err)) await finishCancelled(input, control, approvals);
+    else await finishFailed(input, err);
     throw err;
   }
 }
 
 /** Resolve the task, load the workspace and list the tools, all at once: everything the loop needs. */
-async function prepare(input: AgentTurnInput, progress: ProgressTracker, prompt: string): Promise<Turn> {
+async function prepare(
+  input: AgentTurnInput,
+  parts: Pick<Turn, 'progress' | 'control' | 'approvals'>,
+  prompt: string,
+): Promise<Turn> {
   const identity = { userId: input.userId, role: input.role };
   const [task, workspace, toolSpecs] = await Promise.all([
     backendSteps.resolveTask.executeWithOptions(
@@ -135,19 +161,20 @@ async function prepare(input: AgentTurnInput, progress: ProgressTracker, prompt:
         conversationChars: conversationChars(input, prompt),
       },
     ]),
-    backendSteps.listTools.executeWithOptions({ summary: 'list tools' }, [identity]),
+    backendSteps.listTurnTools.executeWithOptions({ summary: 'list tools' }, [identity]),
   ]);
   upsertSearchAttributes([{ key: ClasperTaskId, value: task.taskId }]);
   return {
+    ...parts,
     input,
     turnId: workflowInfo().workflowId,
     identity,
     limits: input.limits ?? DEFAULT_TURN_LIMITS,
     model: modelActivities(input.timings),
-    progress,
     taskId: task.taskId,
-    toolSpecs,
-    knownTools: new Set(toolSpecs.map((t) => t.function.name)),
+    toolSpecs: toolSpecs.tools,
+    knownTools: new Set(toolSpecs.tools.map((t) => t.function.name)),
+    approvalTools: new Set(toolSpecs.approvalRequired),
     workspace,
   };
 }
@@ -168,7 +195,7 @@ async function callModelWithFallback(turn: Turn, ledger: TurnLedger, step: numbe
       [{ ...args, tier: 'default' }],
     );
   } catch (err) {
-    if (!(err instanceof ActivityFailure) || isNonRetryableFailure(err)) throw err;
+    if (isCancellation(err) || !(err instanceof ActivityFailure) || isNonRetryableFailure(err)) throw err;
     log.warn('primary model failed after its retries; trying the fallback model', {
       step,
       error: err.message,
@@ -188,7 +215,8 @@ async function callModelWithFallback(turn: Turn, ledger: TurnLedger, step: numbe
 
 /**
  * The calls of one answer under the fan-out caps: the first ones run, at most `toolConcurrency` at
- * a time; the rest come back as tool errors. Outcomes are in the calls' order.
+ * a time; the rest come back as tool errors. A call that needs approval waits for its decision
+ * first, holding no lane, so the step's other calls run meanwhile. Outcomes are in the calls' order.
  */
 async function runTools(
   turn: Turn,
@@ -199,17 +227,41 @@ async function runTools(
 ): Promise<ToolOutcome[]> {
   const plan = planToolRound(calls, turn.limits, ledger.toolCallsRun, intact);
   ledger.toolCallsRun += plan.run.length;
-  const ran = await runBounded(plan.run, turn.limits.toolConcurrency, (call) =>
-    runToolCall(turn, step, call).then((o) => turn.progress.toolFinished(step, call.function.name, o)),
-  );
-  const refused = plan.refused.map(({ call, error }) =>
-    turn.progress.toolFinished(step, call.function.name, {
-      ok: false,
-      error,
-      content: JSON.stringify({ error }),
+  const lanes = new Semaphore(turn.limits.toolConcurrency);
+  const ran = await Promise.all(
+    plan.run.map(async (call) => {
+      const approved = await approvalOf(turn, step, call);
+      const outcome =
+        approved.kind === 'denied'
+          ? toolError(`denied by reviewer: ${approved.reason}`)
+          : await lanes.run(() => runToolCall(turn, step, approved.call));
+      return turn.progress.toolFinished(step, call.function.name, outcome);
     }),
   );
+  const refused = plan.refused.map(({ call, error }) =>
+    turn.progress.toolFinished(step, call.function.name, toolError(error)),
+  );
   return [...ran, ...refused];
+}
+
+/** A call that needs no approval runs as asked; one that does waits for its decision. */
+async function approvalOf(
+  turn: Turn,
+  step: number,
+  call: ToolCall,
+): Promise<{ kind: 'run'; call: ToolCall } | { kind: 'denied'; reason: string }> {
+  if (!turn.approvalTools.has(call.function.name)) return { kind: 'run', call };
+  const waiting = turn.approvals.await(call, step, turn.limits.approvalTimeoutSec * 1000);
+  await notify(turn.input, approvalRequiredWebhook(turn.input, turn.turnId, call, step), call.id);
+  const decision = await waiting;
+  turn.progress.approvalDecided(decision);
+  if (decision.decision === 'deny') return { kind: 'denied', reason: decision.reason ?? 'no reason given' };
+  if (!decision.arguments) return { kind: 'run', call };
+  return { kind: 'run', call: { ...call, function: { ...call.function, arguments: JSON.stringify(decision.arguments) } } };
+}
+
+function toolError(error: string): ToolOutcome {
+  return { ok: false, error, content: JSON.stringify({ error }) };
 }
 
 /** One tool call as one activity; every way it can go wrong becomes a tool error for the model. */
@@ -217,8 +269,7 @@ async function runToolCall(turn: Turn, step: number, call: ToolCall): Promise<To
   const name = call.function.name;
   if (!turn.knownTools.has(name)) {
     // Never schedule an activity for it: the model made the name up.
-    const error = `unknown tool '${name}'; available tools: ${[...turn.knownTools].join(', ')}`;
-    return { ok: false, error, content: JSON.stringify({ error }) };
+    return toolError(`unknown tool '${name}'; available tools: ${[...turn.knownTools].join(', ')}`);
   }
   const activityId = makeToolActivityId(step, call.id);
   try {
@@ -235,8 +286,7 @@ async function runToolCall(turn: Turn, step: number, call: ToolCall): Promise<To
     );
   } catch (err) {
     if (isCancellation(err)) throw err;
-    const error = `tool ${name} failed: ${describeFailure(err)}`;
-    return { ok: false, error, content: JSON.stringify({ error }) };
+    return toolError(`tool ${name} failed: ${describeFailure(err)}`);
   }
 }
 
@@ -317,10 +367,20 @@ async function complete(
   return result;
 }
 
-/** Any step failed for good: tell the webhook (a cancelled turn tells no one) and let the error end the turn. */
+/** Any step failed for good: tell the webhook and let the error end the turn. */
 async function finishFailed(input: AgentTurnInput, err: unknown): Promise<void> {
-  if (isCancellation(err)) return;
   await notify(input, failedWebhook(input, workflowInfo().workflowId, describeFailure(err)));
+}
+
+/**
+ * The turn was cancelled (the cancel endpoint, a session's interrupt, the Temporal UI): nothing
+ * more runs and no reply is posted. The reason is kept in the memo, so the turn's status shows it
+ * after the run has closed; pending approvals are dropped; the webhook hears `agent.cancelled`.
+ */
+async function finishCancelled(input: AgentTurnInput, control: TurnControl, approvals: ApprovalDesk): Promise<void> {
+  approvals.dropAll();
+  upsertMemo({ cancel_reason: control.reason });
+  await notify(input, cancelledWebhook(input, workflowInfo().workflowId, control.reason));
 }
 
 /**
@@ -328,7 +388,7 @@ async function finishFailed(input: AgentTurnInput, err: unknown): Promise<void> 
  * delivery retries on its own time (and outlives this turn), so the turn's answer never waits for
  * the receiver. Started even when the turn is being failed or cancelled.
  */
-async function notify(input: AgentTurnInput, payload: Record<string, unknown>): Promise<void> {
+async function notify(input: AgentTurnInput, payload: Record<string, unknown>, key?: string): Promise<void> {
   if (!input.webhook) return;
   const { url, sealed } = input.webhook;
   const turnId = workflowInfo().workflowId;
@@ -336,7 +396,7 @@ async function notify(input: AgentTurnInput, payload: Record<string, unknown>): 
   await CancellationScope.nonCancellable(async () => {
     try {
       await startChild<WebhookDeliveryWorkflow>(WorkflowType.webhookDelivery, {
-        workflowId: makeWebhookDeliveryId(turnId, event),
+        workflowId: makeWebhookDeliveryId(turnId, key ? `${event}/${key}` : event),
         args: [{ url, sealed, payload: { ...payload, timestamp: new Date().toISOString() } }],
         parentClosePolicy: ParentClosePolicy.ABANDON,
         staticSummary: `webhook ${event} of ${turnId}`,

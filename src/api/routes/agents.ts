@@ -16,6 +16,7 @@ import {
 } from '../schemas/agents';
 import { statusUrlOf, turnInputFromSend } from '../send-input';
 import { abortOnClose, streamTurn } from '../stream-turn';
+import type { TurnControlService } from '../turn-control';
 import { isCallerError, type TurnService } from '../turns';
 import type { Config } from '../../config';
 import type { TurnMetrics } from '../metrics';
@@ -24,6 +25,7 @@ import type { RateLimitOptions } from '@fastify/rate-limit';
 export interface AgentRoutesOptions {
   config: Config;
   turns: TurnService;
+  control: TurnControlService;
   /** Counts turns started and the outcomes this route sees (GET /metrics). */
   metrics?: TurnMetrics;
   /** Per-user limit on send (rate-limit.ts); false or absent: none. */
@@ -32,7 +34,7 @@ export interface AgentRoutesOptions {
 
 export const agentRoutes: FastifyPluginAsyncZod<AgentRoutesOptions> = async (
   app,
-  { config, turns, metrics, rateLimit },
+  { config, turns, control, metrics, rateLimit },
 ) => {
   const shutdown = abortOnClose(app);
   app.post(
@@ -74,7 +76,14 @@ export const agentRoutes: FastifyPluginAsyncZod<AgentRoutesOptions> = async (
       const async = request.query.wait === 'false' || /respond-async/i.test(request.headers.prefer ?? '');
       if (async) return reply.code(202).send(accepted);
 
-      const outcome = await turns.await(handle, config.server.sendTimeoutSec * 1000);
+      // A turn that starts waiting for a person answers 202 at once instead of holding the request.
+      const outcome = await turns.awaitUnlessWaiting(handle, config.server.sendTimeoutSec * 1000, () =>
+        control.pendingApprovals(handle).then((p) => p.length > 0),
+      );
+      if (outcome.state === 'waiting') {
+        request.log.info({ turn_id: turnId }, 'turn waits for approval');
+        return reply.code(202).send({ ...accepted, status: 'waiting_approval' as const });
+      }
       metrics?.finished(outcome);
       request.log.info({ turn_id: turnId, outcome: outcome.state }, 'turn answered');
       if (outcome.state === 'completed') return reply.code(200).send(outcome.result);
@@ -98,10 +107,13 @@ export const agentRoutes: FastifyPluginAsyncZod<AgentRoutesOptions> = async (
       if (!isAgentTurnId(turnId)) return reply.code(404).send({ error: `no turn '${turnId}'` });
       const found = await turns.describe(turnId);
       if (!found) return reply.code(404).send({ error: `no turn '${turnId}'` });
-      const { status, outcome } = found;
+      const { status, outcome, cancelReason } = found;
+      const pending = status === 'running' ? await control.pendingApprovals(turns.handle(turnId)) : [];
       return reply.send({
         turn_id: turnId,
-        status: status as 'running',
+        status: (pending.length > 0 ? 'waiting_approval' : status) as 'running',
+        ...(pending.length > 0 ? { pending_approvals: pending } : {}),
+        ...(cancelReason ? { cancel_reason: cancelReason } : {}),
         ...(outcome.state === 'completed' ? { result: outcome.result } : {}),
         ...(outcome.state === 'failed' ? { error: outcome.error } : {}),
       });

@@ -4,6 +4,7 @@
  * document at /docs.
  */
 import { z } from 'zod';
+import { PendingApprovalSchema } from './control';
 import { ROLE_PATTERN, USER_ID_PATTERN, isValidTimeZone } from '../../config';
 import { TURN_KEY_PATTERN, parseSessionKey } from '../../shared/ids';
 
@@ -116,7 +117,7 @@ export const TurnResultSchema = z
 
 export const AcceptedSchema = z
   .object({
-    status: z.literal('accepted'),
+    status: z.enum(['accepted', 'waiting_approval']),
     turn_id: z.string(),
     status_url: z.string(),
   })
@@ -127,8 +128,19 @@ export const TurnParamsSchema = z.object({ turn_id: z.string().min(1).max(400) }
 export const TurnStatusSchema = z
   .object({
     turn_id: z.string(),
-    status: z.enum(['running', 'completed', 'failed', 'cancelled', 'terminated', 'timed_out', 'continued']),
+    status: z.enum([
+      'running',
+      'waiting_approval',
+      'completed',
+      'failed',
+      'cancelled',
+      'terminated',
+      'timed_out',
+      'continued',
+    ]),
     result: TurnResultSchema.optional(),
     error: z.string().optional(),
+    pending_approvals: z.array(PendingApprovalSchema).optional(),
+    cancel_reason: z.string().optional(),
   })
   .describe('TurnStatus');

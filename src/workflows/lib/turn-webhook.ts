@@ -3,6 +3,7 @@
  * argument text shown beside each tool activity in the Temporal UI. Pure and workflow-safe.
  */
 import type { AgentTurnInput, AgentTurnResult } from '../../shared/turn';
+import type { ToolCall } from '../../shared/types';
 
 export function completedWebhook(input: AgentTurnInput, r: AgentTurnResult): Record<string, unknown> {
   return {
@@ -26,6 +27,37 @@ export function failedWebhook(input: AgentTurnInput, turnId: string, error: stri
     user_id: input.userId,
     role: input.role,
     error,
+    metadata: input.metadata,
+  };
+}
+
+export function cancelledWebhook(input: AgentTurnInput, turnId: string, reason: string): Record<string, unknown> {
+  return {
+    event: 'agent.cancelled',
+    turn_id: turnId,
+    user_id: input.userId,
+    role: input.role,
+    reason,
+    metadata: input.metadata,
+  };
+}
+
+/** A tool call now waits for a decision: the receiver can route it to a reviewer. */
+export function approvalRequiredWebhook(
+  input: AgentTurnInput,
+  turnId: string,
+  call: ToolCall,
+  step: number,
+): Record<string, unknown> {
+  return {
+    event: 'agent.approval_required',
+    turn_id: turnId,
+    user_id: input.userId,
+    role: input.role,
+    call_id: call.id,
+    name: call.function.name,
+    arguments: call.function.arguments,
+    step,
     metadata: input.metadata,
   };
 }

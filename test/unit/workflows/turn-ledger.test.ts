@@ -133,7 +133,13 @@ describe('webhook payloads and summaries', () => {
 });
 
 describe('bounds', () => {
-  const limits = { maxToolCallsPerStep: 3, maxToolCallsPerTurn: 5, toolConcurrency: 2, maxTurnBytes: 100 };
+  const limits = {
+    maxToolCallsPerStep: 3,
+    maxToolCallsPerTurn: 5,
+    toolConcurrency: 2,
+    maxTurnBytes: 100,
+    approvalTimeoutSec: 60,
+  };
   const calls = (n: number) => Array.from({ length: n }, (_, i) => call(`c${i}`));
 
   test('per step: the first calls run, the rest are refused with the step cap named', () => {
