@@ -1,0 +1,15 @@
+/** `callModel`: one model call through the model client, counted in the worker's metrics. */
+import type { CallModelInput, CallModelResult } from '../shared/types';
+import type { ModelClient } from '../clients/model/call-model';
+import { callOptions } from './context';
+import { recordModelCall } from './metrics';
+
+export function createModelActivities({ model }: { model: ModelClient }) {
+  return {
+    async callModel(input: CallModelInput): Promise<CallModelResult> {
+      const result = await model.callModel(input, callOptions());
+      recordModelCall(result);
+      return result;
+    },
+  };
+}
