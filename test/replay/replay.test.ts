@@ -73,8 +73,13 @@ describe('replay of recorded histories against the current workflow code', () =>
   });
 
   it('every workflow type the worker hosts has at least one recorded history', () => {
-    const exported = [...fs.readFileSync(WORKFLOWS_INDEX, 'utf8').matchAll(/export\s*\{\s*(\w+)\s*\}/g)].map(
-      (m) => m[1],
+    // `export { a }` lines or one `export { a, b, … }` list: the names, not the types.
+    const exported = [...fs.readFileSync(WORKFLOWS_INDEX, 'utf8').matchAll(/export\s*\{([^}]*)\}/g)].flatMap(
+      (m) =>
+        (m[1] ?? '')
+          .split(',')
+          .map((name) => name.trim())
+          .filter(Boolean),
     );
     const recorded = new Set(manifest().map((e) => e.workflowType));
     expect(exported.length).toBeGreaterThan(0);
