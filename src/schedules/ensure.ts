@@ -28,6 +28,7 @@ import {
   HEARTBEAT_SCHEDULE_PREFIX,
   STANDUP_SCHEDULE_PREFIX,
   makeHeartbeatScheduleId,
+  makeSessionKey,
   makeStandupScheduleId,
 } from '../shared/ids';
 import { turnSearchAttributes } from '../shared/search-attributes';
@@ -179,7 +180,7 @@ export async function ensureHeartbeatSchedule(
         workflowId: scheduleId,
         typedSearchAttributes: turnSearchAttributes({
           ...agent,
-          sessionKey: sessionKeyOf(agent),
+          sessionKey: makeSessionKey(agent.userId, agent.role),
           trigger: 'heartbeat',
         }),
         staticSummary: `heartbeat of ${agent.role} for ${agent.userId}`,
@@ -211,7 +212,7 @@ export async function ensureStandupSchedule(
         workflowId: scheduleId,
         typedSearchAttributes: turnSearchAttributes({
           ...agent,
-          sessionKey: sessionKeyOf(agent),
+          sessionKey: makeSessionKey(agent.userId, agent.role),
           trigger: 'standup',
         }),
         staticSummary: `daily standup of ${agent.role} for ${agent.userId}`,
@@ -292,10 +293,6 @@ export async function triggerSchedule(client: Client, scheduleId: string): Promi
     if (err instanceof ScheduleNotFoundError) return false;
     throw err;
   }
-}
-
-function sessionKeyOf(agent: Agent): string {
-  return `user:${agent.userId}:${agent.role}`;
 }
 
 async function ensure(
