@@ -9,7 +9,7 @@ import type { ToolSpec } from '../../shared/types';
 import { ApplicationFailure } from '@temporalio/common';
 import { type z } from 'zod';
 import { toToolSpecs } from './backend-tools';
-import { agentCredential, internalCredential } from './credentials';
+import { agentCredential, internalCredential, NO_CREDENTIAL } from './credentials';
 import { MissionControlError } from './errors';
 import { fitIdempotencyKey } from './idempotency-key';
 import { MISSION_CONTROL_TIMEOUT_MS, sendRequest, type HttpRequest, type Query } from './http';
@@ -51,7 +51,7 @@ export const MAX_TASK_PAGES = 100;
 /** health() calls as a fixed, data-less identity: the contract only defines agent calls. */
 const HEALTH_IDENTITY: AgentIdentity = { userId: 'clasper-health', role: 'health' };
 
-type Auth = { kind: 'agent'; identity: AgentIdentity } | { kind: 'internal' };
+type Auth = { kind: 'agent'; identity: AgentIdentity } | { kind: 'internal' } | { kind: 'none' };
 
 export class MissionControlClient {
   private readonly timeoutMs: number;
@@ -69,6 +69,14 @@ export class MissionControlClient {
 
   capabilities(id: AgentIdentity, opts: CallOptions = {}): Promise<Capabilities> {
     return this.call({ kind: 'agent', identity: id }, 'GET', `${MC}/capabilities`, capabilitiesSchema, opts);
+  }
+
+  /**
+   * The same probe without a token, for a runtime that has no AGENT_JWT_SECRET to sign one
+   * (`clasper doctor`): a backend may serve capabilities open, or answer 401.
+   */
+  anonymousCapabilities(opts: CallOptions = {}): Promise<Capabilities> {
+    return this.call({ kind: 'none' }, 'GET', `${MC}/capabilities`, capabilitiesSchema, opts);
   }
 
   /**
@@ -270,7 +278,9 @@ export class MissionControlClient {
     const credential =
       auth.kind === 'agent'
         ? await agentCredential(this.backend, auth.identity)
-        : internalCredential(this.backend);
+        : auth.kind === 'internal'
+          ? internalCredential(this.backend)
+          : NO_CREDENTIAL;
     return sendRequest(
       { baseUrl: this.backend.url, timeoutMs: this.timeoutMs },
       { method, path, schema, signal: opts.signal, ...extra, auth: credential },

@@ -17,6 +17,7 @@ export {
   MAX_RETRY_AFTER_MS,
   classifyFetchFailure,
   classifyResponse,
+  missionControlFailureDetails,
   parseRetryAfter,
 } from './errors';
 export type {

@@ -23,10 +23,8 @@ import {
   noFallbackConfigured,
   type ModelErrorContext,
 } from './errors';
-import { buildOpenAiClient, endpointOf, isDemoMode, type LlmConfig } from './openai-client';
+import { buildOpenAiClient, errorContextOf, isDemoMode, type LlmConfig } from './openai-client';
 import { costOf } from './pricing';
-
-export { isDemoMode, type LlmConfig } from './openai-client';
 
 /**
  * Per-attempt deadline. A chat answer for an agent step normally arrives within seconds; a hung
@@ -73,11 +71,7 @@ export function createModelClient(options: {
   const { config } = options;
   const timeout = options.requestTimeoutMs ?? MODEL_REQUEST_TIMEOUT_MS;
   const client = options.openai ?? (isDemoMode(config) ? undefined : buildOpenAiClient(config, timeout));
-  const errorContext: Omit<ModelErrorContext, 'model'> = {
-    endpoint: endpointOf(config.baseUrl),
-    redact: config.apiKey ? [config.apiKey] : [],
-    timeoutMs: timeout,
-  };
+  const errorContext = errorContextOf(config, timeout);
 
   return {
     async callModel(input: CallModelInput, opts: ModelCallOptions = {}): Promise<CallModelResult> {

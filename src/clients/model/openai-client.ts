@@ -5,6 +5,7 @@
  */
 import OpenAI from 'openai';
 import type { Config } from '../../config';
+import type { ModelErrorContext } from './errors';
 
 /** Where requests go when OPENAI_BASE_URL is not set. */
 export const OPENAI_API_URL = 'https://api.openai.com/v1';
@@ -48,4 +49,13 @@ export function endpointOf(baseUrl: string | undefined): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** What every failure of a call to this endpoint may say: the origin, the key to scrub, the timeout. */
+export function errorContextOf(config: LlmConfig, timeoutMs: number): Omit<ModelErrorContext, 'model'> {
+  return {
+    endpoint: endpointOf(config.baseUrl),
+    redact: config.apiKey ? [config.apiKey] : [],
+    timeoutMs,
+  };
 }

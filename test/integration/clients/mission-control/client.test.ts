@@ -36,6 +36,13 @@ describe('MissionControlClient against mission-control-lite', () => {
     });
   });
 
+  it('probes capabilities without a token when there is no AGENT_JWT_SECRET to sign one', async () => {
+    const anonymous = new MissionControlClient(backend.config({ jwtSecret: undefined }));
+    await expect(anonymous.anonymousCapabilities()).resolves.toMatchObject({ contract_version: 'v1' });
+    // The agent call cannot even be made: there is nothing to sign its token with.
+    expect((await failureOf(anonymous.capabilities(agent()))).type).toBe(MissionControlError.NotConfigured);
+  });
+
   it('finds a task by exact title on the third page, and lists every task', async () => {
     const id = agent();
     for (let i = 1; i <= 120; i++) {
@@ -70,7 +77,12 @@ describe('MissionControlClient against mission-control-lite', () => {
     expect(conflict.type).toBe(MissionControlError.Conflict);
     expect(conflict.nonRetryable).toBe(true);
     expect(conflict.details).toEqual([
-      { status: 409, path: '/api/mission-control/tasks', code: 'idempotency_conflict' },
+      {
+        status: 409,
+        path: '/api/mission-control/tasks',
+        code: 'idempotency_conflict',
+        text: expect.any(String),
+      },
     ]);
   });
 

@@ -3,7 +3,8 @@
  * and the failure classes Temporal retries on are both checked at the HTTP boundary.
  */
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
-import { createModelClient, isDemoMode, resolveModelName } from '../../../../src/clients/model/call-model';
+import { createModelClient, resolveModelName } from '../../../../src/clients/model/call-model';
+import { isDemoMode } from '../../../../src/clients/model/openai-client';
 import { DEMO_MODEL_NAME } from '../../../../src/clients/model/demo-model';
 import { ModelError } from '../../../../src/clients/model/errors';
 import type { Config } from '../../../../src/config';
