@@ -122,11 +122,6 @@ export function withUniqueToolCallIds(calls: ToolCall[]): ToolCall[] {
   });
 }
 
-/** What the model may call in this turn; anything else is a hallucinated tool. */
-export function isKnownTool(call: ToolCall, known: ReadonlySet<string>): boolean {
-  return known.has(call.function.name);
-}
-
 /** First line of the message, for the workflow's static summary in the UI. */
 export function turnSummary(input: Pick<AgentTurnInput, 'message' | 'role' | 'trigger'>): string {
   const first = input.message.split('\n', 1)[0] ?? '';

@@ -23,10 +23,8 @@ import {
   taskPageSchema,
   taskSchema,
   undeliveredRawSchema,
-  undeliveredSchema,
   type BackendId,
   type Capabilities,
-  type Delivery,
   type Message,
   type MissionControlDocument,
   type Task,
@@ -153,25 +151,10 @@ export class MissionControlClient {
     return this.create(id, `${MC}/documents`, doc, idempotencyKey, documentSchema, opts);
   }
 
-  async undeliveredNotifications(
-    limits: { limitUsers: number; limitNotifications: number },
-    opts: CallOptions = {},
-  ): Promise<Delivery[]> {
-    const query = { limit_users: limits.limitUsers, limit_notifications: limits.limitNotifications };
-    const body = await this.call(
-      { kind: 'internal' },
-      'GET',
-      `${MC}/dispatch/undelivered`,
-      undeliveredSchema,
-      opts,
-      { query },
-    );
-    return body.deliveries;
-  }
-
   /**
-   * The same poll, each delivery unchecked: the dispatcher checks them one by one, so a single
-   * malformed entry is skipped and reported instead of failing the whole answer.
+   * The undelivered notifications, each delivery unchecked: the dispatcher checks them one by one
+   * (activities/deliveries.ts), so a single malformed entry is skipped and reported instead of
+   * failing the whole answer.
    */
   async undeliveredRaw(
     limits: { limitUsers: number; limitNotifications: number },

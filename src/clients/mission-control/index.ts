@@ -32,12 +32,4 @@ export { builtinToolSpecs, listTools, runTool, MAX_TOOL_RESULT_BYTES } from './t
 export type { RunToolInput } from './tools';
 export { isBuiltinTool, parseToolArgs } from './tool-schemas';
 export type { BuiltinToolName } from './tool-schemas';
-export type {
-  BackendId,
-  Capabilities,
-  Delivery,
-  Message,
-  MissionControlDocument,
-  Task,
-  TaskPage,
-} from './schemas';
+export type { BackendId, Capabilities, Message, MissionControlDocument, Task, TaskPage } from './schemas';

@@ -52,18 +52,7 @@ export const capabilitiesSchema = z.looseObject({
 });
 export type Capabilities = z.infer<typeof capabilitiesSchema>;
 
-export const deliverySchema = z.looseObject({
-  notification_id: idSchema,
-  user_id: z.string(),
-  session_key: z.string().nullish(),
-  content: z.string(),
-  task_id: idSchema.nullish(),
-  task_title: z.string().nullish(),
-});
-export type Delivery = z.infer<typeof deliverySchema>;
-
-export const undeliveredSchema = z.looseObject({ deliveries: z.array(deliverySchema) });
-/** The same answer with each delivery left unchecked, for the dispatcher to check one by one. */
+/** `GET …/dispatch/undelivered`, each delivery left unchecked, for the dispatcher to check one by one. */
 export const undeliveredRawSchema = z.looseObject({ deliveries: z.array(z.unknown()) });
 
 /** Any JSON value: heartbeat, standup and backend tools answer in their own shapes. */

@@ -166,14 +166,14 @@ describe('MissionControlClient against mission-control-lite', () => {
       session_key: `user:${userId}:lead`,
       content: 'ping',
     });
-    const deliveries = await client.undeliveredNotifications({ limitUsers: 1000, limitNotifications: 1000 });
+    const deliveries = await client.undeliveredRaw({ limitUsers: 1000, limitNotifications: 1000 });
     expect(deliveries).toContainEqual(
       expect.objectContaining({ notification_id, user_id: userId, content: 'ping' }),
     );
 
     await client.ackNotification(notification_id, userId);
-    const after = await client.undeliveredNotifications({ limitUsers: 1000, limitNotifications: 1000 });
-    expect(after.map((d) => d.notification_id)).not.toContain(notification_id);
+    const after = await client.undeliveredRaw({ limitUsers: 1000, limitNotifications: 1000 });
+    expect(after).not.toContainEqual(expect.objectContaining({ notification_id }));
     expect((await backend.inspect(userId)).notifications[0]).toMatchObject({
       notification_id,
       delivered: true,
@@ -185,9 +185,7 @@ describe('MissionControlClient against mission-control-lite', () => {
 
   it('dispatch without INTERNAL_API_TOKEN fails clearly, and with a wrong one names the setting', async () => {
     const unconfigured = new MissionControlClient(backend.config({ internalToken: undefined }));
-    const failure = await failureOf(
-      unconfigured.undeliveredNotifications({ limitUsers: 1, limitNotifications: 1 }),
-    );
+    const failure = await failureOf(unconfigured.undeliveredRaw({ limitUsers: 1, limitNotifications: 1 }));
     expect(failure.type).toBe(MissionControlError.NotConfigured);
     expect(failure.nonRetryable).toBe(true);
     expect(failure.message).toMatch(/^INTERNAL_API_TOKEN is not set/);
