@@ -5,7 +5,7 @@
  * path, status and the backend's own error text, never headers or tokens.
  */
 import { ApplicationFailure } from '@temporalio/common';
-import { innermostFailure } from '../../shared/failures';
+import { rootFailureDetails } from '../../shared/failures';
 import { MAX_RETRY_AFTER_MS, parseRetryAfter, scrub, shorten as shortenTo } from '../http-errors';
 
 export { MAX_RETRY_AFTER_MS, parseRetryAfter };
@@ -50,9 +50,7 @@ export interface MissionControlFailureDetails {
 
 /** The details of a classified Mission Control failure (at the root of the chain), or undefined for any other error. */
 export function missionControlFailureDetails(err: unknown): MissionControlFailureDetails | undefined {
-  const cause = innermostFailure(err);
-  if (!(cause instanceof ApplicationFailure) || !cause.type?.startsWith('MissionControl.')) return undefined;
-  return cause.details?.[0] as MissionControlFailureDetails | undefined;
+  return rootFailureDetails(err, 'MissionControl.') as MissionControlFailureDetails | undefined;
 }
 
 /** Backend error text is quoted into messages; a whole HTML error page is not useful there. */

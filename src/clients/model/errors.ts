@@ -6,7 +6,7 @@
  * fallback model or report the error. Messages keep the provider's own words and never the API key.
  */
 import { ApplicationFailure } from '@temporalio/common';
-import { innermostFailure } from '../../shared/failures';
+import { rootFailureDetails } from '../../shared/failures';
 import { MAX_RETRY_AFTER_MS, retryAfterMs, scrub as scrubSecrets, shorten } from '../http-errors';
 
 export { MAX_RETRY_AFTER_MS, retryAfterMs as retryDelayFrom };
@@ -57,9 +57,7 @@ export interface ModelFailureDetails {
 
 /** The details of a classified model failure (at the root of the chain), or undefined for any other error. */
 export function modelFailureDetails(err: unknown): ModelFailureDetails | undefined {
-  const cause = innermostFailure(err);
-  if (!(cause instanceof ApplicationFailure) || !cause.type?.startsWith('Model.')) return undefined;
-  return cause.details?.[0] as ModelFailureDetails | undefined;
+  return rootFailureDetails(err, 'Model.') as ModelFailureDetails | undefined;
 }
 
 export interface ModelErrorContext {
