@@ -5,7 +5,7 @@
  */
 import { USER_ID_PATTERN } from '../src/config';
 import type { HeartbeatResult } from '../src/shared/heartbeat';
-import { makeHeartbeatScheduleId } from '../src/shared/ids';
+import { makeHeartbeatScheduleId, makeSessionKey } from '../src/shared/ids';
 import { turnSearchAttributes } from '../src/shared/search-attributes';
 import {
   checkBackendReachable,
@@ -35,7 +35,7 @@ runScript('heartbeat', async () => {
       typedSearchAttributes: turnSearchAttributes({
         userId,
         role,
-        sessionKey: `user:${userId}:${role}`,
+        sessionKey: makeSessionKey(userId, role),
         trigger: 'heartbeat',
       }),
       staticSummary: `heartbeat of ${role} for ${userId} (manual)`,

@@ -4,7 +4,7 @@
  * Exit 1 with one clear line when anything on the way fails.
  */
 import { USER_ID_PATTERN } from '../src/config';
-import { makeStandupScheduleId } from '../src/shared/ids';
+import { makeSessionKey, makeStandupScheduleId } from '../src/shared/ids';
 import { turnSearchAttributes } from '../src/shared/search-attributes';
 import type { StandupResult } from '../src/shared/standup';
 import {
@@ -36,7 +36,7 @@ runScript('standup', async () => {
       typedSearchAttributes: turnSearchAttributes({
         userId,
         role,
-        sessionKey: `user:${userId}:${role}`,
+        sessionKey: makeSessionKey(userId, role),
         trigger: 'standup',
       }),
       staticSummary: `daily standup of ${role} for ${userId} (manual)`,

@@ -4,6 +4,7 @@
  * same message, so the bench model answers both the same way.
  */
 import type { Config } from '../../src/config';
+import { makeSessionKey } from '../../src/shared/ids';
 import { createBaseline } from './baseline';
 import { benchMessage, type TurnShape } from './fake-model';
 
@@ -29,7 +30,7 @@ export function durableTurn(apiUrl: string, shape: TurnShape, label: string): Tu
       headers: { 'content-type': 'application/json', 'idempotency-key': `${label}-${i}` },
       body: JSON.stringify({
         user_id: userId,
-        session_key: `user:${userId}:${BENCH_ROLE}`,
+        session_key: makeSessionKey(userId, BENCH_ROLE),
         message,
         task_title: BENCH_TASK,
       }),

@@ -4,6 +4,7 @@
  * drain 500 queued notifications.
  */
 import { deleteSchedule, ensureDispatcherSchedule } from '../../src/schedules/ensure';
+import { makeSessionKey } from '../../src/shared/ids';
 import { PLAIN, benchMessage } from '../lib/fake-model';
 import { SCENARIO_PROFILE } from '../lib/profiles';
 import { table, type BenchContext, type Scenario } from '../lib/scenario';
@@ -143,7 +144,7 @@ async function internal(sys: BenchSystem, method: string, path: string, body?: u
 function enqueue(sys: BenchSystem, userId: string): Promise<unknown> {
   return internal(sys, 'POST', '/api/mission-control/notifications', {
     user_id: userId,
-    session_key: `user:${userId}:${BENCH_ROLE}`,
+    session_key: makeSessionKey(userId, BENCH_ROLE),
     content: benchMessage(PLAIN(0), 'A teammate mentioned you on the launch task.'),
     task_title: BENCH_TASK,
   });

@@ -6,6 +6,7 @@
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { TurnService } from '../../src/api/turns';
+import { makeSessionKey } from '../../src/shared/ids';
 import type { AgentTurnInput } from '../../src/shared/turn';
 import { MAX_TOOL_RESULT_BYTES } from '../../src/shared/tool-result';
 import { benchMessage, type TurnShape } from '../lib/fake-model';
@@ -103,7 +104,7 @@ export const historySize: Scenario<{ rows: HistoryRow[] }> = {
           const userId = 'bench-history';
           const input: AgentTurnInput = {
             userId,
-            sessionKey: `user:${userId}:${BENCH_ROLE}`,
+            sessionKey: makeSessionKey(userId, BENCH_ROLE),
             role: BENCH_ROLE,
             message: benchMessage(c.shape),
             history: [],

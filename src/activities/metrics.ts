@@ -8,23 +8,14 @@
  * (worker crash after the call) may be counted twice. Good for dashboards; GET /usage (from turn
  * search attributes) is the exact per-user record.
  */
-import { Context } from '@temporalio/activity';
-import type { MetricMeter } from '@temporalio/common';
 import type { CallModelResult, ToolOutcome } from '../shared/types';
 import { costToMicros } from '../shared/usage';
+import { currentMeter } from './context';
 
 export const MODEL_TOKENS_METRIC = 'clasper_model_tokens';
 export const MODEL_COST_METRIC = 'clasper_model_cost_micro_usd';
 export const MODEL_UNPRICED_METRIC = 'clasper_model_unpriced_calls';
 export const TOOL_CALLS_METRIC = 'clasper_tool_calls';
-
-function currentMeter(): MetricMeter | undefined {
-  try {
-    return Context.current().metricMeter;
-  } catch {
-    return undefined; // not inside an activity
-  }
-}
 
 /** Tokens by kind (prompt, completion) and model; cost in micro-USD (counters are integers). */
 export function recordModelCall(result: CallModelResult, meter = currentMeter()): void {

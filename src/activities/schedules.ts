@@ -3,10 +3,10 @@
  * (checklist, backend ping) and standup (all tasks, the document, backend call). Thin adapters over
  * the one Mission Control client and the workspace; results carry ids and short text only.
  */
-import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Config } from '../config';
 import type { DispatchBatch } from '../shared/dispatch';
+import { isFailureOfType } from '../shared/failures';
 import { MAX_STANDUP_TASKS, tasksToReport, type StandupTask } from '../shared/standup';
 import { planDispatchBatch } from './deliveries';
 import {
@@ -15,6 +15,7 @@ import {
   type MissionControlClient,
 } from '../clients/mission-control';
 import type { Workspace } from '../clients/workspace';
+import { callOptions } from './context';
 
 export interface ScheduleActivityDeps {
   config: Config;
@@ -49,25 +50,13 @@ const HEALABLE_ACK_FAILURES = new Set<string>([
 
 const MAX_TASK_DESCRIPTION_CHARS = 500;
 
-function signal(): AbortSignal | undefined {
-  try {
-    return Context.current().cancellationSignal;
-  } catch {
-    return undefined; // called outside an activity (tests, scripts)
-  }
-}
-
-function isFailure(err: unknown, type: string): boolean {
-  return err instanceof ApplicationFailure && err.type === type;
-}
-
 export function createScheduleActivities({ config, missionControl: mc, workspace }: ScheduleActivityDeps) {
   return {
     /** One poll of undelivered notifications, each delivery checked on its own. */
     async fetchDeliveries(): Promise<DispatchBatch> {
       const raw = await mc.undeliveredRaw(
         { limitUsers: config.dispatch.limitUsers, limitNotifications: config.dispatch.limitNotifications },
-        { signal: signal() },
+        callOptions(),
       );
       const plan = planDispatchBatch(raw);
       return { fetched: raw.length, ...plan, maxToolIterations: config.agent.maxToolIterations };
@@ -80,10 +69,10 @@ export function createScheduleActivities({ config, missionControl: mc, workspace
      */
     async ackDelivery(input: AckDeliveryInput): Promise<{ acked: boolean }> {
       try {
-        await mc.ackNotification(input.notificationId, input.userId, { signal: signal() });
+        await mc.ackNotification(input.notificationId, input.userId, callOptions());
         return { acked: true };
       } catch (err) {
-        if (isFailure(err, MissionControlError.NotFound)) return { acked: false };
+        if (isFailureOfType(err, MissionControlError.NotFound)) return { acked: false };
         if (
           err instanceof ApplicationFailure &&
           err.nonRetryable &&
@@ -116,21 +105,21 @@ export function createScheduleActivities({ config, missionControl: mc, workspace
     /** Which optional endpoints the backend has; a backend without `capabilities` has none. */
     async backendFeatures(identity: AgentIdentity): Promise<BackendFeatures> {
       try {
-        const caps = await mc.capabilities(identity, { signal: signal() });
+        const caps = await mc.capabilities(identity, callOptions());
         return { heartbeat: caps.features.heartbeat, standup: caps.features.standup };
       } catch (err) {
-        if (isFailure(err, MissionControlError.NotFound)) return { heartbeat: false, standup: false };
+        if (isFailureOfType(err, MissionControlError.NotFound)) return { heartbeat: false, standup: false };
         throw err;
       }
     },
 
     /** `POST /api/mission-control/heartbeat`; its answer is the backend's business, not history's. */
     async postHeartbeat(identity: AgentIdentity): Promise<void> {
-      await mc.heartbeat(identity, { signal: signal() });
+      await mc.heartbeat(identity, callOptions());
     },
 
     async postStandup(input: AgentIdentity & { timezone: string }): Promise<void> {
-      await mc.standup({ userId: input.userId, role: input.role }, input.timezone, { signal: signal() });
+      await mc.standup({ userId: input.userId, role: input.role }, input.timezone, callOptions());
     },
 
     /**
@@ -138,7 +127,7 @@ export function createScheduleActivities({ config, missionControl: mc, workspace
      * MAX_STANDUP_TASKS travel back so history stays small, `total` says how many there were.
      */
     async listUserTasks(identity: AgentIdentity): Promise<{ tasks: StandupTask[]; total: number }> {
-      const all = await mc.listAllTasks(identity, { signal: signal() });
+      const all = await mc.listAllTasks(identity, callOptions());
       const mine = tasksToReport(
         all.map((t) => ({
           id: String(t.id),
@@ -155,11 +144,9 @@ export function createScheduleActivities({ config, missionControl: mc, workspace
         { userId: input.userId, role: input.role },
         { task_id: input.taskId, title: input.title, content: input.content, doc_type: input.docType },
         input.idempotencyKey,
-        { signal: signal() },
+        callOptions(),
       );
       return { documentId: String(doc.id) };
     },
   };
 }
-
-export type ScheduleActivities = ReturnType<typeof createScheduleActivities>;

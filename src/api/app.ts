@@ -74,24 +74,21 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   const turns = new TurnService(client, config);
   const control = new TurnControlService(client, missionControl);
-  await app.register(healthRoutes, { config, client, missionControl });
   await app.register(controlRoutes, { control });
-  await app.register(agentRoutes, {
+  // POST send and POST stream start the same turns, each route with its own per-user limit.
+  const turnRoute = () => ({
     config,
     turns,
     control,
     metrics: metrics.turns,
     rateLimit: sendRateLimit(config.server.rateLimitPerMinute),
   });
+  await app.register(healthRoutes, { config, client, missionControl });
+  await app.register(agentRoutes, turnRoute());
   await app.register(introspectionRoutes, { workspace, client });
   await app.register(metricsRoutes, { metrics });
   await app.register(scheduleRoutes, { config, client });
-  await app.register(streamRoutes, {
-    config,
-    turns,
-    metrics: metrics.turns,
-    rateLimit: sendRateLimit(config.server.rateLimitPerMinute),
-  });
+  await app.register(streamRoutes, turnRoute());
   await app.register(compactRoutes, { config, turns });
   await app.register(llmTaskRoutes, { config, turns });
   return app;

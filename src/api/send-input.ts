@@ -8,7 +8,24 @@ import { checkWebhookUrlSyntax } from '../clients/webhook/url-policy';
 import type { Config } from '../config';
 import { parseSessionKey } from '../shared/ids';
 import type { AgentTurnInput } from '../shared/turn';
+import type { WorkflowHandle } from '@temporalio/client';
+import type { AgentTurnWorkflow } from '../shared/workflow-types';
+import type { TurnMetrics } from './metrics';
 import type { SendBody } from './schemas/agents';
+import type { TurnService } from './turns';
+
+/** POST send and POST stream alike: the body's turn started and counted, or the 400 message. */
+export async function startSendTurn(
+  body: SendBody,
+  idempotencyKey: string | undefined,
+  deps: { config: Config; turns: TurnService; metrics?: TurnMetrics },
+): Promise<{ handle: WorkflowHandle<AgentTurnWorkflow> } | { error: string }> {
+  const built = turnInputFromSend(body, deps.config);
+  if ('error' in built) return built;
+  const handle = await deps.turns.start(built.input, idempotencyKey);
+  deps.metrics?.started();
+  return { handle };
+}
 
 export function turnInputFromSend(
   body: SendBody,

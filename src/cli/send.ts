@@ -4,7 +4,7 @@
  * turn resource until the turn is done.
  */
 import type { Config } from '../config';
-import { parseSessionKey } from '../shared/ids';
+import { makeSessionKey, parseSessionKey } from '../shared/ids';
 import { apiErrorText, apiTarget, callApi, type ApiTarget, type FetchFn } from './http';
 import { fail, printJson, printLine, startSpinner, type Out, type Printer } from './output';
 
@@ -141,7 +141,7 @@ function resolveSession(
   if (!userId)
     return { error: 'no user: pass --user <id> (or --session-key user:<id>:<role>, or set USER_ID)' };
   const role = opts.role ?? config.script.agentRole;
-  return { userId, sessionKey: `user:${userId}:${role}` };
+  return { userId, sessionKey: makeSessionKey(userId, role) };
 }
 
 type PollOutcome =

@@ -1,7 +1,8 @@
 /**
- * `validateJson`: a model's answer → a JSON value checked against the caller's JSON Schema (ajv,
- * with ajv-formats). An activity, not workflow code: the check is deterministic, but ajv compiles
- * each schema into JavaScript, which does not belong in the workflow sandbox.
+ * JSON answers and JSON Schemas: a model's answer → a JSON value checked against the caller's JSON
+ * Schema (ajv, with ajv-formats). Used by the `validateJson` activity (src/activities/json-task.ts),
+ * not workflow code: the check is deterministic, but ajv compiles each schema into JavaScript,
+ * which does not belong in the workflow sandbox.
  *
  * The API uses `schemaProblem` to refuse a bad schema with a 400 before any workflow starts.
  * Schemas come from callers, so each is compiled in a fresh ajv instance (one caller's `$id` can
@@ -12,8 +13,6 @@ import type AjvCore from 'ajv/dist/core';
 import Ajv2019 from 'ajv/dist/2019';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
-import { ApplicationFailure } from '@temporalio/common';
-import { LlmTaskFailure, type ValidateJsonInput, type ValidateJsonResult } from '../shared/llm-task';
 
 /** Enough of ajv's messages to fix the answer; a model that got everything wrong needs no 200-line list. */
 const MAX_REPORTED_ERRORS = 10;
@@ -77,27 +76,4 @@ export function describeErrors(errors: readonly ErrorObject[] | null | undefined
     .map((e) => `${e.instancePath || '(root)'} ${e.message ?? 'is invalid'}`);
   const more = (errors?.length ?? 0) - list.length;
   return `${list.join('; ')}${more > 0 ? `; and ${more} more` : ''}`;
-}
-
-export function createJsonTaskActivities() {
-  return {
-    /** Parses the answer and checks it against the schema; an unusable answer is a result, not a failure. */
-    async validateJson(input: ValidateJsonInput): Promise<ValidateJsonResult> {
-      const parsed = parseAnswer(input.text);
-      if (!parsed.ok) return parsed;
-      if (!input.schema) return { ok: true, value: parsed.value };
-      let validate: ValidateFunction;
-      try {
-        validate = compileSchema(input.schema);
-      } catch (err) {
-        // The API checks schemas before starting; only a workflow started some other way gets here.
-        throw ApplicationFailure.nonRetryable(
-          `the schema is invalid: ${err instanceof Error ? err.message : String(err)}`,
-          LlmTaskFailure.InvalidSchema,
-        );
-      }
-      if (validate(parsed.value)) return { ok: true, value: parsed.value };
-      return { ok: false, error: `the answer does not match the schema: ${describeErrors(validate.errors)}` };
-    },
-  };
 }

@@ -29,9 +29,12 @@ import {
   HEARTBEAT_SCHEDULE_PREFIX,
   STANDUP_SCHEDULE_PREFIX,
   makeHeartbeatScheduleId,
+  makeSessionKey,
   makeStandupScheduleId,
 } from '../shared/ids';
+import type { HeartbeatInput } from '../shared/heartbeat';
 import { turnSearchAttributes } from '../shared/search-attributes';
+import type { StandupInput } from '../shared/standup';
 import { cronProblem } from './cron';
 
 export const DEFAULT_HEARTBEAT_INTERVAL_MINUTES = 15;
@@ -159,6 +162,32 @@ export async function ensureDispatcherSchedule(
   );
 }
 
+/**
+ * The action of an agent's heartbeat or standup schedule: its workflow, with the workflow id
+ * named after the schedule, tagged with the search attributes of the turn it runs.
+ */
+function agentAction(
+  config: Config,
+  agent: Agent,
+  scheduleId: string,
+  workflowType: 'heartbeat' | 'standup',
+  run: { args: HeartbeatInput | StandupInput; summary: string },
+): ScheduleOptions['action'] {
+  return {
+    type: 'startWorkflow',
+    workflowType,
+    taskQueue: config.temporal.taskQueue,
+    args: [run.args],
+    workflowId: scheduleId,
+    typedSearchAttributes: turnSearchAttributes({
+      ...agent,
+      sessionKey: makeSessionKey(agent.userId, agent.role),
+      trigger: workflowType,
+    }),
+    staticSummary: run.summary,
+  };
+}
+
 export async function ensureHeartbeatSchedule(
   client: Client,
   config: Config,
@@ -172,19 +201,10 @@ export async function ensureHeartbeatSchedule(
     {
       scheduleId,
       spec: heartbeatSpec(timing, config.agent.defaultTimezone),
-      action: {
-        type: 'startWorkflow',
-        workflowType: 'heartbeat',
-        taskQueue: config.temporal.taskQueue,
-        args: [{ userId: agent.userId, role: agent.role }],
-        workflowId: scheduleId,
-        typedSearchAttributes: turnSearchAttributes({
-          ...agent,
-          sessionKey: sessionKeyOf(agent),
-          trigger: 'heartbeat',
-        }),
-        staticSummary: `heartbeat of ${agent.role} for ${agent.userId}`,
-      },
+      action: agentAction(config, agent, scheduleId, 'heartbeat', {
+        args: { userId: agent.userId, role: agent.role },
+        summary: `heartbeat of ${agent.role} for ${agent.userId}`,
+      }),
       policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: HEARTBEAT_CATCHUP_WINDOW },
     },
     opts,
@@ -204,19 +224,10 @@ export async function ensureStandupSchedule(
     {
       scheduleId,
       spec: cronSpec(timing.cron, timing.timezone),
-      action: {
-        type: 'startWorkflow',
-        workflowType: 'standup',
-        taskQueue: config.temporal.taskQueue,
-        args: [{ userId: agent.userId, role: agent.role, timezone: timing.timezone }],
-        workflowId: scheduleId,
-        typedSearchAttributes: turnSearchAttributes({
-          ...agent,
-          sessionKey: sessionKeyOf(agent),
-          trigger: 'standup',
-        }),
-        staticSummary: `daily standup of ${agent.role} for ${agent.userId}`,
-      },
+      action: agentAction(config, agent, scheduleId, 'standup', {
+        args: { userId: agent.userId, role: agent.role, timezone: timing.timezone },
+        summary: `daily standup of ${agent.role} for ${agent.userId}`,
+      }),
       policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: STANDUP_CATCHUP_WINDOW },
     },
     opts,
@@ -293,10 +304,6 @@ export async function triggerSchedule(client: Client, scheduleId: string): Promi
     if (err instanceof ScheduleNotFoundError) return false;
     throw err;
   }
-}
-
-function sessionKeyOf(agent: Agent): string {
-  return `user:${agent.userId}:${agent.role}`;
 }
 
 async function ensure(

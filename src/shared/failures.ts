@@ -33,6 +33,16 @@ export function isFailureOfType(err: unknown, type: string): boolean {
   return failureType(err) === type;
 }
 
+/**
+ * The first details entry of the root failure when its type is one of a family (`Model.`,
+ * `MissionControl.`): each client says what its details hold and reads them through this.
+ */
+export function rootFailureDetails(err: unknown, typePrefix: string): unknown {
+  const cause = innermostFailure(err);
+  if (!(cause instanceof ApplicationFailure) || !cause.type?.startsWith(typePrefix)) return undefined;
+  return cause.details?.[0];
+}
+
 /** True when the root failure said retrying cannot help (a 4xx, a bad input). */
 export function isNonRetryableFailure(err: unknown): boolean {
   const cause = innermostFailure(err);

@@ -60,6 +60,11 @@ function fnv1a64(text: string): string {
   return hash.toString(16).padStart(16, '0');
 }
 
+/** The session key of a user's agent role: `user:<user_id>:<role>` (parseSessionKey reads it back). */
+export function makeSessionKey(userId: string, role: string): string {
+  return `user:${userId}:${role}`;
+}
+
 /** `user:<user_id>:<role>` → its parts, or null when it does not have that shape. */
 export function parseSessionKey(sessionKey: string): { userId: string; role: string } | null {
   const parts = sessionKey.split(':');

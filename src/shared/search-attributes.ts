@@ -26,7 +26,10 @@ export const ClasperCompletionTokens = defineSearchAttributeKey(
 export const ClasperCostUsd = defineSearchAttributeKey('ClasperCostUsd', SearchAttributeType.DOUBLE);
 
 /** True while a turn waits for a person to approve a tool call: the inbox is a visibility query. */
-export const ClasperAwaitingApproval = defineSearchAttributeKey('ClasperAwaitingApproval', SearchAttributeType.BOOL);
+export const ClasperAwaitingApproval = defineSearchAttributeKey(
+  'ClasperAwaitingApproval',
+  SearchAttributeType.BOOL,
+);
 
 export const CLASPER_SEARCH_ATTRIBUTES = [
   ClasperUserId,

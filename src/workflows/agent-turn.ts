@@ -257,7 +257,10 @@ async function approvalOf(
   turn.progress.approvalDecided(decision);
   if (decision.decision === 'deny') return { kind: 'denied', reason: decision.reason ?? 'no reason given' };
   if (!decision.arguments) return { kind: 'run', call };
-  return { kind: 'run', call: { ...call, function: { ...call.function, arguments: JSON.stringify(decision.arguments) } } };
+  return {
+    kind: 'run',
+    call: { ...call, function: { ...call.function, arguments: JSON.stringify(decision.arguments) } },
+  };
 }
 
 function toolError(error: string): ToolOutcome {
@@ -377,7 +380,11 @@ async function finishFailed(input: AgentTurnInput, err: unknown): Promise<void> 
  * more runs and no reply is posted. The reason is kept in the memo, so the turn's status shows it
  * after the run has closed; pending approvals are dropped; the webhook hears `agent.cancelled`.
  */
-async function finishCancelled(input: AgentTurnInput, control: TurnControl, approvals: ApprovalDesk): Promise<void> {
+async function finishCancelled(
+  input: AgentTurnInput,
+  control: TurnControl,
+  approvals: ApprovalDesk,
+): Promise<void> {
   approvals.dropAll();
   upsertMemo({ cancel_reason: control.reason });
   await notify(input, cancelledWebhook(input, workflowInfo().workflowId, control.reason));

@@ -7,7 +7,7 @@
 import { executeChild, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { WorkflowType, type AgentTurnWorkflow } from '../shared/workflow-types';
-import { makeChildTurnId } from '../shared/ids';
+import { makeChildTurnId, makeSessionKey } from '../shared/ids';
 import { turnSearchAttributes } from '../shared/search-attributes';
 import { turnSummary, type AgentTurnInput } from '../shared/turn';
 import { BACKEND_CALLS, LOCAL_READS } from './lib/activity-options';
@@ -38,7 +38,7 @@ export async function heartbeat(input: HeartbeatInput): Promise<HeartbeatResult>
 
   const turnInput: AgentTurnInput = {
     userId: input.userId,
-    sessionKey: `user:${input.userId}:${input.role}`,
+    sessionKey: makeSessionKey(input.userId, input.role),
     role: input.role,
     message: plan.checklist,
     history: [],

@@ -14,8 +14,9 @@ import {
   TurnResultSchema,
   TurnStatusSchema,
 } from '../schemas/agents';
-import { statusUrlOf, turnInputFromSend } from '../send-input';
-import { abortOnClose, streamTurn } from '../stream-turn';
+import { startSendTurn, statusUrlOf } from '../send-input';
+import { abortOnClose } from '../stream-turn';
+import { startAndStream } from './stream';
 import type { TurnControlService } from '../turn-control';
 import { isCallerError, type TurnService } from '../turns';
 import type { Config } from '../../config';
@@ -52,22 +53,20 @@ export const agentRoutes: FastifyPluginAsyncZod<AgentRoutesOptions> = async (
       },
     },
     async (request, reply) => {
-      const built = turnInputFromSend(request.body, config);
-      if ('error' in built) return reply.code(400).send({ error: built.error });
-      const handle = await turns.start(built.input, request.headers['idempotency-key']);
-      const turnId = handle.workflowId;
-      request.log.info({ turn_id: turnId }, 'turn started');
-      metrics?.started();
+      const idempotencyKey = request.headers['idempotency-key'];
       if (request.body.stream) {
-        await streamTurn(request, reply, {
+        return startAndStream(request, reply, request.body, idempotencyKey, {
+          config,
           turns,
-          handle,
-          timeoutMs: config.server.sendTimeoutSec * 1000,
           metrics,
           shutdown,
         });
-        return reply;
       }
+      const started = await startSendTurn(request.body, idempotencyKey, { config, turns, metrics });
+      if ('error' in started) return reply.code(400).send({ error: started.error });
+      const { handle } = started;
+      const turnId = handle.workflowId;
+      request.log.info({ turn_id: turnId }, 'turn started');
       const accepted = {
         status: 'accepted' as const,
         turn_id: turnId,

@@ -9,19 +9,12 @@
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Client } from '@temporalio/client';
-import type { Timestamp } from '@temporalio/common';
-import { temporal } from '@temporalio/proto';
 import type { Config } from '../../config';
 import type { MissionControlClient } from '../../clients/mission-control';
+import { describePollers, POLLER_FRESH_MS, type Poller } from '../../clients/temporal/task-queue';
 
 /** Each check gives up after this long, so a deep health check answers within a load balancer's patience. */
 const CHECK_TIMEOUT_MS = 5_000;
-/**
- * A live worker long-polls each task queue for up to a minute at a time, refreshing its last
- * access each time; one not seen for two minutes is gone. (The server keeps stale pollers listed
- * for a few minutes, so the timestamp matters, not just the list.)
- */
-const POLLER_FRESH_MS = 2 * 60_000;
 /** The contract version this runtime speaks (docs/contract.md). */
 const CONTRACT_VERSION = 'v1';
 /** Fixed, data-less identity for the capabilities call: the contract only defines agent calls. */
@@ -107,26 +100,13 @@ async function checkTemporal(client: Client, config: Config): Promise<Check> {
 /** Counts workers by identity that polled both the workflow and the activity queue recently. */
 async function checkWorkers(client: Client, config: Config): Promise<Check & { pollers?: number }> {
   const { namespace, taskQueue } = config.temporal;
-  const { TaskQueueType, TaskQueueKind } = temporal.api.enums.v1;
-  const fresh = (types: temporal.api.enums.v1.TaskQueueType) =>
-    client.withDeadline(Date.now() + CHECK_TIMEOUT_MS, async () => {
-      const res = await client.workflowService.describeTaskQueue({
-        namespace,
-        taskQueue: { name: taskQueue, kind: TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
-        taskQueueType: types,
-      });
-      const cutoff = Date.now() - POLLER_FRESH_MS;
-      return new Set(
-        (res.pollers ?? [])
-          .filter((p) => timestampMs(p.lastAccessTime) >= cutoff)
-          .map((p) => p.identity ?? ''),
-      );
-    });
   try {
-    const [workflowPollers, activityPollers] = await Promise.all([
-      fresh(TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW),
-      fresh(TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY),
-    ]);
+    const queue = await describePollers(client, { namespace, taskQueue, timeoutMs: CHECK_TIMEOUT_MS });
+    const cutoff = Date.now() - POLLER_FRESH_MS;
+    const fresh = (pollers: Poller[]) =>
+      new Set(pollers.filter((p) => p.lastAccessMs >= cutoff).map((p) => p.identity ?? ''));
+    const workflowPollers = fresh(queue.workflow);
+    const activityPollers = fresh(queue.activity);
     const pollers = new Set([...workflowPollers, ...activityPollers]).size;
     if (workflowPollers.size === 0 || activityPollers.size === 0) {
       return {
@@ -139,11 +119,6 @@ async function checkWorkers(client: Client, config: Config): Promise<Check & { p
   } catch (err) {
     return { status: 'error', error: `could not describe task queue '${taskQueue}': ${reason(err)}` };
   }
-}
-
-function timestampMs(ts: Timestamp | null | undefined): number {
-  if (!ts) return 0;
-  return Number(ts.seconds ?? 0) * 1000 + Math.floor((ts.nanos ?? 0) / 1e6);
 }
 
 /** The backend's own /health, then capabilities through the Mission Control client (JWT and all). */

@@ -4,12 +4,13 @@
  * stream opens.
  */
 import type { RateLimitOptions } from '@fastify/rate-limit';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Config } from '../../config';
 import type { TurnMetrics } from '../metrics';
-import { SendBodySchema, SendHeadersSchema } from '../schemas/agents';
+import { SendBodySchema, SendHeadersSchema, type SendBody } from '../schemas/agents';
 import { errorResponses } from '../schemas/common';
-import { turnInputFromSend } from '../send-input';
+import { startSendTurn } from '../send-input';
 import { abortOnClose, streamTurn } from '../stream-turn';
 import type { TurnService } from '../turns';
 
@@ -45,20 +46,34 @@ export const streamRoutes: FastifyPluginAsyncZod<StreamRoutesOptions> = async (
         response: { ...errorResponses },
       },
     },
-    async (request, reply) => {
-      const built = turnInputFromSend(request.body, config);
-      if ('error' in built) return reply.code(400).send({ error: built.error });
-      const handle = await turns.start(built.input, request.headers['idempotency-key']);
-      request.log.info({ turn_id: handle.workflowId }, 'turn started (stream)');
-      metrics?.started();
-      await streamTurn(request, reply, {
+    async (request, reply) =>
+      startAndStream(request, reply, request.body, request.headers['idempotency-key'], {
+        config,
         turns,
-        handle,
-        timeoutMs: config.server.sendTimeoutSec * 1000,
         metrics,
         shutdown,
-      });
-      return reply;
-    },
+      }),
   );
 };
+
+/** POST stream, and POST send with `stream: true`: the body's turn started, then streamed as SSE. */
+export async function startAndStream(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  body: SendBody,
+  idempotencyKey: string | undefined,
+  deps: { config: Config; turns: TurnService; metrics?: TurnMetrics; shutdown: AbortSignal },
+): Promise<FastifyReply> {
+  const started = await startSendTurn(body, idempotencyKey, deps);
+  if ('error' in started) return reply.code(400).send({ error: started.error });
+  const { handle } = started;
+  request.log.info({ turn_id: handle.workflowId }, 'turn started (stream)');
+  await streamTurn(request, reply, {
+    turns: deps.turns,
+    handle,
+    timeoutMs: deps.config.server.sendTimeoutSec * 1000,
+    metrics: deps.metrics,
+    shutdown: deps.shutdown,
+  });
+  return reply;
+}

@@ -21,8 +21,6 @@ export const CompactBodySchema = z
   })
   .describe('CompactRequest');
 
-export type CompactBody = z.infer<typeof CompactBodySchema>;
-
 export const CompactResultSchema = z
   .object({
     status: z.literal('ok'),

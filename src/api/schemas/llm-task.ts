@@ -38,8 +38,6 @@ export const LlmTaskBodySchema = z
   })
   .describe('LlmTaskRequest');
 
-export type LlmTaskBody = z.infer<typeof LlmTaskBodySchema>;
-
 export const LlmTaskResultSchema = z
   .object({
     status: z.literal('ok'),

@@ -9,7 +9,7 @@ import type { ToolSpec } from '../../shared/types';
 import { ApplicationFailure } from '@temporalio/common';
 import { type z } from 'zod';
 import { toToolSpecs } from './backend-tools';
-import { agentCredential, internalCredential } from './credentials';
+import { agentCredential, internalCredential, NO_CREDENTIAL } from './credentials';
 import { MissionControlError } from './errors';
 import { fitIdempotencyKey } from './idempotency-key';
 import { MISSION_CONTROL_TIMEOUT_MS, sendRequest, type HttpRequest, type Query } from './http';
@@ -23,10 +23,9 @@ import {
   taskPageSchema,
   taskSchema,
   undeliveredRawSchema,
-  undeliveredSchema,
   type BackendId,
+  type BackendTool,
   type Capabilities,
-  type Delivery,
   type Message,
   type MissionControlDocument,
   type Task,
@@ -51,7 +50,7 @@ export const MAX_TASK_PAGES = 100;
 /** health() calls as a fixed, data-less identity: the contract only defines agent calls. */
 const HEALTH_IDENTITY: AgentIdentity = { userId: 'clasper-health', role: 'health' };
 
-type Auth = { kind: 'agent'; identity: AgentIdentity } | { kind: 'internal' };
+type Auth = { kind: 'agent'; identity: AgentIdentity } | { kind: 'internal' } | { kind: 'none' };
 
 export class MissionControlClient {
   private readonly timeoutMs: number;
@@ -69,6 +68,14 @@ export class MissionControlClient {
 
   capabilities(id: AgentIdentity, opts: CallOptions = {}): Promise<Capabilities> {
     return this.call({ kind: 'agent', identity: id }, 'GET', `${MC}/capabilities`, capabilitiesSchema, opts);
+  }
+
+  /**
+   * The same probe without a token, for a runtime that has no AGENT_JWT_SECRET to sign one
+   * (`clasper doctor`): a backend may serve capabilities open, or answer 401.
+   */
+  anonymousCapabilities(opts: CallOptions = {}): Promise<Capabilities> {
+    return this.call({ kind: 'none' }, 'GET', `${MC}/capabilities`, capabilitiesSchema, opts);
   }
 
   /**
@@ -145,25 +152,10 @@ export class MissionControlClient {
     return this.create(id, `${MC}/documents`, doc, idempotencyKey, documentSchema, opts);
   }
 
-  async undeliveredNotifications(
-    limits: { limitUsers: number; limitNotifications: number },
-    opts: CallOptions = {},
-  ): Promise<Delivery[]> {
-    const query = { limit_users: limits.limitUsers, limit_notifications: limits.limitNotifications };
-    const body = await this.call(
-      { kind: 'internal' },
-      'GET',
-      `${MC}/dispatch/undelivered`,
-      undeliveredSchema,
-      opts,
-      { query },
-    );
-    return body.deliveries;
-  }
-
   /**
-   * The same poll, each delivery unchecked: the dispatcher checks them one by one, so a single
-   * malformed entry is skipped and reported instead of failing the whole answer.
+   * The undelivered notifications, each delivery unchecked: the dispatcher checks them one by one
+   * (activities/deliveries.ts), so a single malformed entry is skipped and reported instead of
+   * failing the whole answer.
    */
   async undeliveredRaw(
     limits: { limitUsers: number; limitNotifications: number },
@@ -199,9 +191,12 @@ export class MissionControlClient {
 
   /** The backend's own tools as model-ready specs; entries with unusable names are skipped. */
   async listBackendTools(id: AgentIdentity, opts: CallOptions = {}): Promise<ToolSpec[]> {
-    return toToolSpecs(
-      await this.call({ kind: 'agent', identity: id }, 'GET', '/api/tools', backendToolListSchema, opts),
-    );
+    return toToolSpecs(await this.listBackendToolEntries(id, opts));
+  }
+
+  /** `GET /api/tools` as the backend listed them, flags (`requires_approval`) included. */
+  listBackendToolEntries(id: AgentIdentity, opts: CallOptions = {}): Promise<BackendTool[]> {
+    return this.call({ kind: 'agent', identity: id }, 'GET', '/api/tools', backendToolListSchema, opts);
   }
 
   /**
@@ -270,7 +265,9 @@ export class MissionControlClient {
     const credential =
       auth.kind === 'agent'
         ? await agentCredential(this.backend, auth.identity)
-        : internalCredential(this.backend);
+        : auth.kind === 'internal'
+          ? internalCredential(this.backend)
+          : NO_CREDENTIAL;
     return sendRequest(
       { baseUrl: this.backend.url, timeoutMs: this.timeoutMs },
       { method, path, schema, signal: opts.signal, ...extra, auth: credential },

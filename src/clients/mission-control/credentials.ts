@@ -1,6 +1,6 @@
 /**
  * The two credentials of contract v1, built per call: a freshly minted agent JWT, or the static
- * internal token. Returned with the header to send and the value to scrub from any error text;
+ * internal token (or none, for the open capabilities probe). Returned with the header to send and the value to scrub from any error text;
  * neither is ever stored, logged or returned to a caller of the client.
  */
 import type { Config } from '../../config';
@@ -14,6 +14,9 @@ export interface Credential {
   /** Scrubbed from error messages in case a backend echoes it. */
   secret: string;
 }
+
+/** No token at all: only for the contract's capabilities probe, which a backend may serve open. */
+export const NO_CREDENTIAL: Credential = { kind: 'none', header: {}, secret: '' };
 
 export async function agentCredential(backend: Config['backend'], id: AgentIdentity): Promise<Credential> {
   const { jwtSecret, jwtAlgorithm, jwtTtlSec } = backend;

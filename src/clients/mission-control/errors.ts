@@ -6,6 +6,7 @@
  * headers or tokens.
  */
 import { ApplicationFailure } from '@temporalio/common';
+import { rootFailureDetails } from '../../shared/failures';
 import { MAX_RETRY_AFTER_MS, parseRetryAfter, scrub, shorten as shortenTo } from '../http-errors';
 
 export { MAX_RETRY_AFTER_MS, parseRetryAfter };
@@ -44,6 +45,13 @@ export interface MissionControlFailureDetails {
   status: number | null;
   path: string;
   code?: string;
+  /** The backend's own error text of a non-2xx answer (shortened, scrubbed like the message). */
+  text?: string;
+}
+
+/** The details of a classified Mission Control failure (at the root of the chain), or undefined for any other error. */
+export function missionControlFailureDetails(err: unknown): MissionControlFailureDetails | undefined {
+  return rootFailureDetails(err, 'MissionControl.') as MissionControlFailureDetails | undefined;
 }
 
 /** Backend error text is quoted into messages; a whole HTML error page is not useful there. */
@@ -67,7 +75,12 @@ export interface ResponseFacts {
 export function classifyResponse(facts: ResponseFacts): ApplicationFailure {
   const { status } = facts;
   const { text, code } = readBackendError(facts.bodyText);
-  const details: MissionControlFailureDetails = { status, path: facts.path, ...(code ? { code } : {}) };
+  const details: MissionControlFailureDetails = {
+    status,
+    path: facts.path,
+    ...(code ? { code } : {}),
+    text: scrub(text, facts.redact),
+  };
   const delayMs = parseRetryAfter(facts.retryAfter, facts.now);
   const [type, retryable] = statusClass(status, code, text);
   const hint = hintFor(status, facts.auth);

@@ -17,6 +17,7 @@ export {
   MAX_RETRY_AFTER_MS,
   classifyFetchFailure,
   classifyResponse,
+  missionControlFailureDetails,
   parseRetryAfter,
 } from './errors';
 export type {
@@ -27,16 +28,8 @@ export type {
 } from './errors';
 export { mintAgentToken } from './jwt';
 export type { MintAgentTokenInput } from './jwt';
-export { builtinToolSpecs, listTools, runTool, MAX_TOOL_RESULT_BYTES } from './tools';
+export { builtinToolSpecs, listTools, listTurnTools, runTool, MAX_TOOL_RESULT_BYTES } from './tools';
 export type { RunToolInput } from './tools';
 export { isBuiltinTool, parseToolArgs } from './tool-schemas';
 export type { BuiltinToolName } from './tool-schemas';
-export type {
-  BackendId,
-  Capabilities,
-  Delivery,
-  Message,
-  MissionControlDocument,
-  Task,
-  TaskPage,
-} from './schemas';
+export type { BackendId, Capabilities, Message, MissionControlDocument, Task, TaskPage } from './schemas';

@@ -52,18 +52,7 @@ export const capabilitiesSchema = z.looseObject({
 });
 export type Capabilities = z.infer<typeof capabilitiesSchema>;
 
-export const deliverySchema = z.looseObject({
-  notification_id: idSchema,
-  user_id: z.string(),
-  session_key: z.string().nullish(),
-  content: z.string(),
-  task_id: idSchema.nullish(),
-  task_title: z.string().nullish(),
-});
-export type Delivery = z.infer<typeof deliverySchema>;
-
-export const undeliveredSchema = z.looseObject({ deliveries: z.array(deliverySchema) });
-/** The same answer with each delivery left unchecked, for the dispatcher to check one by one. */
+/** `GET …/dispatch/undelivered`, each delivery left unchecked, for the dispatcher to check one by one. */
 export const undeliveredRawSchema = z.looseObject({ deliveries: z.array(z.unknown()) });
 
 /** Any JSON value: heartbeat, standup and backend tools answer in their own shapes. */
@@ -78,6 +67,8 @@ const plainToolSchema = z.looseObject({
   description: z.string().nullish(),
   parameters: z.record(z.string(), z.unknown()).nullish(),
   input_schema: z.record(z.string(), z.unknown()).nullish(),
+  /** Calls of this tool wait for a person's approval before they run (docs/contract.md). */
+  requires_approval: z.boolean().nullish(),
 });
 const openAiToolSchema = z.looseObject({ type: z.literal('function'), function: plainToolSchema });
 const backendToolSchema = z.union([openAiToolSchema.transform((t) => t.function), plainToolSchema]);

@@ -6,6 +6,7 @@
  */
 import type { ToolOutcome, ToolSpec } from '../../shared/types';
 import { capToolResult } from '../../shared/tool-result';
+import { toToolSpecs } from './backend-tools';
 import type { MissionControlClient } from './client';
 import type { AgentIdentity, CallOptions } from './types';
 import {
@@ -33,14 +34,26 @@ export async function listTools(
   identity: AgentIdentity,
   opts: CallOptions = {},
 ): Promise<ToolSpec[]> {
+  return (await listTurnTools(client, identity, [], opts)).tools;
+}
+
+/**
+ * The tools of one turn, and which of them wait for a person's approval: backend tools listed
+ * with `requires_approval: true`, and any tool named in `approvalTools` (CLASPER_APPROVAL_TOOLS).
+ */
+export async function listTurnTools(
+  client: MissionControlClient,
+  identity: AgentIdentity,
+  approvalTools: readonly string[],
+  opts: CallOptions = {},
+): Promise<{ tools: ToolSpec[]; approvalRequired: string[] }> {
   const builtins = builtinToolSpecs();
   const capabilities = await client.capabilities(identity, opts);
-  if (!capabilities.features.tools) return builtins;
+  const entries = capabilities.features.tools ? await client.listBackendToolEntries(identity, opts) : [];
   const taken = new Set(builtins.map((t) => t.function.name));
-  const backendTools = (await client.listBackendTools(identity, opts)).filter(
-    (t) => !taken.has(t.function.name),
-  );
-  return [...builtins, ...backendTools];
+  const tools = [...builtins, ...toToolSpecs(entries).filter((t) => !taken.has(t.function.name))];
+  const named = new Set([...approvalTools, ...entries.filter((e) => e.requires_approval).map((e) => e.name)]);
+  return { tools, approvalRequired: tools.map((t) => t.function.name).filter((n) => named.has(n)) };
 }
 
 export async function runTool(

@@ -1,19 +1,18 @@
 /**
- * The `callModel` activity: one chat-completions call, mapped to the plain `CallModelResult` the
- * workflow keeps. Retries are Temporal's alone (the client runs with `maxRetries: 0`), so every
- * attempt shows in the UI and honours `Retry-After` through the failure's `nextRetryDelay`.
+ * The model client: one chat-completions call, mapped to the plain `CallModelResult` the workflow
+ * keeps. Retries are Temporal's alone (the client runs with `maxRetries: 0`), so every attempt
+ * shows in the UI and honours `Retry-After` through the failure's `nextRetryDelay`. The `callModel`
+ * activity (src/activities/model.ts) passes its cancellation signal in.
  *
  * With neither OPENAI_API_KEY nor OPENAI_BASE_URL configured it answers from the offline demo
  * model instead, so a fresh checkout runs end to end without a key.
  */
-import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import OpenAI from 'openai';
+import type OpenAI from 'openai';
 import type {
   ChatCompletion,
   ChatCompletionCreateParamsNonStreaming,
 } from 'openai/resources/chat/completions';
-import type { Config } from '../../config';
 import type { CallModelInput, CallModelResult, ToolCall, Usage } from '../../shared/types';
 import { demoCallModel } from './demo-model';
 import {
@@ -24,6 +23,7 @@ import {
   noFallbackConfigured,
   type ModelErrorContext,
 } from './errors';
+import { buildOpenAiClient, errorContextOf, isDemoMode, type LlmConfig } from './openai-client';
 import { costOf } from './pricing';
 
 /**
@@ -33,19 +33,13 @@ import { costOf } from './pricing';
  */
 export const MODEL_REQUEST_TIMEOUT_MS = 60_000;
 
-/** The openai client insists on a key; local OpenAI-compatible servers (Ollama, vLLM) ignore it. */
-const PLACEHOLDER_API_KEY = 'not-needed';
-const OPENAI_API_URL = 'https://api.openai.com/v1';
-
-export type LlmConfig = Config['llm'];
-
-export interface ModelActivities {
-  callModel(input: CallModelInput): Promise<CallModelResult>;
+/** Per call: the activity's cancellation signal, passed through to the HTTP request. */
+export interface ModelCallOptions {
+  signal?: AbortSignal;
 }
 
-/** True when no model endpoint is configured: `callModel` then answers from the offline demo model. */
-export function isDemoMode(config: LlmConfig): boolean {
-  return !config.apiKey && !config.baseUrl;
+export interface ModelClient {
+  callModel(input: CallModelInput, opts?: ModelCallOptions): Promise<CallModelResult>;
 }
 
 /** The configured model for a tier; the fallback tier without LLM_MODEL_FALLBACK is a non-retryable failure. */
@@ -68,26 +62,22 @@ export function resolveModelName(config: LlmConfig, tier: CallModelInput['tier']
   }
 }
 
-export function createModelActivities(options: {
+export function createModelClient(options: {
   config: LlmConfig;
   /** A ready client (tests point one at the fake server); built from config when omitted. */
   openai?: OpenAI;
   requestTimeoutMs?: number;
-}): ModelActivities {
+}): ModelClient {
   const { config } = options;
   const timeout = options.requestTimeoutMs ?? MODEL_REQUEST_TIMEOUT_MS;
-  const client = options.openai ?? (isDemoMode(config) ? undefined : buildClient(config, timeout));
-  const errorContext: Omit<ModelErrorContext, 'model'> = {
-    endpoint: endpointOf(config.baseUrl),
-    redact: config.apiKey ? [config.apiKey] : [],
-    timeoutMs: timeout,
-  };
+  const client = options.openai ?? (isDemoMode(config) ? undefined : buildOpenAiClient(config, timeout));
+  const errorContext = errorContextOf(config, timeout);
 
   return {
-    async callModel(input: CallModelInput): Promise<CallModelResult> {
+    async callModel(input: CallModelInput, opts: ModelCallOptions = {}): Promise<CallModelResult> {
       if (!client) return demoCallModel(input);
       const model = resolveModelName(config, input.tier);
-      const signal = activityCancellationSignal();
+      const { signal } = opts;
       let response: ChatCompletion;
       try {
         // Per-request options too, so an injected client obeys the same no-retry, bounded-time rule.
@@ -104,22 +94,6 @@ export function createModelActivities(options: {
       return toResult(response, model, { ...errorContext, model }, input.rejectEmpty === true);
     },
   };
-}
-
-function buildClient(config: LlmConfig, timeout: number): OpenAI {
-  return new OpenAI({
-    apiKey: config.apiKey ?? PLACEHOLDER_API_KEY,
-    // Explicit values everywhere: the client would otherwise read OPENAI_* from process.env itself,
-    // and config.ts is the one place that reads the environment.
-    baseURL: config.baseUrl ?? OPENAI_API_URL,
-    adminAPIKey: null,
-    organization: null,
-    project: null,
-    webhookSecret: null,
-    logLevel: 'warn',
-    maxRetries: 0,
-    timeout,
-  });
 }
 
 /**
@@ -195,23 +169,4 @@ function usageOf(usage: ChatCompletion['usage']): Usage {
 
 function count(n: unknown): number {
   return typeof n === 'number' && Number.isFinite(n) && n >= 0 ? n : 0;
-}
-
-/** Only the origin goes into failures: a base URL's path or userinfo may carry a proxy secret. */
-function endpointOf(baseUrl: string | undefined): string | undefined {
-  if (!baseUrl) return undefined;
-  try {
-    return new URL(baseUrl).origin;
-  } catch {
-    return undefined;
-  }
-}
-
-/** The running activity's cancellation signal; undefined when called outside an activity (tests, scripts). */
-function activityCancellationSignal(): AbortSignal | undefined {
-  try {
-    return Context.current().cancellationSignal;
-  } catch {
-    return undefined;
-  }
 }

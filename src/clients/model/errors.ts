@@ -6,6 +6,7 @@
  * fallback model or report the error. Messages keep the provider's own words and never the API key.
  */
 import { ApplicationFailure } from '@temporalio/common';
+import { rootFailureDetails } from '../../shared/failures';
 import { MAX_RETRY_AFTER_MS, retryAfterMs, scrub as scrubSecrets, shorten } from '../http-errors';
 
 export { MAX_RETRY_AFTER_MS, retryAfterMs as retryDelayFrom };
@@ -52,6 +53,11 @@ export interface ModelFailureDetails {
   /** The provider's error code, e.g. 'rate_limit_exceeded', 'model_not_found'. */
   code?: string;
   requestId?: string;
+}
+
+/** The details of a classified model failure (at the root of the chain), or undefined for any other error. */
+export function modelFailureDetails(err: unknown): ModelFailureDetails | undefined {
+  return rootFailureDetails(err, 'Model.') as ModelFailureDetails | undefined;
 }
 
 export interface ModelErrorContext {

@@ -1,6 +1,6 @@
 /**
- * The `sendWebhook` activity: POSTs the turn's completion event (`agent.completed` /
- * `agent.failed`) to the caller's URL.
+ * Webhook delivery: POSTs the turn's completion event (`agent.completed` / `agent.failed`) to the
+ * caller's URL. The `sendWebhook` activity (src/activities/webhook.ts) is a thin wrapper over it.
  *
  * Failure classes, as Temporal failure types the workflow's retry policy sees:
  * - `Webhook.Refused`   (non-retryable) the URL fails the destination policy (see url-policy.ts)
@@ -27,7 +27,7 @@ export interface SendWebhookInput {
   payload: Record<string, unknown>;
 }
 
-export interface WebhookActivityDeps {
+export interface WebhookClientDeps {
   /** AGENT_JWT_SECRET: the key the API sealed with. Needed only when an input carries `sealed`. */
   jwtSecret?: string;
   /** CLASPER_WEBHOOK_ALLOW_PRIVATE. */
@@ -41,7 +41,7 @@ export interface WebhookActivityDeps {
   now?: () => Date;
 }
 
-export interface WebhookActivities {
+export interface WebhookClient {
   sendWebhook(input: SendWebhookInput): Promise<{ status: number }>;
 }
 
@@ -78,7 +78,7 @@ function networkErrorCode(err: unknown): string {
   return typeof e.name === 'string' ? e.name : 'network error';
 }
 
-export function createWebhookActivities(deps: WebhookActivityDeps): WebhookActivities {
+export function createWebhookClient(deps: WebhookClientDeps): WebhookClient {
   const fetchImpl = deps.fetchImpl ?? fetch;
   const timeoutMs = deps.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const now = deps.now ?? (() => new Date());

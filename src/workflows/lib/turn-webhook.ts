@@ -31,7 +31,11 @@ export function failedWebhook(input: AgentTurnInput, turnId: string, error: stri
   };
 }
 
-export function cancelledWebhook(input: AgentTurnInput, turnId: string, reason: string): Record<string, unknown> {
+export function cancelledWebhook(
+  input: AgentTurnInput,
+  turnId: string,
+  reason: string,
+): Record<string, unknown> {
   return {
     event: 'agent.cancelled',
     turn_id: turnId,

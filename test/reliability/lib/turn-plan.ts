@@ -10,6 +10,7 @@
  * so each turn writes exactly 2 tasks, 2 messages and 2 documents. The fake model decides from the
  * request alone (which turn, which step), so a retried or replayed model call answers the same.
  */
+import { makeSessionKey } from '../../../src/shared/ids';
 import type { FakeResponder, FakeStep, RecordedRequest } from '../../support/fake-openai';
 
 export interface PlannedTurn {
@@ -34,7 +35,7 @@ export function planTurns(runId: string, n: number, users = 4): PlannedTurn[] {
 export function sendBodyFor(turn: PlannedTurn): Record<string, unknown> {
   return {
     user_id: turn.userId,
-    session_key: `user:${turn.userId}:lead`,
+    session_key: makeSessionKey(turn.userId, 'lead'),
     message: `[[turn ${turn.tag}]] Plan the launch, note it and write it up.`,
     task_title: `Thread ${turn.tag}`,
     metadata: { kickoff_plan: true, plan_title: `Plan ${turn.tag}` },

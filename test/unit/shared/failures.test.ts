@@ -12,6 +12,7 @@ import {
   innermostFailure,
   isFailureOfType,
   isNonRetryableFailure,
+  rootFailureDetails,
 } from '../../../src/shared/failures';
 
 function appFailure(overrides: { type?: string; nonRetryable?: boolean; message?: string } = {}) {
@@ -92,5 +93,20 @@ describe('failure chains', () => {
     expect(innermostFailure(bare)).toBe(bare);
     expect(describeFailure('plain text')).toBe('plain text');
     expect(failureType(new Error('boom'))).toBeUndefined();
+  });
+
+  test('rootFailureDetails: the first details entry of the root failure, only for the asked-for family', () => {
+    const withDetails = ApplicationFailure.create({
+      message: 'GET /api/mission-control/tasks answered 404: no such task',
+      type: 'MissionControl.NotFound',
+      details: [{ status: 404, path: '/api/mission-control/tasks' }],
+    });
+    expect(rootFailureDetails(inClient(inActivity(withDetails)), 'MissionControl.')).toEqual({
+      status: 404,
+      path: '/api/mission-control/tasks',
+    });
+    expect(rootFailureDetails(withDetails, 'Model.')).toBeUndefined();
+    expect(rootFailureDetails(appFailure(), 'MissionControl.')).toBeUndefined();
+    expect(rootFailureDetails(new Error('boom'), 'MissionControl.')).toBeUndefined();
   });
 });

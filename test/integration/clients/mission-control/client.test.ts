@@ -36,6 +36,13 @@ describe('MissionControlClient against mission-control-lite', () => {
     });
   });
 
+  it('probes capabilities without a token when there is no AGENT_JWT_SECRET to sign one', async () => {
+    const anonymous = new MissionControlClient(backend.config({ jwtSecret: undefined }));
+    await expect(anonymous.anonymousCapabilities()).resolves.toMatchObject({ contract_version: 'v1' });
+    // The agent call cannot even be made: there is nothing to sign its token with.
+    expect((await failureOf(anonymous.capabilities(agent()))).type).toBe(MissionControlError.NotConfigured);
+  });
+
   it('finds a task by exact title on the third page, and lists every task', async () => {
     const id = agent();
     for (let i = 1; i <= 120; i++) {
@@ -70,7 +77,12 @@ describe('MissionControlClient against mission-control-lite', () => {
     expect(conflict.type).toBe(MissionControlError.Conflict);
     expect(conflict.nonRetryable).toBe(true);
     expect(conflict.details).toEqual([
-      { status: 409, path: '/api/mission-control/tasks', code: 'idempotency_conflict' },
+      {
+        status: 409,
+        path: '/api/mission-control/tasks',
+        code: 'idempotency_conflict',
+        text: expect.any(String),
+      },
     ]);
   });
 
@@ -154,14 +166,14 @@ describe('MissionControlClient against mission-control-lite', () => {
       session_key: `user:${userId}:lead`,
       content: 'ping',
     });
-    const deliveries = await client.undeliveredNotifications({ limitUsers: 1000, limitNotifications: 1000 });
+    const deliveries = await client.undeliveredRaw({ limitUsers: 1000, limitNotifications: 1000 });
     expect(deliveries).toContainEqual(
       expect.objectContaining({ notification_id, user_id: userId, content: 'ping' }),
     );
 
     await client.ackNotification(notification_id, userId);
-    const after = await client.undeliveredNotifications({ limitUsers: 1000, limitNotifications: 1000 });
-    expect(after.map((d) => d.notification_id)).not.toContain(notification_id);
+    const after = await client.undeliveredRaw({ limitUsers: 1000, limitNotifications: 1000 });
+    expect(after).not.toContainEqual(expect.objectContaining({ notification_id }));
     expect((await backend.inspect(userId)).notifications[0]).toMatchObject({
       notification_id,
       delivered: true,
@@ -173,9 +185,7 @@ describe('MissionControlClient against mission-control-lite', () => {
 
   it('dispatch without INTERNAL_API_TOKEN fails clearly, and with a wrong one names the setting', async () => {
     const unconfigured = new MissionControlClient(backend.config({ internalToken: undefined }));
-    const failure = await failureOf(
-      unconfigured.undeliveredNotifications({ limitUsers: 1, limitNotifications: 1 }),
-    );
+    const failure = await failureOf(unconfigured.undeliveredRaw({ limitUsers: 1, limitNotifications: 1 }));
     expect(failure.type).toBe(MissionControlError.NotConfigured);
     expect(failure.nonRetryable).toBe(true);
     expect(failure.message).toMatch(/^INTERNAL_API_TOKEN is not set/);

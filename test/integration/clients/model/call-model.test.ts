@@ -3,12 +3,8 @@
  * and the failure classes Temporal retries on are both checked at the HTTP boundary.
  */
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
-import { MockActivityEnvironment } from '@temporalio/testing';
-import {
-  createModelActivities,
-  isDemoMode,
-  resolveModelName,
-} from '../../../../src/clients/model/call-model';
+import { createModelClient, resolveModelName } from '../../../../src/clients/model/call-model';
+import { isDemoMode } from '../../../../src/clients/model/openai-client';
 import { DEMO_MODEL_NAME } from '../../../../src/clients/model/demo-model';
 import { ModelError } from '../../../../src/clients/model/errors';
 import type { Config } from '../../../../src/config';
@@ -47,10 +43,10 @@ async function failureOf(p: Promise<unknown>): Promise<ApplicationFailure> {
   throw new Error('expected callModel to fail');
 }
 
-describe('callModel activity against the fake OpenAI server', () => {
+describe('the model client against the fake OpenAI server', () => {
   it('returns a text answer with usage and cost', async () => {
     fake().script({ text: 'Hello from the model', usage: { prompt_tokens: 1000, completion_tokens: 500 } });
-    const { callModel } = createModelActivities({ config: llmConfig(fake()) });
+    const { callModel } = createModelClient({ config: llmConfig(fake()) });
 
     const result = await callModel(input);
 
@@ -72,7 +68,7 @@ describe('callModel activity against the fake OpenAI server', () => {
     fake().script({
       toolCalls: [{ id: 'call_1', name: 'create_task', arguments: { title: 'Write report' } }],
     });
-    const { callModel } = createModelActivities({ config: llmConfig(fake()) });
+    const { callModel } = createModelClient({ config: llmConfig(fake()) });
 
     const result = await callModel({ ...input, tools: [createTask], temperature: 0.3, maxTokens: 256 });
 
@@ -97,7 +93,7 @@ describe('callModel activity against the fake OpenAI server', () => {
 
   it('sends max_completion_tokens and no temperature to a reasoning model, and asks for JSON', async () => {
     fake().script({ text: '{"ok":true}' });
-    const { callModel } = createModelActivities({ config: llmConfig(fake(), { model: 'o4-mini' }) });
+    const { callModel } = createModelClient({ config: llmConfig(fake(), { model: 'o4-mini' }) });
 
     await callModel({ ...input, temperature: 0.3, maxTokens: 256, json: true });
 
@@ -110,7 +106,7 @@ describe('callModel activity against the fake OpenAI server', () => {
 
   it('turns a 429 with Retry-After into a retryable Model.RateLimited with the delay', async () => {
     fake().script({ status: 429, retryAfterSec: 1, error: 'Rate limited' });
-    const { callModel } = createModelActivities({ config: llmConfig(fake()) });
+    const { callModel } = createModelClient({ config: llmConfig(fake()) });
 
     const f = await failureOf(callModel(input));
 
@@ -122,7 +118,7 @@ describe('callModel activity against the fake OpenAI server', () => {
 
   it("turns a 400 into a non-retryable failure with the provider's message", async () => {
     fake().script({ status: 400, error: 'Invalid model parameter' });
-    const { callModel } = createModelActivities({ config: llmConfig(fake()) });
+    const { callModel } = createModelClient({ config: llmConfig(fake()) });
 
     const f = await failureOf(callModel(input));
 
@@ -136,7 +132,7 @@ describe('callModel activity against the fake OpenAI server', () => {
 
   it('turns a 500 into a retryable Model.ServerError', async () => {
     fake().script({ status: 500 });
-    const { callModel } = createModelActivities({ config: llmConfig(fake()) });
+    const { callModel } = createModelClient({ config: llmConfig(fake()) });
 
     const f = await failureOf(callModel(input));
 
@@ -146,7 +142,7 @@ describe('callModel activity against the fake OpenAI server', () => {
 
   it('turns our own request timeout into a retryable Model.Network', async () => {
     fake().script({ text: 'too late', delayMs: 1000 });
-    const { callModel } = createModelActivities({ config: llmConfig(fake()), requestTimeoutMs: 150 });
+    const { callModel } = createModelClient({ config: llmConfig(fake()), requestTimeoutMs: 150 });
 
     const f = await failureOf(callModel(input));
 
@@ -156,7 +152,7 @@ describe('callModel activity against the fake OpenAI server', () => {
 
   it('turns a dropped connection into a retryable Model.Network that names the endpoint', async () => {
     fake().script({ disconnect: true });
-    const { callModel } = createModelActivities({ config: llmConfig(fake()) });
+    const { callModel } = createModelClient({ config: llmConfig(fake()) });
 
     const f = await failureOf(callModel(input));
 
@@ -164,22 +160,23 @@ describe('callModel activity against the fake OpenAI server', () => {
     expect(f.message).toContain(new URL(fake().url).origin);
   });
 
-  it('ends as a cancellation, not a model failure, when the activity is cancelled mid-call', async () => {
+  it("ends with the signal's reason, not a model failure, when the call is aborted mid-request", async () => {
     fake().script({ text: 'too late', delayMs: 5000 });
-    const { callModel } = createModelActivities({ config: llmConfig(fake()) });
-    const env = new MockActivityEnvironment();
-    const running = env.run(callModel, input);
-    // Cancel only once the request is in flight, so the abort reaches the HTTP call.
+    const { callModel } = createModelClient({ config: llmConfig(fake()) });
+    const abort = new AbortController();
+    const running = callModel(input, { signal: abort.signal });
+    // Abort only once the request is in flight, so the abort reaches the HTTP call.
     while (fake().requests.length === 0) await new Promise((r) => setTimeout(r, 5));
-    env.cancel();
+    const reason = new CancelledFailure('cancelled by the test');
+    abort.abort(reason);
 
-    await expect(running).rejects.toBeInstanceOf(CancelledFailure);
+    await expect(running).rejects.toBe(reason);
   });
 
   it('never puts the API key in a failure', async () => {
     const apiKey = 'sk-proj-SECRETSECRETSECRET0123456789';
     fake().script({ status: 401, error: `Incorrect API key provided: ${apiKey}` });
-    const { callModel } = createModelActivities({ config: llmConfig(fake(), { apiKey }) });
+    const { callModel } = createModelClient({ config: llmConfig(fake(), { apiKey }) });
 
     const f = await failureOf(callModel(input));
 
@@ -192,7 +189,7 @@ describe('callModel activity against the fake OpenAI server', () => {
 
   it('answers 200-with-garbage as a non-retryable Model.InvalidResponse', async () => {
     fake().script({ rawBody: '{"hello":"world"}' });
-    const { callModel } = createModelActivities({ config: llmConfig(fake()) });
+    const { callModel } = createModelClient({ config: llmConfig(fake()) });
 
     const f = await failureOf(callModel(input));
 
@@ -202,7 +199,7 @@ describe('callModel activity against the fake OpenAI server', () => {
 
   it('with rejectEmpty, turns an answer with no text and no tool calls into a retryable Model.EmptyAnswer', async () => {
     fake().script({ text: '' }, { text: '  \n', finishReason: 'length' });
-    const { callModel } = createModelActivities({ config: llmConfig(fake()) });
+    const { callModel } = createModelClient({ config: llmConfig(fake()) });
 
     for (const finish of ['stop', 'length']) {
       const failure = await failureOf(callModel({ ...input, rejectEmpty: true }));
@@ -219,7 +216,7 @@ describe('callModel activity against the fake OpenAI server', () => {
 
   it('uses the fallback model for the fallback tier', async () => {
     fake().script({ text: 'from the fallback', onlyForModel: 'gpt-4o' });
-    const { callModel } = createModelActivities({ config: llmConfig(fake(), { fallbackModel: 'gpt-4o' }) });
+    const { callModel } = createModelClient({ config: llmConfig(fake(), { fallbackModel: 'gpt-4o' }) });
 
     const result = await callModel({ ...input, tier: 'fallback' });
 
@@ -229,7 +226,7 @@ describe('callModel activity against the fake OpenAI server', () => {
   });
 
   it('fails the fallback tier non-retryably when no fallback model is configured', async () => {
-    const { callModel } = createModelActivities({ config: llmConfig(fake()) });
+    const { callModel } = createModelClient({ config: llmConfig(fake()) });
 
     const f = await failureOf(callModel({ ...input, tier: 'fallback' }));
 
@@ -240,11 +237,11 @@ describe('callModel activity against the fake OpenAI server', () => {
 
   it('uses the cheap model for the cheap tier, else the default', async () => {
     fake().script({ text: 'a' }, { text: 'b' });
-    await createModelActivities({ config: llmConfig(fake(), { cheapModel: 'gpt-4.1-nano' }) }).callModel({
+    await createModelClient({ config: llmConfig(fake(), { cheapModel: 'gpt-4.1-nano' }) }).callModel({
       ...input,
       tier: 'cheap',
     });
-    await createModelActivities({ config: llmConfig(fake()) }).callModel({ ...input, tier: 'cheap' });
+    await createModelClient({ config: llmConfig(fake()) }).callModel({ ...input, tier: 'cheap' });
     expect(
       fake()
         .chatRequests()
@@ -254,8 +251,8 @@ describe('callModel activity against the fake OpenAI server', () => {
 
   it('prices known models (snapshots included) and leaves unknown ones at null', async () => {
     fake().script({ text: 'x', model: 'gpt-4o-mini-2024-07-18' }, { text: 'y' });
-    const known = await createModelActivities({ config: llmConfig(fake()) }).callModel(input);
-    const unknown = await createModelActivities({ config: llmConfig(fake(), { model: 'llama3' }) }).callModel(
+    const known = await createModelClient({ config: llmConfig(fake()) }).callModel(input);
+    const unknown = await createModelClient({ config: llmConfig(fake(), { model: 'llama3' }) }).callModel(
       input,
     );
 
@@ -268,7 +265,7 @@ describe('callModel activity against the fake OpenAI server', () => {
 
   it('works with only a base URL (no key): the client gets a placeholder key', async () => {
     fake().script({ text: 'local model here' });
-    const result = await createModelActivities({
+    const result = await createModelClient({
       config: { baseUrl: fake().url, model: 'llama3' },
     }).callModel(input);
     expect(result.content).toBe('local model here');
@@ -284,7 +281,7 @@ describe('demo mode', () => {
   });
 
   it('answers from the offline demo model without any HTTP call', async () => {
-    const { callModel } = createModelActivities({ config: { model: 'gpt-4o-mini' } });
+    const { callModel } = createModelClient({ config: { model: 'gpt-4o-mini' } });
     const result = await callModel(input);
     expect(result.model).toBe(DEMO_MODEL_NAME);
     expect(result.toolCalls).toEqual([]); // no tools offered

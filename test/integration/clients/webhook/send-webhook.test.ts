@@ -2,7 +2,7 @@ import http from 'node:http';
 import { type AddressInfo } from 'node:net';
 import { ApplicationFailure } from '@temporalio/common';
 import { sealWebhookSecrets } from '../../../../src/clients/webhook/sealed';
-import { createWebhookActivities } from '../../../../src/clients/webhook/send-webhook';
+import { createWebhookClient } from '../../../../src/clients/webhook/send-webhook';
 import { parseRetryAfter as parseRetryAfterMs } from '../../../../src/clients/http-errors';
 import { verifyWebhookSignature } from '../../../../src/clients/webhook/sign';
 
@@ -91,7 +91,7 @@ async function failureOf(p: Promise<unknown>): Promise<ApplicationFailure> {
 }
 
 describe('sendWebhook against a real local receiver', () => {
-  const { sendWebhook } = createWebhookActivities({ jwtSecret: JWT_SECRET, allowPrivate: true });
+  const { sendWebhook } = createWebhookClient({ jwtSecret: JWT_SECRET, allowPrivate: true });
 
   it('POSTs the JSON payload, signed, with the caller headers but ours winning', async () => {
     await expect(sendWebhook({ url: `${base}/hook`, sealed: sealed(), payload })).resolves.toEqual({
@@ -161,14 +161,14 @@ describe('sendWebhook against a real local receiver', () => {
   });
 
   it('times out a receiver that never answers, retryably', async () => {
-    const quick = createWebhookActivities({ jwtSecret: JWT_SECRET, allowPrivate: true, timeoutMs: 300 });
+    const quick = createWebhookClient({ jwtSecret: JWT_SECRET, allowPrivate: true, timeoutMs: 300 });
     const f = await failureOf(quick.sendWebhook({ url: `${base}/hang`, payload }));
     expect(f.type).toBe('Webhook.Retryable');
     expect(f.message).toMatch(/timed out/);
   });
 
   it('fails non-retryably when the sealed blob was made with another key', async () => {
-    const other = createWebhookActivities({ jwtSecret: 'a-different-jwt-secret', allowPrivate: true });
+    const other = createWebhookClient({ jwtSecret: 'a-different-jwt-secret', allowPrivate: true });
     const f = await failureOf(other.sendWebhook({ url: `${base}/hook`, sealed: sealed(), payload }));
     expect(f.type).toBe('Webhook.Unseal');
     expect(f.nonRetryable).toBe(true);
@@ -189,7 +189,7 @@ describe('sendWebhook against a real local receiver', () => {
 
 describe('sendWebhook URL policy', () => {
   it('refuses loopback when private destinations are not allowed, before any request', async () => {
-    const { sendWebhook } = createWebhookActivities({ jwtSecret: JWT_SECRET, allowPrivate: false });
+    const { sendWebhook } = createWebhookClient({ jwtSecret: JWT_SECRET, allowPrivate: false });
     const f = await failureOf(sendWebhook({ url: `${base}/hook`, sealed: sealed(), payload }));
     expect(f.type).toBe('Webhook.Refused');
     expect(f.nonRetryable).toBe(true);
@@ -199,7 +199,7 @@ describe('sendWebhook URL policy', () => {
 
   it('refuses a name that resolves to a private address', async () => {
     let fetched = false;
-    const { sendWebhook } = createWebhookActivities({
+    const { sendWebhook } = createWebhookClient({
       allowPrivate: false,
       lookupAll: async () => [{ address: '10.0.0.7', family: 4 }],
       fetchImpl: async () => {
@@ -213,7 +213,7 @@ describe('sendWebhook URL policy', () => {
   });
 
   it('retries when DNS cannot answer right now', async () => {
-    const { sendWebhook } = createWebhookActivities({
+    const { sendWebhook } = createWebhookClient({
       allowPrivate: false,
       lookupAll: async () => {
         throw Object.assign(new Error('temporary failure'), { code: 'EAI_AGAIN' });

@@ -3,6 +3,7 @@ import {
   classifyResponse,
   MAX_RETRY_AFTER_MS,
   MissionControlError as E,
+  missionControlFailureDetails,
   parseRetryAfter,
   type ResponseFacts,
 } from '../../../../src/clients/mission-control';
@@ -114,6 +115,17 @@ describe('classifyResponse', () => {
     expect(failure.message).toContain("check that INTERNAL_API_TOKEN matches the backend's");
     expect(failure.message).toContain('bad token [redacted]');
     expect(failure.message).not.toContain('sekrit-123');
+    // The backend's own words travel in the details too, scrubbed the same way and without our hint.
+    expect(missionControlFailureDetails(failure)?.text).toBe('bad token [redacted]');
+  });
+
+  it('missionControlFailureDetails reads only Mission Control failures', () => {
+    expect(missionControlFailureDetails(classifyResponse(facts({ status: 404 })))).toMatchObject({
+      status: 404,
+      path: '/api/mission-control/tasks',
+      text: 'boom',
+    });
+    expect(missionControlFailureDetails(new Error('boom'))).toBeUndefined();
   });
 });
 

@@ -66,8 +66,14 @@ describe('agent tokens', () => {
     expect(failure.message).toContain(
       "the backend rejected the agent token: check that AGENT_JWT_SECRET and AGENT_JWT_ALGORITHM match the backend's",
     );
+    // The backend's own words travel in the details too, so readers need not cut them out of the message.
     expect(failure.details).toEqual([
-      { status: 401, path: '/api/mission-control/tasks', code: 'invalid_token' },
+      {
+        status: 401,
+        path: '/api/mission-control/tasks',
+        code: 'invalid_token',
+        text: expect.stringContaining('X-Agent-Token is invalid'),
+      },
     ]);
     const visible = JSON.stringify({
       message: failure.message,

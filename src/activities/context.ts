@@ -1,0 +1,30 @@
+/**
+ * The running activity's context, read in one place. Activities pass its cancellation signal to
+ * the clients (which never import @temporalio/activity), so a cancelled turn aborts its HTTP calls;
+ * metrics use its meter. Outside an activity (unit tests, scripts) there is none.
+ */
+import { Context } from '@temporalio/activity';
+import type { MetricMeter } from '@temporalio/common';
+
+function currentContext(): Context | undefined {
+  try {
+    return Context.current();
+  } catch {
+    return undefined; // not inside an activity
+  }
+}
+
+/** The signal Temporal aborts when the activity is cancelled; undefined outside an activity. */
+export function cancellationSignal(): AbortSignal | undefined {
+  return currentContext()?.cancellationSignal;
+}
+
+/** `{signal}` for a client call: the options object every client method takes. */
+export function callOptions(): { signal?: AbortSignal } {
+  return { signal: cancellationSignal() };
+}
+
+/** The activity's metric meter (tagged with namespace, task queue, activity type); undefined outside one. */
+export function currentMeter(): MetricMeter | undefined {
+  return currentContext()?.metricMeter;
+}
