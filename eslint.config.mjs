@@ -2,7 +2,7 @@
 // workflow code is deterministic, and imports between the src/ folders point one way:
 //   worker → activities, schedules, clients, shared (and bundles workflows)
 //   api, cli → clients, schedules, shared
-//   activities → clients, shared;  schedules → clients, shared;  clients → shared
+//   activities → clients, shared;  schedules → clients, shared;  clients → shared (never @temporalio/activity)
 //   workflows → shared (plus activity *types*);  shared → nothing of ours but itself
 // test/unit/lint/import-boundaries.test.ts proves each rule fires on a violating file.
 import js from '@eslint/js';
@@ -57,14 +57,21 @@ const boundaries = {
       folder(f, NOT_FROM_HERE(`workflows import only src/shared and activity types, not ${f}`)),
     ),
   ],
-  'src/clients/**/*.ts': ['activities', 'api', 'cli', 'schedules', 'worker', 'workflows'].map((f) =>
-    folder(
-      f,
-      NOT_FROM_HERE(
-        `clients are adapters over the outside world and import only shared and config, not ${f}`,
+  'src/clients/**/*.ts': [
+    ...['activities', 'api', 'cli', 'schedules', 'worker', 'workflows'].map((f) =>
+      folder(
+        f,
+        NOT_FROM_HERE(
+          `clients are adapters over the outside world and import only shared and config, not ${f}`,
+        ),
       ),
     ),
-  ),
+    {
+      group: ['@temporalio/activity'],
+      message:
+        'Clients must work outside an activity too: take an AbortSignal, which the activity passes in (src/activities/context.ts).',
+    },
+  ],
   'src/schedules/**/*.ts': ['activities', 'api', 'cli', 'worker', 'workflows'].map((f) =>
     folder(f, NOT_FROM_HERE(`schedules import clients and shared, not ${f}`)),
   ),

@@ -61,6 +61,7 @@ describe('import boundaries', () => {
     ['src/shared/x.ts', "import { agentTurn } from '../workflows/agent-turn';", 'not workflows'],
     ['src/clients/x.ts', "import { createActivities } from '../activities';", 'not activities'],
     ['src/clients/model/x.ts', "import { ensureSchedules } from '../../schedules/ensure';", 'not schedules'],
+    ['src/clients/model/x.ts', "import { Context } from '@temporalio/activity';", 'take an AbortSignal'],
     ['src/activities/x.ts', "import { buildApp } from '../api/app';", 'not api'],
     ['src/schedules/x.ts', "import { createActivities } from '../activities';", 'not activities'],
     ['src/worker/x.ts', "import { buildApp } from '../api/app';", 'never imports api'],
