@@ -71,8 +71,10 @@ export class TurnService {
         workflowIdConflictPolicy: 'USE_EXISTING',
         // A finished turn with this id is the answer to a repeated key, never a reason to run again.
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
-        // Nothing runs forever: a turn wedged by anything the bounds did not foresee ends here.
-        workflowExecutionTimeout: this.config.agent.turnTimeoutSec * 1000,
+        // Nothing runs forever: a turn wedged by anything the bounds did not foresee ends here. A
+        // turn may wait for an approval, so its deadline covers one approval window on top.
+        workflowExecutionTimeout:
+          (this.config.agent.turnTimeoutSec + this.config.agent.turnLimits.approvalTimeoutSec) * 1000,
         typedSearchAttributes: searchAttributesFor(input),
         staticSummary: turnSummary(input),
       });

@@ -243,6 +243,10 @@ describe('cancel', () => {
       method: 'POST',
       url: `/api/agents/turns/${encodeURIComponent('agent-turn/nobody/none')}/cancel`,
     });
+    expect(res.json()).toEqual({
+      error: expect.stringContaining('no turn'),
+      turn_id: 'agent-turn/nobody/none',
+    });
     expect(res.statusCode).toBe(404);
   });
 });

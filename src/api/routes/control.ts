@@ -67,7 +67,7 @@ export const controlRoutes: FastifyPluginAsyncZod<ControlRoutesOptions> = async 
     async (request, reply) => {
       const turnId = request.params.turn_id;
       if (!isAgentTurnId(turnId)) return reply.code(404).send({ error: `no turn '${turnId}'` });
-      const reason = request.body?.reason?.trim() || CANCELLED_BY_OPERATOR;
+      const reason = request.body.reason?.trim() || CANCELLED_BY_OPERATOR;
       const result = await control.cancel(turnId, reason);
       if (!result.ok) return reply.code(result.status).send({ error: result.error, turn_id: turnId });
       request.log.info({ turn_id: turnId }, 'turn cancel requested');

@@ -42,7 +42,11 @@ export const ApprovalRecordSchema = z
   })
   .describe('ApprovalDecision');
 
-export const CancelBodySchema = z.strictObject({ reason: z.string().max(2000).optional() }).optional();
+/** An empty POST (no body at all) is a cancel without a reason. */
+export const CancelBodySchema = z.preprocess(
+  (v) => v ?? {},
+  z.strictObject({ reason: z.string().max(2000).optional() }),
+);
 
 export const CancelResultSchema = z
   .object({ turn_id: z.string(), status: z.literal('cancelling'), reason: z.string() })

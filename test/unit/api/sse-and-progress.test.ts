@@ -69,7 +69,7 @@ describe('sseFrame', () => {
 describe('ProgressTracker', () => {
   it('numbers tool events, returns those after a seq, and the answer once known', () => {
     const p = new ProgressTracker();
-    expect(p.view()).toEqual({ step: 0, lastSeq: 0, tools: [] });
+    expect(p.view()).toEqual({ step: 0, lastSeq: 0, tools: [], approvals: [], pending_approvals: [] });
     p.stepStarted(1);
     const outcome = { ok: false, error: 'nope', content: '{}' };
     expect(p.toolFinished(1, 'echo', outcome)).toBe(outcome);
@@ -79,15 +79,50 @@ describe('ProgressTracker', () => {
       step: 2,
       lastSeq: 2,
       tools: [{ seq: 2, name: 'add_numbers', ok: true, step: 1 }],
+      approvals: [],
+      pending_approvals: [],
     });
     p.answered('Done.');
     expect(p.view({ afterSeq: 2, textFrom: 2 })).toEqual({
       step: 2,
       lastSeq: 2,
       tools: [],
+      approvals: [],
+      pending_approvals: [],
       textLength: 5,
       text: 'ne.',
     });
+  });
+
+  it('records approvals waiting and decided on the same seq counter as tool events', () => {
+    const p = new ProgressTracker();
+    p.toolFinished(1, 'echo', { ok: true });
+    const pending = { call_id: 'c1', name: 'create_task', arguments: {}, requested_at: 't', step: 1 };
+    p.approvalsPending([pending]);
+    p.approvalsPending([pending]); // the same call again is no new event
+    p.approvalDecided({
+      call_id: 'c1',
+      name: 'create_task',
+      decision: 'deny',
+      reason: 'no',
+      decided_at: 't',
+      by: 'reviewer',
+    });
+    p.approvalsPending([]);
+    const v = p.view({ afterSeq: 1 });
+    expect(v.lastSeq).toBe(3);
+    expect(v.pending_approvals).toEqual([]);
+    expect(v.approvals).toEqual([
+      { seq: 2, kind: 'approval_required', call_id: 'c1', name: 'create_task', step: 1 },
+      {
+        seq: 3,
+        kind: 'approval_decided',
+        call_id: 'c1',
+        name: 'create_task',
+        decision: 'deny',
+        reason: 'no',
+      },
+    ]);
   });
 
   it('stays bounded: kept events, events per answer, error length and text per answer', () => {
