@@ -10,6 +10,7 @@ import { runInit } from './init';
 import { fail, processOut, type Out } from './output';
 import { runScheduleTrigger, runSchedulePause, runScheduleUnpause, runSchedulesList } from './schedules';
 import { DEFAULT_SEND_TIMEOUT_SEC, runSend } from './send';
+import { runApprovalDecision, runApprovalsList, runTurnsCancel } from './control';
 import { runTurnsShow } from './turns';
 import { runWorkspaceCheck } from './workspace';
 
@@ -113,6 +114,54 @@ export function buildProgram(out: Out, env: NodeJS.ProcessEnv, setExit: (code: n
     .action(async (turnId: string, o: { api?: string; json?: boolean }) => {
       await withConfig(o.json, (cfg) => runTurnsShow(turnId, o, { config: cfg, out }));
     });
+
+  turns
+    .command('cancel')
+    .description('cancel a running turn: no reply is posted, it ends cancelled with the reason')
+    .argument('<turn_id>', 'turn id')
+    .option('--reason <text>', 'why (shown in the turn status and the agent.cancelled webhook)')
+    .option('--api <url>', 'Clasper API base URL (default: http://localhost:$CLASPER_PORT)')
+    .option('--json', 'print JSON')
+    .action(async (turnId: string, o: { api?: string; json?: boolean; reason?: string }) => {
+      await withConfig(o.json, (cfg) => runTurnsCancel(turnId, o, { config: cfg, out }));
+    });
+
+  const approvals = program.command('approvals').description('tool calls waiting for a person');
+  approvals
+    .command('list')
+    .description('every tool call waiting for approval')
+    .option('--user <user_id>', 'only this user')
+    .option('--api <url>', 'Clasper API base URL (default: http://localhost:$CLASPER_PORT)')
+    .option('--json', 'print JSON')
+    .action(async (o: { api?: string; json?: boolean; user?: string }) => {
+      await withConfig(o.json, (cfg) => runApprovalsList(o, { config: cfg, out }));
+    });
+  for (const decision of ['approve', 'deny'] as const) {
+    approvals
+      .command(decision)
+      .description(
+        decision === 'approve' ? 'run the tool call (optionally with edited arguments)' : 'refuse it',
+      )
+      .argument('<turn_id>', 'turn id')
+      .argument('<call_id>', 'tool call id')
+      .option('--reason <text>', 'why')
+      .option('--api <url>', 'Clasper API base URL (default: http://localhost:$CLASPER_PORT)')
+      .option('--json', 'print JSON')
+      .action(
+        async (
+          turnId: string,
+          callId: string,
+          o: { api?: string; json?: boolean; reason?: string; arguments?: string },
+        ) => {
+          await withConfig(o.json, (cfg) =>
+            runApprovalDecision(decision, turnId, callId, o, { config: cfg, out }),
+          );
+        },
+      );
+  }
+  approvals.commands
+    .find((c) => c.name() === 'approve')
+    ?.option('--arguments <json>', 'edited arguments (JSON object)');
 
   const schedules = program
     .command('schedules')

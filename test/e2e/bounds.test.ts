@@ -109,7 +109,13 @@ describe('bounds', () => {
 });
 
 describe('execution timeout', () => {
-  const stack = useStack({ env: { CLASPER_TURN_TIMEOUT_SEC: '10', CLASPER_SEND_TIMEOUT_SEC: '30' } });
+  const stack = useStack({
+    env: {
+      CLASPER_TURN_TIMEOUT_SEC: '10',
+      CLASPER_APPROVAL_TIMEOUT_SEC: '1',
+      CLASPER_SEND_TIMEOUT_SEC: '30',
+    },
+  });
 
   it('a model that never answers: the turn ends at CLASPER_TURN_TIMEOUT_SEC with a readable status', async () => {
     stack().llm.respond(() => ({ text: 'too late', delayMs: 60_000 }));

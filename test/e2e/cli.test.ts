@@ -131,6 +131,19 @@ describe('clasper send / turns show', () => {
     expect(human.stdout).toContain('\nJSON reply\n');
   });
 
+  it('approvals list, turns cancel: an empty inbox, and cancelling an unknown turn exits 1', async () => {
+    const list = await clasper(['approvals', 'list', '--user', 'cli-nobody']);
+    expect(list.code).toBe(0);
+    expect(list.stdout).toBe('no tool call is waiting for approval\n');
+    const json = await clasper(['approvals', 'list', '--json']);
+    expect(JSON.parse(json.stdout)).toEqual({ items: expect.any(Array) });
+    const cancel = await clasper(['turns', 'cancel', 'agent-turn/nobody/nothing', '--reason', 'x']);
+    expect(cancel.code).toBe(1);
+    expect(cancel.stderr).toBe("error: no turn 'agent-turn/nobody/nothing'\n");
+    const deny = await clasper(['approvals', 'deny', 'agent-turn/nobody/nothing', 'call_1']);
+    expect(deny.code).toBe(1);
+  });
+
   it('turns show on an unknown turn exits 1 with the API error', async () => {
     const run = await clasper(['turns', 'show', 'agent-turn/nobody/nothing']);
     expect(run.code).toBe(1);

@@ -45,6 +45,7 @@ describe('.env.example', () => {
       'LLM_MODEL_CHEAP',
       'USER_ID',
       'CLASPER_AGENTS',
+      'CLASPER_APPROVAL_TOOLS',
     ];
     const blank = entries.filter(([, value]) => value === '').map(([name]) => name);
     expect(blank.sort()).toEqual(withoutDefault.sort());
