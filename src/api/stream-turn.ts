@@ -1,7 +1,8 @@
 /**
  * Streams a running AgentTurn as Server-Sent Events: `start`, a `tool` event per finished tool
- * call, the answer as `chunk`s, then `done` (send's 200 body) or `error`. The turn is the same
- * durable workflow send starts: it posts its reply and fires its webhook whether or not anyone
+ * call, `approval_required` / `approval_decided` for calls that wait for a person, the answer as
+ * `chunk`s, then `done` (send's 200 body) or `error`. The turn is the same durable workflow send
+ * starts: it posts its reply and fires its webhook whether or not anyone
  * is still listening, and a client that disconnects only stops the polling, never the turn.
  *
  * Nothing is pushed from the worker: the API polls the turn's `progress` query
@@ -12,7 +13,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { OutgoingHttpHeaders } from 'node:http';
 import type { AgentTurnWorkflow } from '../shared/workflow-types';
-import { progressQuery, type TurnProgress } from '../shared/progress';
+import { MAX_TOOL_EVENTS_PER_QUERY, progressQuery, type TurnProgress } from '../shared/progress';
 import type { TurnToolCall } from '../shared/types';
 import type { TurnMetrics } from './metrics';
 import { TurnResultSchema } from './schemas/agents';
@@ -115,6 +116,8 @@ export async function streamTurn(
 /** What the client has been sent so far, and how to send the rest. */
 class ProgressRelay {
   private afterSeq = 0;
+  /** Tool events relayed (afterSeq also counts approval events). */
+  private toolsSent = 0;
   private text = '';
   private textLength: number | undefined;
   private chunksSent = false;
@@ -142,13 +145,32 @@ class ProgressRelay {
         this.request.log.debug({ err, turn_id: this.handle.workflowId }, 'progress query failed');
         return;
       }
-      for (const e of progress.tools) {
-        this.sse.event('tool', {
-          name: e.name,
-          ok: e.ok,
-          ...(e.error !== undefined ? { error: e.error } : {}),
-          step: e.step,
-        });
+      // Tool and approval events share one seq counter: relay them merged, in seq order. A page
+      // that came back full may continue past its last seq, so nothing beyond that is relayed yet.
+      const approvals = progress.approvals ?? [];
+      const fullPageEnds = [progress.tools, approvals]
+        .filter((page) => page.length >= MAX_TOOL_EVENTS_PER_QUERY)
+        .map((page) => page.at(-1)?.seq ?? 0);
+      const upTo = fullPageEnds.length > 0 ? Math.min(...fullPageEnds) : Number.MAX_SAFE_INTEGER;
+      const events = [
+        ...progress.tools.map((e) => ({ seq: e.seq, tool: e })),
+        ...approvals.map((e) => ({ seq: e.seq, approval: e })),
+      ]
+        .filter((e) => e.seq <= upTo)
+        .sort((a, b) => a.seq - b.seq);
+      for (const e of events) {
+        if ('tool' in e && e.tool) {
+          this.toolsSent += 1;
+          this.sse.event('tool', {
+            name: e.tool.name,
+            ok: e.tool.ok,
+            ...(e.tool.error !== undefined ? { error: e.tool.error } : {}),
+            step: e.tool.step,
+          });
+        } else if ('approval' in e && e.approval) {
+          const { seq: _seq, kind, ...data } = e.approval;
+          this.sse.event(kind, data);
+        }
         this.afterSeq = e.seq;
       }
       const textPage = progress.text ?? '';
@@ -156,7 +178,7 @@ class ProgressRelay {
         this.text += textPage;
         this.textLength = progress.textLength;
       }
-      const moreTools = progress.tools.length > 0 && this.afterSeq < progress.lastSeq;
+      const moreTools = events.length > 0 && this.afterSeq < progress.lastSeq;
       const moreText =
         this.textLength !== undefined && this.text.length < this.textLength && textPage.length > 0;
       if (!moreTools && !moreText) break;
@@ -168,14 +190,14 @@ class ProgressRelay {
   finish(toolCalls: TurnToolCall[], response: string): void {
     if (this.unreadable) {
       // No step numbers in the result: these events carry none.
-      for (const call of toolCalls.slice(this.afterSeq)) {
+      for (const call of toolCalls.slice(this.toolsSent)) {
         this.sse.event('tool', {
           name: call.name,
           ok: call.ok,
           ...(call.error !== undefined ? { error: call.error } : {}),
         });
       }
-      this.afterSeq = toolCalls.length;
+      this.toolsSent = toolCalls.length;
     }
     this.sendChunks(response);
   }

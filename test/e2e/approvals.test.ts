@@ -4,6 +4,7 @@
  * as a Temporal Update, and turns cancelled while they run.
  */
 import type { RecordedRequest } from '../support/fake-openai';
+import { listenLocally, postJson, readSse, type SseEvent } from '../support/sse';
 import { sendBody } from '../support/stack';
 import { eventually, historyEvents, messagesOf, send, useStack } from './helpers';
 
@@ -170,6 +171,40 @@ describe('approvals', () => {
     const titles = (await s.backend.inspect('ap4')).tasks.map((t) => t.title);
     expect(titles).toContain('Second');
     expect(titles).not.toContain('First');
+  });
+});
+
+describe('approvals in the SSE stream', () => {
+  const stack = useStack({ env: { CLASPER_APPROVAL_TOOLS: 'create_task' } });
+
+  it('streams approval_required, then approval_decided and the tool, then done', async () => {
+    const s = stack();
+    s.llm.script(
+      { toolCalls: [{ id: 'call_sse', name: 'create_task', arguments: { title: 'Streamed approval' } }] },
+      { text: 'Approved and created.' },
+    );
+    const base = await listenLocally(s.api);
+    const res = await postJson(
+      `${base}/api/agents/stream`,
+      sendBody({ user_id: 'ap6', session_key: 'user:ap6:lead' }),
+    );
+    const seen: SseEvent[] = [];
+    let turnId = '';
+    for await (const e of readSse(res)) {
+      seen.push(e);
+      if (e.event === 'start') turnId = e.data.turn_id as string;
+      if (e.event === 'approval_required') {
+        expect(e.data).toMatchObject({ call_id: 'call_sse', name: 'create_task', step: 1 });
+        expect((await decide(s, turnId, 'call_sse', { decision: 'approve' })).statusCode).toBe(200);
+      }
+      if (e.event === 'done' || e.event === 'error') break;
+    }
+    const names = seen.map((e) => e.event).filter((n) => n !== 'chunk');
+    expect(names).toEqual(['start', 'approval_required', 'approval_decided', 'tool', 'done']);
+    expect(seen.find((e) => e.event === 'approval_decided')?.data).toMatchObject({
+      call_id: 'call_sse',
+      decision: 'approve',
+    });
   });
 });
 
