@@ -4,7 +4,7 @@ SHELL := /bin/bash
 
 NODE_STAMP := node_modules/.package-lock.json
 
-.PHONY: help install temporal-cli dev test typecheck lint format-check jest bench reliability clean
+.PHONY: help install temporal-cli dev test typecheck lint format-check build jest bench reliability clean
 
 help:
 	@echo "make dev     run Temporal dev server, reference backend, worker and API (Ctrl-C stops all)"
@@ -33,10 +33,15 @@ lint: $(NODE_STAMP)
 format-check: $(NODE_STAMP)
 	npx prettier --check . --log-level warn
 
+# The production artefacts the image runs: compiled JS and the prebuilt workflow bundle.
+build: $(NODE_STAMP)
+	npm run -s build
+	npm run -s build:workflows
+
 jest: install
 	npx jest
 
-test: install typecheck lint format-check jest
+test: install typecheck lint format-check build jest
 
 dev: install
 	node node_modules/tsx/dist/cli.mjs scripts/dev.ts
