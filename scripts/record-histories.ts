@@ -24,6 +24,8 @@ import { planStep, planTurns, sendBodyFor, turnTagOf, modelStepOf } from '../tes
 
 const FIXTURES_DIR = path.join(REPO_ROOT, 'test/fixtures/histories');
 const FALLBACK = 'gpt-4o';
+/** Long enough for the approval recordings to decide in time, short for the timeout recording. */
+const APPROVAL_TIMEOUT_SEC = 8;
 
 interface FixtureEntry {
   file: string;
@@ -62,6 +64,18 @@ function recordingModel(req: RecordedRequest): FakeStep | undefined {
   if (tag?.startsWith('capped-'))
     return { text: 'Still looking.', toolCalls: [{ name: 'list_tasks', arguments: { limit: 1 } }] };
   if (tag?.startsWith('text-')) return { text: `Done ${tag}` };
+  if (tag?.startsWith('approval-') || tag?.startsWith('apptimeout-') || tag?.startsWith('cancel-')) {
+    // Two calls of a tool the reference backend marks requires_approval, and one that needs none.
+    if (modelStepOf(req) === 1)
+      return {
+        toolCalls: [
+          { id: 'call_pub_1', name: 'publish_announcement', arguments: { title: 'Launch', body: 'Friday.' } },
+          { id: 'call_pub_2', name: 'publish_announcement', arguments: { title: 'Dup', body: 'Friday.' } },
+          { id: 'call_sum', name: 'add_numbers', arguments: { a: 2, b: 3 } },
+        ],
+      };
+    return { text: `Done ${tag}` };
+  }
   if (tag?.startsWith('fanout-')) {
     // One answer asking for more calls than a step may run: the first ones run, 4 at a time.
     if (modelStepOf(req) === 1)
@@ -85,7 +99,8 @@ function recordingModel(req: RecordedRequest): FakeStep | undefined {
   return { text: 'Recorded answer.' };
 }
 
-async function sendTurn(
+/** Starts a turn without waiting for it; the recording decides or cancels it. */
+async function startTurn(
   stack: ScenarioStack,
   tag: string,
   extra: Record<string, unknown> = {},
@@ -99,11 +114,52 @@ async function sendTurn(
     payload: { ...sendBodyFor(turn), ...extra },
   });
   if (res.statusCode !== 202) throw new Error(`send ${tag} answered ${res.statusCode}: ${res.body}`);
+  return turn.turnId;
+}
+
+/** The API's answer to a call on a turn, failing the recording on any error status. */
+async function onTurn(
+  stack: ScenarioStack,
+  method: 'GET' | 'POST',
+  turnId: string,
+  suffix = '',
+  payload?: Record<string, unknown>,
+): Promise<Record<string, unknown>> {
+  const res = await stack.api.inject({
+    method,
+    url: `/api/agents/turns/${encodeURIComponent(turnId)}${suffix}`,
+    headers: { 'x-agent-daemon-key': stack.daemonKey },
+    ...(payload ? { payload } : {}),
+  });
+  if (res.statusCode >= 400)
+    throw new Error(`${method} ${suffix || 'turn'} answered ${res.statusCode}: ${res.body}`);
+  return res.json<Record<string, unknown>>();
+}
+
+async function waitForApprovals(stack: ScenarioStack, turnId: string, n: number): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const status = await onTurn(stack, 'GET', turnId);
+    if (Array.isArray(status.pending_approvals) && status.pending_approvals.length === n) return;
+    if (Date.now() > deadline) throw new Error(`${turnId} never waited on ${n} approvals`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+async function settled(stack: ScenarioStack, turnId: string): Promise<string> {
   await stack.client.workflow
-    .getHandle(turn.turnId)
+    .getHandle(turnId)
     .result()
     .catch(() => undefined);
-  return turn.turnId;
+  return turnId;
+}
+
+async function sendTurn(
+  stack: ScenarioStack,
+  tag: string,
+  extra: Record<string, unknown> = {},
+): Promise<string> {
+  return settled(stack, await startTurn(stack, tag, extra));
 }
 
 async function execute(
@@ -175,6 +231,39 @@ const RECORDINGS: Recording[] = [
       const id = makeWebhookDeliveryId(turn?.turnId ?? '', 'agent.completed');
       await s.client.workflow.getHandle(id).result();
       return id;
+    },
+  },
+  {
+    name: 'agentTurn-approvals',
+    workflowType: 'agentTurn',
+    description:
+      'two requires_approval calls and one free call in a step: the free one runs, the second is approved with edited arguments, the first denied',
+    run: async (s) => {
+      const turnId = await startTurn(s, 'approval');
+      await waitForApprovals(s, turnId, 2);
+      await onTurn(s, 'POST', turnId, '/approvals/call_pub_2', {
+        decision: 'approve',
+        arguments: { title: 'Launch (edited)', body: 'Friday.' },
+      });
+      await onTurn(s, 'POST', turnId, '/approvals/call_pub_1', { decision: 'deny', reason: 'duplicate' });
+      return settled(s, turnId);
+    },
+  },
+  {
+    name: 'agentTurn-approval-timeout',
+    workflowType: 'agentTurn',
+    description: `nobody decides: both approvals time out (CLASPER_APPROVAL_TIMEOUT_SEC=${APPROVAL_TIMEOUT_SEC}) and count as denials`,
+    run: async (s) => settled(s, await startTurn(s, 'apptimeout')),
+  },
+  {
+    name: 'agentTurn-cancelled',
+    workflowType: 'agentTurn',
+    description: 'cancelled with a reason while it waits for approvals: nothing published, no reply posted',
+    run: async (s) => {
+      const turnId = await startTurn(s, 'cancel');
+      await waitForApprovals(s, turnId, 2);
+      await onTurn(s, 'POST', turnId, '/cancel', { reason: 'the user closed the chat' });
+      return settled(s, turnId);
     },
   },
   {
@@ -302,6 +391,7 @@ async function main(): Promise<void> {
     bundlePath,
     fallbackModel: FALLBACK,
     turnTimings: { modelRetryInitialMs: 100 },
+    apiEnv: { CLASPER_APPROVAL_TIMEOUT_SEC: String(APPROVAL_TIMEOUT_SEC) },
   });
   try {
     stack.llm.respond(recordingModel);

@@ -177,9 +177,16 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
 
   app.get('/api/tools', auth, async () => ({ tools: listTools() }));
 
-  app.post('/api/tools/:name', auth, async (request) => {
+  // The contract has no idempotency field for tools, so the key comes as the Idempotency-Key header.
+  app.post('/api/tools/:name', auth, async (request, reply) => {
     const { name } = parseOrThrow(toolParams, request.params, 'path');
     const body = parseOrThrow(toolCallBody, request.body ?? {}, 'request body');
-    return executeTool(name, body.arguments);
+    const { userId } = agentOf(request);
+    const header = request.headers['idempotency-key'];
+    const key = typeof header === 'string' && header !== '' ? header : undefined;
+    const result = idempotency.run(userId, `POST /tools/${name}`, key, body, () =>
+      executeTool(name, body.arguments, { userId, store }),
+    );
+    return sendIdempotent(reply, result);
   });
 }

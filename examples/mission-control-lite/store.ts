@@ -36,6 +36,15 @@ export interface Document {
   created_at: string;
 }
 
+/** Written by the `publish_announcement` tool, which waits for a person's approval. */
+export interface Announcement {
+  id: string;
+  user_id: string;
+  title: string;
+  body: string;
+  created_at: string;
+}
+
 export interface Notification {
   notification_id: string;
   user_id: string;
@@ -78,6 +87,7 @@ export class Store {
   private readonly documents: Document[] = [];
   private readonly notifications: Notification[] = [];
   private readonly calls: AgentCall[] = [];
+  private readonly announcements: Announcement[] = [];
 
   createTask(userId: string, input: NewTask): Task {
     const task = compact<Task>({ id: newId('task'), user_id: userId, ...input, created_at: now() });
@@ -112,6 +122,12 @@ export class Store {
     const doc = compact<Document>({ id: newId('doc'), user_id: userId, ...input, created_at: now() });
     this.documents.push(doc);
     return doc;
+  }
+
+  createAnnouncement(userId: string, input: Pick<Announcement, 'title' | 'body'>): Announcement {
+    const item: Announcement = { id: newId('ann'), user_id: userId, ...input, created_at: now() };
+    this.announcements.push(item);
+    return item;
   }
 
   enqueueNotification(input: NewNotification): Notification {
@@ -193,6 +209,7 @@ export class Store {
       notifications: mine(this.notifications),
       heartbeats: mine(this.calls.filter((c) => c.kind === 'heartbeat')),
       standups: mine(this.calls.filter((c) => c.kind === 'standup')),
+      announcements: mine(this.announcements),
     };
   }
 }

@@ -1,5 +1,5 @@
 import { type FastifyInstance } from 'fastify';
-import { asAgent, buildTestServer, mintToken } from './test-helpers';
+import { asAgent, asInternal, buildTestServer, mintToken } from './test-helpers';
 
 describe('mission-control-lite: tools', () => {
   let app: FastifyInstance;
@@ -16,7 +16,9 @@ describe('mission-control-lite: tools', () => {
     const res = await asAgent(app, token, 'GET', '/api/tools');
     expect(res.status).toBe(200);
     const names = res.body.tools.map((t: { name: string }) => t.name);
-    expect(names).toEqual(['echo', 'add_numbers', 'word_count']);
+    expect(names).toEqual(['echo', 'add_numbers', 'word_count', 'publish_announcement']);
+    const flagged = res.body.tools.filter((t: { requires_approval?: boolean }) => t.requires_approval);
+    expect(flagged.map((t: { name: string }) => t.name)).toEqual(['publish_announcement']);
     const add = res.body.tools.find((t: { name: string }) => t.name === 'add_numbers');
     expect(add.description).toEqual(expect.any(String));
     expect(add.parameters).toEqual({
@@ -46,7 +48,7 @@ describe('mission-control-lite: tools', () => {
     const res = await asAgent(app, token, 'POST', '/api/tools/rm_rf', { arguments: {} });
     expect(res.status).toBe(404);
     expect(res.body.code).toBe('tool_not_found');
-    expect(res.body.error).toMatch(/echo, add_numbers, word_count/);
+    expect(res.body.error).toMatch(/echo, add_numbers, word_count, publish_announcement/);
   });
 
   it('400 with details for bad arguments', async () => {
@@ -65,5 +67,28 @@ describe('mission-control-lite: tools', () => {
     const notObject = await asAgent(app, token, 'POST', '/api/tools/echo', { arguments: 'text' });
     expect(notObject.status).toBe(400);
     expect(notObject.body.details.issues[0].path).toBe('arguments');
+  });
+
+  it('publish_announcement writes once per Idempotency-Key; a reused key with other arguments is a 409', async () => {
+    const publish = (key: string, title: string) =>
+      app.inject({
+        method: 'POST',
+        url: '/api/tools/publish_announcement',
+        headers: { 'x-agent-token': token, 'idempotency-key': key },
+        payload: { arguments: { title, body: 'We ship on Friday.' } },
+      });
+    const first = await publish('k1', 'Launch');
+    expect(first.statusCode).toBe(200);
+    expect(first.json()).toEqual({
+      announcement_id: expect.stringMatching(/^ann_/),
+      published_at: expect.any(String),
+    });
+    const again = await publish('k1', 'Launch');
+    expect(again.json()).toEqual(first.json());
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect((await publish('k1', 'Other title')).statusCode).toBe(409);
+    await publish('k2', 'Second');
+    const seen = await asInternal(app, 'GET', '/api/mission-control/_inspect?user_id=u1');
+    expect(seen.body.announcements.map((a: { title: string }) => a.title)).toEqual(['Launch', 'Second']);
   });
 });

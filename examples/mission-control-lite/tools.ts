@@ -2,16 +2,26 @@
  * Backend-defined tools (`GET /api/tools`, `POST /api/tools/{name}`). They are deterministic on
  * purpose: end-to-end tests can assert a model's tool call produced an exact result. Each tool's
  * zod schema is both the validator and the source of the JSON Schema the model sees, so the two
- * cannot drift.
+ * cannot drift. `publish_announcement` writes to the store and is listed with
+ * `requires_approval: true`: the runtime asks a person before it runs.
  */
 import { z } from 'zod';
 import { HttpError, parseOrThrow } from './errors';
+import { type Store } from './store';
+
+/** What a tool may touch: the caller's user id and the store (for tools with side effects). */
+export interface ToolContext {
+  userId: string;
+  store: Store;
+}
 
 interface ToolDefinition<S extends z.ZodType = z.ZodType> {
   name: string;
   description: string;
   input: S;
-  run: (args: z.output<S>) => Record<string, unknown>;
+  /** Listed as `requires_approval: true`: an agent runtime must get a person's yes first. */
+  requiresApproval?: boolean;
+  run: (args: z.output<S>, ctx: ToolContext) => Record<string, unknown>;
 }
 
 // Inference per tool; the registry below erases the type parameter.
@@ -44,23 +54,43 @@ export const TOOLS: readonly ToolDefinition[] = [
       return { words: trimmed === '' ? 0 : trimmed.split(/\s+/).length, characters: text.length };
     },
   }),
+  defineTool({
+    name: 'publish_announcement',
+    description:
+      "Publishes an announcement to everyone on the user's team. Visible to all of them at once, so a person approves it first.",
+    input: z.strictObject({
+      title: z.string().min(1).max(200).describe('Headline of the announcement'),
+      body: z.string().max(5000).describe('Text of the announcement'),
+    }),
+    requiresApproval: true,
+    run: (args, { userId, store }) => {
+      const published = store.createAnnouncement(userId, args);
+      return { announcement_id: published.id, published_at: published.created_at };
+    },
+  }),
 ];
 
 export interface ToolListing {
   name: string;
   description: string;
   parameters: Record<string, unknown>;
+  requires_approval?: true;
 }
 
 /** Listing in the shape LLM function calling wants; `$schema` is dropped because some providers reject it. */
 export function listTools(): ToolListing[] {
   return TOOLS.map((tool) => {
     const { $schema: _dialect, ...parameters } = z.toJSONSchema(tool.input) as Record<string, unknown>;
-    return { name: tool.name, description: tool.description, parameters };
+    return {
+      name: tool.name,
+      description: tool.description,
+      parameters,
+      ...(tool.requiresApproval ? { requires_approval: true as const } : {}),
+    };
   });
 }
 
-export function executeTool(name: string, args: unknown): Record<string, unknown> {
+export function executeTool(name: string, args: unknown, ctx: ToolContext): Record<string, unknown> {
   const tool = TOOLS.find((t) => t.name === name);
   if (!tool) {
     const known = TOOLS.map((t) => t.name).join(', ');
@@ -71,5 +101,5 @@ export function executeTool(name: string, args: unknown): Record<string, unknown
     );
   }
   const parsed = parseOrThrow(tool.input, args, `arguments for tool "${name}"`, 'arguments');
-  return tool.run(parsed);
+  return tool.run(parsed, ctx);
 }

@@ -3,10 +3,18 @@
  * the turn's `decideApproval` update (its validator refuses unknown and decided calls); edited
  * arguments are checked against the tool's JSON schema first, here, so a bad edit is a 400 and
  * never reaches the tool. A cancel sends the reason, then asks Temporal to cancel the run.
+ *
+ * A decision is accepted only by a worker running the turn. When none is up (a deploy, a crash)
+ * the request waits DECISION_WAIT_MS and then answers 503 instead of hanging. Each decision's
+ * update id is derived from its body, so the caller's retry of the same decision attaches to the
+ * first attempt (or reads its outcome) and is recorded once; a different decision of an already
+ * decided call is still a 409.
  */
+import crypto from 'node:crypto';
 import {
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
   type Client,
   type WorkflowHandle,
 } from '@temporalio/client';
@@ -24,7 +32,22 @@ import { failureType, describeFailure } from '../shared/failures';
 import { progressQuery } from '../shared/progress';
 import { ClasperAgentRole, ClasperAwaitingApproval, ClasperUserId } from '../shared/search-attributes';
 
-export type ControlResult<T> = { ok: true; value: T } | { ok: false; status: 400 | 404 | 409; error: string };
+export type ControlResult<T> =
+  { ok: true; value: T } | { ok: false; status: 400 | 404 | 409 | 503; error: string };
+
+/** How long a decision waits for a worker to accept it before the caller hears 503. */
+export const DECISION_WAIT_MS = 20_000;
+
+/** The same decision sent twice gets the same update id (Temporal runs an update id once per run). */
+export function decisionUpdateId(input: ApprovalDecisionInput): string {
+  const { call_id: callId, decision, reason, arguments: args } = input;
+  const digest = crypto
+    .createHash('sha256')
+    .update(JSON.stringify([decision, reason ?? null, args ?? null]))
+    .digest('hex')
+    .slice(0, 16);
+  return `decide/${callId}/${digest}`;
+}
 
 /** At most this many waiting turns are read for one inbox answer. */
 export const MAX_INBOX_TURNS = 100;
@@ -59,8 +82,17 @@ export class TurnControlService {
       }
     }
     try {
-      return { ok: true, value: await handle.executeUpdate(decideApprovalUpdate, { args: [input] }) };
+      const value = await this.client.connection.withDeadline(Date.now() + DECISION_WAIT_MS, () =>
+        handle.executeUpdate(decideApprovalUpdate, { args: [input], updateId: decisionUpdateId(input) }),
+      );
+      return { ok: true, value };
     } catch (err) {
+      if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError)
+        return {
+          ok: false,
+          status: 503,
+          error: `no worker took the decision within ${DECISION_WAIT_MS / 1000} s, so it is not recorded yet; check that a worker runs on the turn's task queue and send the same request again (a repeated decision is recorded once)`,
+        };
       if (!(err instanceof WorkflowUpdateFailedError)) throw err;
       const type = failureType(err.cause);
       const status =

@@ -101,6 +101,18 @@ describe('replay of recorded histories against the current workflow code', () =>
     expect(unboundedActivities(all)).toEqual([]);
   });
 
+  it('the human-in-the-loop histories hold the paths they stand for', () => {
+    const E = temporal.api.enums.v1.EventType;
+    const count = (file: string, type: temporal.api.enums.v1.EventType) =>
+      (load(file).events ?? []).filter((e) => e.eventType === type).length;
+    // Two decisions as updates, their timers cancelled; two timeouts as fired timers; a cancel.
+    expect(count('agentTurn-approvals.json', E.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED)).toBe(2);
+    expect(count('agentTurn-approvals.json', E.EVENT_TYPE_TIMER_CANCELED)).toBe(2);
+    expect(count('agentTurn-approval-timeout.json', E.EVENT_TYPE_TIMER_FIRED)).toBe(2);
+    expect(count('agentTurn-cancelled.json', E.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED)).toBe(1);
+    expect(count('agentTurn-cancelled.json', E.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED)).toBe(1);
+  });
+
   it('would catch a change: a history whose first activity has another type fails to replay', async () => {
     // Proves the guard is armed: the recorded histories carry the SDK flags that turn on the
     // activity id/type checks, so a workflow now scheduling something else is a determinism error.

@@ -51,6 +51,7 @@ export interface Inspection {
   notifications: { notification_id: string; user_id: string; delivered: boolean }[];
   heartbeats: unknown[];
   standups: unknown[];
+  announcements: { id: string; user_id: string; title: string; body: string }[];
 }
 
 export interface Stack {

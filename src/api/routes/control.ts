@@ -16,13 +16,14 @@ import {
   InboxSchema,
 } from '../schemas/control';
 import { CANCELLED_BY_OPERATOR } from '../../shared/control';
-import type { TurnControlService } from '../turn-control';
+import { DECISION_WAIT_MS, type TurnControlService } from '../turn-control';
 
 export interface ControlRoutesOptions {
   control: TurnControlService;
 }
 
 const conflict = { 409: errorResponses[400] };
+const noWorker = { 503: errorResponses[400] };
 
 export const controlRoutes: FastifyPluginAsyncZod<ControlRoutesOptions> = async (app, { control }) => {
   app.post(
@@ -31,11 +32,10 @@ export const controlRoutes: FastifyPluginAsyncZod<ControlRoutesOptions> = async 
       schema: {
         tags: ['agents'],
         summary: 'Approve or deny a tool call the turn waits on',
-        description:
-          'Approve runs the tool exactly once (with `arguments` if given, checked against the tool schema); deny hands the model `denied by reviewer: <reason>`. 404: no such call waiting; 409: already decided, or the turn has ended.',
+        description: `Approve runs the tool exactly once (with \`arguments\` if given, checked against the tool schema); deny hands the model \`denied by reviewer: <reason>\`. 404: no such call waiting; 409: already decided, or the turn has ended; 503: no worker accepted the decision within ${DECISION_WAIT_MS / 1000} s (nothing recorded; sending the same decision again is safe and records it once).`,
         params: ApprovalParamsSchema,
         body: ApprovalBodySchema,
-        response: { 200: ApprovalRecordSchema, ...errorResponses, ...conflict },
+        response: { 200: ApprovalRecordSchema, ...errorResponses, ...conflict, ...noWorker },
       },
     },
     async (request, reply) => {

@@ -8,7 +8,9 @@
  *     `create_task` is offered → a `create_task` tool call;
  *  2. it asks to post/send a message or note, `post_message` is offered, and a task id is known
  *     from an earlier `create_task` result → a `post_message` tool call;
- *  3. otherwise text: a summary of the tool results if there were any, else a 3-step plan.
+ *  3. it asks to announce or publish something with a quoted title and `publish_announcement` (a
+ *     reference-backend tool that waits for a person's approval) is offered → that tool call;
+ *  4. otherwise text: a summary of the tool results if there were any, else a 3-step plan.
  * A heartbeat checklist that names HEARTBEAT_OK is answered with exactly `HEARTBEAT_OK`, so a dev
  * setup's heartbeats stay quiet.
  */
@@ -22,6 +24,7 @@ const POST_MESSAGE =
   /\b(?:post|send|leave|add|write)\s+(?:a\s+|an\s+|the\s+)?(?:short\s+)?(?:message|note|comment|update)\b/i;
 /** "quoted", 'quoted', “quoted” or ‘quoted’ (apostrophes inside words do not open a quote). */
 const QUOTED = /"([^"]+)"|“([^”]+)”|‘([^’]+)’|(?:^|[\s(:])'([^']+)'/;
+const ANNOUNCE = /\b(?:announce|publish)\b/i;
 const MAX_TOPIC_CHARS = 80;
 
 export function demoCallModel(input: CallModelInput): CallModelResult {
@@ -50,6 +53,16 @@ export function demoCallModel(input: CallModelInput): CallModelResult {
         args: { task_id: taskId, content: noteTextIn(request) },
       });
     }
+  }
+
+  const announceAt = ANNOUNCE.exec(request)?.index;
+  const headline = announceAt === undefined ? undefined : firstQuoted(request.slice(announceAt));
+  if (headline && offered.has('publish_announcement') && !calledThisTurn.has('publish_announcement')) {
+    return toolCallResult(input, {
+      id: `call_demo_${callNumber}`,
+      name: 'publish_announcement',
+      args: { title: headline.slice(0, 200), body: request.slice(0, 5000) },
+    });
   }
 
   let text: string;

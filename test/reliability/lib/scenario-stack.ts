@@ -38,6 +38,8 @@ export interface ScenarioStackOptions {
   turnTimings?: TurnTimings;
   /** Start the first worker (default true). */
   startWorker?: boolean;
+  /** More settings for the API (turn limits such as CLASPER_APPROVAL_TIMEOUT_SEC go into each turn). */
+  apiEnv?: Record<string, string>;
 }
 
 export interface FaultRuleInput {
@@ -186,6 +188,7 @@ export async function startScenarioStack(opts: ScenarioStackOptions): Promise<Sc
       BACKEND_URL: backendUrl,
       AGENT_DAEMON_API_KEY: daemonKey,
       CLASPER_RATE_LIMIT_PER_MINUTE: '0',
+      ...opts.apiEnv,
     });
     const apiLog: string[] = [];
     const api = await buildApp({

@@ -158,4 +158,22 @@ describe('offline demo model', () => {
     const a = call([system]);
     expect(a.content?.startsWith(DEMO_BANNER)).toBe(true);
   });
+
+  it('asks for publish_announcement (a tool that waits for approval) when offered, once per turn', () => {
+    const request = 'Please announce "Launch moved to Friday" to the team';
+    const messages: ChatMessage[] = [system, { role: 'user', content: request }];
+    const a = call(messages, { tools: [...TOOLS, tool('publish_announcement')] });
+    expect(a.toolCalls).toHaveLength(1);
+    expect(a.toolCalls[0]?.function.name).toBe('publish_announcement');
+    expect(JSON.parse(a.toolCalls[0]?.function.arguments ?? '{}')).toEqual({
+      title: 'Launch moved to Friday',
+      body: request,
+    });
+    const after = call(withResults(messages, a, ['{"error":"denied by reviewer: not yet"}']), {
+      tools: [...TOOLS, tool('publish_announcement')],
+    });
+    expect(after.toolCalls).toEqual([]);
+    // Not offered (a backend without the tool): a plain answer.
+    expect(call(messages).toolCalls).toEqual([]);
+  });
 });
