@@ -2,7 +2,8 @@
  * Webhooks (docs/architecture.md, "The AgentTurn step shape") to a real HTTP receiver on 127.0.0.1
  * (the stack allows private destinations): `agent.completed` carries the turn's result and a
  * timestamped HMAC signature that the published verifier accepts, caller headers arrive, a failed
- * turn sends `agent.failed`, and a receiver that refuses the webhook does not fail the turn. Each
+ * turn sends `agent.failed`, a call waiting for approval `agent.approval_required`, a cancelled turn
+ * `agent.cancelled`, and a receiver that refuses the webhook does not fail the turn. Each
  * event is delivered by its own WebhookDelivery workflow after the turn has answered.
  */
 import http from 'node:http';
@@ -111,6 +112,57 @@ describe('webhooks', () => {
     expect(
       verifyWebhookSignature({ secret: SECRET, signature, timestamp: Number(timestamp) + 1, body: d.raw }),
     ).toBe(false);
+  });
+
+  it('a call that waits for approval sends agent.approval_required; a cancel sends agent.cancelled', async () => {
+    const s = stack();
+    s.llm.script({
+      toolCalls: [
+        { id: 'call_ann', name: 'publish_announcement', arguments: { title: 'Launch', body: 'Friday.' } },
+      ],
+    });
+    const res = await send(
+      s,
+      sendBody({
+        user_id: 'hooked-ap',
+        session_key: 'user:hooked-ap:lead',
+        metadata: { ticket: 7 },
+        webhook: { url: `${base}/approval`, secret: SECRET },
+      }),
+      { query: 'wait=false' },
+    );
+    expect(res.statusCode).toBe(202);
+    const turnId = res.json().turn_id as string;
+    const [asked] = await arrivedAt('/approval');
+    expect(asked?.json).toEqual({
+      event: 'agent.approval_required',
+      turn_id: turnId,
+      user_id: 'hooked-ap',
+      role: 'lead',
+      call_id: 'call_ann',
+      name: 'publish_announcement',
+      arguments: JSON.stringify({ title: 'Launch', body: 'Friday.' }),
+      step: 1,
+      metadata: { ticket: 7 },
+      timestamp: expect.any(String),
+    });
+    const cancelled = await s.api.inject({
+      method: 'POST',
+      url: `/api/agents/turns/${encodeURIComponent(turnId)}/cancel`,
+      payload: { reason: 'changed my mind' },
+    });
+    expect(cancelled.statusCode).toBe(202);
+    const both = await eventually(
+      async () => (deliveredTo('/approval').length === 2 ? deliveredTo('/approval') : undefined),
+      20_000,
+    );
+    expect(both[1]?.json).toMatchObject({
+      event: 'agent.cancelled',
+      turn_id: turnId,
+      reason: 'changed my mind',
+      metadata: { ticket: 7 },
+    });
+    expect((await s.backend.inspect('hooked-ap')).announcements).toEqual([]);
   });
 
   it('without a secret the webhook is sent unsigned', async () => {
