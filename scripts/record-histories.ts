@@ -64,6 +64,11 @@ function recordingModel(req: RecordedRequest): FakeStep | undefined {
   if (tag?.startsWith('capped-'))
     return { text: 'Still looking.', toolCalls: [{ name: 'list_tasks', arguments: { limit: 1 } }] };
   if (tag?.startsWith('text-')) return { text: `Done ${tag}` };
+  if (tag?.startsWith('streamed-'))
+    return {
+      text: `Streamed as written: the ${tag} answer, word by word, in a few batches.`,
+      chunkDelayMs: 60,
+    };
   if (tag?.startsWith('approval-') || tag?.startsWith('apptimeout-') || tag?.startsWith('cancel-')) {
     // Two calls of a tool the reference backend marks requires_approval, and one that needs none.
     if (modelStepOf(req) === 1)
@@ -231,6 +236,24 @@ const RECORDINGS: Recording[] = [
       const id = makeWebhookDeliveryId(turn?.turnId ?? '', 'agent.completed');
       await s.client.workflow.getHandle(id).result();
       return id;
+    },
+  },
+  {
+    name: 'agentTurn-streamed',
+    workflowType: 'agentTurn',
+    description: "a streaming client: the model's text reaches the turn as batched streamText signals",
+    run: async (s) => {
+      const [turn] = planTurns('streamed', 1, 1);
+      if (!turn) throw new Error('no turn planned');
+      // A streamed send answers when the stream ends, with the whole SSE body.
+      const res = await s.api.inject({
+        method: 'POST',
+        url: '/api/agents/stream',
+        headers: { 'x-agent-daemon-key': s.daemonKey, 'idempotency-key': turn.key },
+        payload: sendBodyFor(turn),
+      });
+      if (!res.body.includes('event: done')) throw new Error(`stream streamed answered: ${res.body}`);
+      return settled(s, turn.turnId);
     },
   },
   {

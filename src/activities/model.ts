@@ -4,11 +4,23 @@ import type { ModelClient } from '../clients/model/call-model';
 import { clipAnswer } from '../shared/answer-clip';
 import { callOptions } from './context';
 import { recordModelCall } from './metrics';
+import { streamToCallingTurn } from './stream-text';
 
 export function createModelActivities({ model }: { model: ModelClient }) {
   return {
     async callModel(input: CallModelInput): Promise<CallModelResult> {
-      const result = await model.callModel(input, callOptions());
+      // A client streams the turn: text goes to the turn's stream log as the model writes it.
+      const batcher = input.stream ? streamToCallingTurn(input.stream.step) : undefined;
+      let result: CallModelResult;
+      try {
+        result = await model.callModel(input, {
+          ...callOptions(),
+          ...(batcher ? { onText: (delta: string) => batcher.push(delta) } : {}),
+        });
+      } finally {
+        // Sent before the result, so the log has this attempt's text when the step settles.
+        await batcher?.close();
+      }
       recordModelCall(result);
       // The result lands in history: never more tool calls or bytes than the turn will use.
       return clipAnswer(result, input.clip);

@@ -19,10 +19,12 @@ export async function startSendTurn(
   body: SendBody,
   idempotencyKey: string | undefined,
   deps: { config: Config; turns: TurnService; metrics?: TurnMetrics },
+  opts: { stream?: boolean } = {},
 ): Promise<{ handle: WorkflowHandle<AgentTurnWorkflow> } | { error: string }> {
   const built = turnInputFromSend(body, deps.config);
   if ('error' in built) return built;
-  const handle = await deps.turns.start(built.input, idempotencyKey);
+  const input = opts.stream ? { ...built.input, stream: true } : built.input;
+  const handle = await deps.turns.start(input, idempotencyKey);
   deps.metrics?.started();
   return { handle };
 }

@@ -1,28 +1,33 @@
 /**
- * Streams a running AgentTurn as Server-Sent Events: `start`, a `tool` event per finished tool
- * call, `approval_required` / `approval_decided` for calls that wait for a person, the answer as
- * `chunk`s, then `done` (send's 200 body) or `error`. The turn is the same durable workflow send
- * starts: it posts its reply and fires its webhook whether or not anyone
- * is still listening, and a client that disconnects only stops the polling, never the turn.
+ * Streams an AgentTurn as Server-Sent Events from its stream log (src/shared/stream.ts): `start`,
+ * `chunk` as the model writes, `reset` when a step's text is replaced, `tool` as calls start and
+ * finish, `approval_required` / `approval_decided`, then `done` (send's 200 body) or `error`. Every
+ * event carries its log offset as the SSE `id`, so a client that lost the connection resumes with
+ * `Last-Event-ID` (or `?after=`) and gets exactly what it missed, then the rest live, from any API
+ * replica. The turn is the same durable workflow send starts: it posts its reply and fires its
+ * webhook whether or not anyone is still listening; a client that disconnects only stops the polling.
  *
- * Nothing is pushed from the worker: the API polls the turn's `progress` query
- * (src/shared/progress.ts) every PROGRESS_POLL_INTERVAL_MS and relays what is new, so the API and
- * the worker may be different processes on different hosts. Chunk granularity: see CHUNK_MAX_CHARS in sse.ts.
+ * Nothing is pushed from the worker to the API: the API polls the turn's `stream` query (every
+ * STREAM_POLL_MIN_MS while events arrive, backing off to STREAM_POLL_MAX_MS when quiet), so the API
+ * and the worker may be different processes on different hosts. A worker too old to answer the
+ * query gets the old behaviour: tool events and the answer's chunks from the result at the end.
  */
 import type { WorkflowHandle } from '@temporalio/client';
+import { QueryNotRegisteredError } from '@temporalio/client';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { OutgoingHttpHeaders } from 'node:http';
+import { splitIntoChunks } from '../shared/chunks';
+import { streamQuery, type StreamPage } from '../shared/stream';
 import type { AgentTurnWorkflow } from '../shared/workflow-types';
-import { MAX_TOOL_EVENTS_PER_QUERY, progressQuery, type TurnProgress } from '../shared/progress';
-import type { TurnToolCall } from '../shared/types';
 import type { TurnMetrics } from './metrics';
 import { TurnResultSchema } from './schemas/agents';
 import { statusUrlOf } from './send-input';
-import { SSE_HEADERS, SseWriter, splitIntoChunks } from './sse';
+import { SSE_HEADERS, SseWriter } from './sse';
 import type { TurnOutcome, TurnService } from './turns';
 
-/** How often a stream reads the turn's progress: quick enough to feel live, 4 cheap queries a second. */
-export const PROGRESS_POLL_INTERVAL_MS = 250;
+/** Poll quickly while the log grows (time to first token), slowly when the turn is quiet. */
+export const STREAM_POLL_MIN_MS = 50;
+export const STREAM_POLL_MAX_MS = 250;
 /** Proxies commonly drop connections idle for 30-60 s; a long tool call must not end the stream. */
 export const KEEP_ALIVE_IDLE_MS = 15_000;
 
@@ -34,6 +39,8 @@ export interface StreamTurnOptions {
   metrics?: TurnMetrics;
   /** Aborted when the API shuts down (`abortOnClose`). */
   shutdown?: AbortSignal;
+  /** Resume: relay only events after this offset (Last-Event-ID); 0 or absent starts with `start`. */
+  after?: number;
 }
 
 /** A signal aborted as the app starts closing, so open streams end instead of holding the close up. */
@@ -64,15 +71,17 @@ export async function streamTurn(
   const finished = opts.turns.await(opts.handle, opts.timeoutMs, stop).then((o) => {
     outcome = o;
   });
-  const relay = new ProgressRelay(opts.handle, sse, request);
+  const relay = new StreamRelay(opts.handle, sse, request, opts.after ?? 0);
   try {
-    sse.event('start', { turn_id: turnId });
+    if (relay.lastId === 0) sse.event('start', { turn_id: turnId }, 0);
+    let wait = STREAM_POLL_MIN_MS;
     while (!stop.aborted) {
       // Read before polling: when the turn had already ended, this poll sees all it recorded.
       const ended = outcome !== undefined;
-      await relay.poll(ended);
+      const relayed = await relay.poll(ended);
       if (ended) break;
-      await Promise.race([finished, delay(PROGRESS_POLL_INTERVAL_MS, stop)]);
+      wait = relayed > 0 ? STREAM_POLL_MIN_MS : Math.min(wait * 2, STREAM_POLL_MAX_MS);
+      await Promise.race([finished, delay(wait, stop)]);
       sse.keepAlive(KEEP_ALIVE_IDLE_MS);
     }
     await finished;
@@ -82,17 +91,18 @@ export async function streamTurn(
       request.log.info({ turn_id: turnId }, 'stream client went away; the turn keeps running');
       return;
     }
+    const endId = relay.lastId + 1;
     if (last.state === 'completed') {
-      relay.finish(last.result.tool_calls, last.result.response);
-      sse.event('done', TurnResultSchema.parse(last.result));
+      relay.finishLegacy(last.result.tool_calls, last.result.response);
+      sse.event('done', TurnResultSchema.parse(last.result), endId);
     } else if (last.state === 'failed') {
-      sse.event('error', { error: last.error, turn_id: turnId });
+      sse.event('error', { error: last.error, turn_id: turnId }, endId);
     } else {
       const why = opts.shutdown?.aborted
         ? 'the API is shutting down'
         : `the turn is still running after ${Math.round(opts.timeoutMs / 1000)} s`;
       sse.event('error', {
-        error: `${why}; it continues, follow it at status_url`,
+        error: `${why}; it continues: follow it at status_url, or resume this stream with Last-Event-ID`,
         turn_id: turnId,
         status_url: statusUrlOf(turnId),
       });
@@ -113,99 +123,55 @@ export async function streamTurn(
   }
 }
 
-/** What the client has been sent so far, and how to send the rest. */
-class ProgressRelay {
-  private afterSeq = 0;
-  /** Tool events relayed (afterSeq also counts approval events). */
-  private toolsSent = 0;
-  private text = '';
-  private textLength: number | undefined;
-  private chunksSent = false;
-  /** The progress query failed after the turn ended (no worker to answer it, or an older worker). */
-  private unreadable = false;
+/** The offset the client has, and how to send it the rest of the log. */
+class StreamRelay {
+  /** The worker cannot answer the `stream` query (an older worker during a deploy). */
+  private legacy = false;
 
   constructor(
     private readonly handle: WorkflowHandle<AgentTurnWorkflow>,
     private readonly sse: SseWriter,
     private readonly request: FastifyRequest,
+    public lastId: number,
   ) {}
 
-  /** Relays new tool events and, once the whole answer is in, its chunks. */
-  async poll(ended: boolean): Promise<void> {
+  /** Relays every event recorded after `lastId`; answers how many. */
+  async poll(ended: boolean): Promise<number> {
+    if (this.legacy) return 0;
+    let relayed = 0;
     for (;;) {
-      let progress: TurnProgress;
+      let page: StreamPage;
       try {
-        progress = await this.handle.query(progressQuery, {
-          afterSeq: this.afterSeq,
-          textFrom: this.text.length,
-        });
+        page = await this.handle.query(streamQuery, { after: this.lastId });
       } catch (err) {
+        // Nothing relayed yet and no log to read (an older worker, or an ended turn no worker can
+        // load): fall back to the result at the end.
+        if ((err instanceof QueryNotRegisteredError || ended) && this.lastId === 0) this.legacy = true;
         // While it runs, a turn may not answer yet (its first workflow task is still pending): next poll.
-        if (ended) this.unreadable = true;
-        this.request.log.debug({ err, turn_id: this.handle.workflowId }, 'progress query failed');
-        return;
+        this.request.log.debug({ err, turn_id: this.handle.workflowId, ended }, 'stream query failed');
+        return relayed;
       }
-      // Tool and approval events share one seq counter: relay them merged, in seq order. A page
-      // that came back full may continue past its last seq, so nothing beyond that is relayed yet.
-      const approvals = progress.approvals ?? [];
-      const fullPageEnds = [progress.tools, approvals]
-        .filter((page) => page.length >= MAX_TOOL_EVENTS_PER_QUERY)
-        .map((page) => page.at(-1)?.seq ?? 0);
-      const upTo = fullPageEnds.length > 0 ? Math.min(...fullPageEnds) : Number.MAX_SAFE_INTEGER;
-      const events = [
-        ...progress.tools.map((e) => ({ seq: e.seq, tool: e })),
-        ...approvals.map((e) => ({ seq: e.seq, approval: e })),
-      ]
-        .filter((e) => e.seq <= upTo)
-        .sort((a, b) => a.seq - b.seq);
-      for (const e of events) {
-        if ('tool' in e && e.tool) {
-          this.toolsSent += 1;
-          this.sse.event('tool', {
-            name: e.tool.name,
-            ok: e.tool.ok,
-            ...(e.tool.error !== undefined ? { error: e.tool.error } : {}),
-            step: e.tool.step,
-          });
-        } else if ('approval' in e && e.approval) {
-          const { seq: _seq, kind, ...data } = e.approval;
-          this.sse.event(kind, data);
-        }
-        this.afterSeq = e.seq;
+      for (const e of page.events) {
+        this.sse.event(e.event, e.data, e.id);
+        this.lastId = e.id;
+        relayed += 1;
       }
-      const textPage = progress.text ?? '';
-      if (progress.textLength !== undefined) {
-        this.text += textPage;
-        this.textLength = progress.textLength;
-      }
-      const moreTools = events.length > 0 && this.afterSeq < progress.lastSeq;
-      const moreText =
-        this.textLength !== undefined && this.text.length < this.textLength && textPage.length > 0;
-      if (!moreTools && !moreText) break;
+      if (page.events.length === 0 || this.lastId >= page.lastId) return relayed;
     }
-    if (this.textLength !== undefined && this.text.length === this.textLength) this.sendChunks(this.text);
   }
 
-  /** After the turn completed: whatever progress could not deliver, from the result. */
-  finish(toolCalls: TurnToolCall[], response: string): void {
-    if (this.unreadable) {
-      // No step numbers in the result: these events carry none.
-      for (const call of toolCalls.slice(this.toolsSent)) {
-        this.sse.event('tool', {
-          name: call.name,
-          ok: call.ok,
-          ...(call.error !== undefined ? { error: call.error } : {}),
-        });
-      }
-      this.toolsSent = toolCalls.length;
+  /** For a worker without the stream log: tool events and the answer's chunks, from the result. */
+  finishLegacy(toolCalls: { name: string; ok: boolean; error?: string }[], response: string): void {
+    if (!this.legacy) return;
+    for (const call of toolCalls) {
+      this.sse.event('tool', {
+        status: 'finished',
+        name: call.name,
+        ok: call.ok,
+        ...(call.error !== undefined ? { error: call.error } : {}),
+      });
     }
-    this.sendChunks(response);
-  }
-
-  private sendChunks(text: string): void {
-    if (this.chunksSent) return;
-    this.chunksSent = true;
-    for (const data of splitIntoChunks(text)) this.sse.event('chunk', { data });
+    for (const data of splitIntoChunks(response)) this.sse.event('chunk', { data });
   }
 }
 

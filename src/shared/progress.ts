@@ -13,6 +13,7 @@
  */
 import { defineQuery } from '@temporalio/workflow';
 import type { ApprovalRecord, PendingApproval } from './control';
+import type { StreamLog } from './stream';
 import type { ToolOutcome } from './types';
 
 export const MAX_KEPT_TOOL_EVENTS = 500;
@@ -65,8 +66,10 @@ export interface TurnProgress {
 
 export const progressQuery = defineQuery<TurnProgress, [ProgressRequest?]>('progress');
 
-/** What AgentTurn records as it goes; `view` answers the query. */
+/** What AgentTurn records as it goes; `view` answers the query. Events also go to the turn's stream log. */
 export class ProgressTracker {
+  constructor(private readonly stream?: StreamLog) {}
+
   private step = 0;
   private seq = 0;
   private readonly events: ProgressToolEvent[] = [];
@@ -78,10 +81,28 @@ export class ProgressTracker {
     this.step = step;
   }
 
+  /** A tool call starts running (for the stream only; the progress query counts finished calls). */
+  toolStarted(step: number, name: string, callId: string): void {
+    this.stream?.append('tool', { status: 'started', name, call_id: callId, step });
+  }
+
   /** Records a finished tool call and hands its outcome back, so it chains onto the call's promise. */
-  toolFinished<T extends Pick<ToolOutcome, 'ok' | 'error'>>(step: number, name: string, outcome: T): T {
+  toolFinished<T extends Pick<ToolOutcome, 'ok' | 'error'>>(
+    step: number,
+    name: string,
+    outcome: T,
+    callId?: string,
+  ): T {
     this.seq += 1;
     const error = outcome.error === undefined ? undefined : cut(outcome.error, MAX_TOOL_ERROR_CHARS);
+    this.stream?.append('tool', {
+      status: 'finished',
+      name,
+      ...(callId !== undefined ? { call_id: callId } : {}),
+      ok: outcome.ok,
+      ...(error !== undefined ? { error } : {}),
+      step,
+    });
     this.events.push({
       seq: this.seq,
       name,
@@ -114,6 +135,8 @@ export class ProgressTracker {
   }
 
   private pushApproval(event: Omit<ProgressApprovalEvent, 'seq'>): void {
+    const { kind, ...data } = event;
+    this.stream?.append(kind, data);
     this.seq += 1;
     this.approvalEvents.push({ seq: this.seq, ...event });
     if (this.approvalEvents.length > MAX_KEPT_TOOL_EVENTS) this.approvalEvents.shift();

@@ -14,6 +14,11 @@ export interface AgentTurnInput {
   sessionKey: string;
   role: string;
   message: string;
+  /**
+   * A client streams this turn: the model's text goes to the turn's stream log as it is written.
+   * Off, a turn sends no stream signals at all (its log still shows tools and the answer).
+   */
+  stream?: boolean;
   /** Prior turns from the backend; system turns are folded into the system prompt. */
   history: HistoryMessage[];
   taskId?: string;

@@ -51,6 +51,8 @@ export interface CallModelInput {
    * only id and name (`clipAnswer` in shared/answer-clip.ts). Absent: nothing is clipped.
    */
   clip?: AnswerClip;
+  /** Stream the answer's text to the calling workflow's stream log as it is written (shared/stream.ts). */
+  stream?: { step: number };
 }
 
 export interface AnswerClip {

@@ -36,6 +36,7 @@ import type { Activities } from '../activities';
 import { describeFailure, failureType, isNonRetryableFailure } from '../shared/failures';
 import { makeIdempotencyKey, makeToolActivityId, REPLY_ACTIVITY_ID } from '../shared/ids';
 import { ProgressTracker, progressQuery } from '../shared/progress';
+import { StreamLog, streamQuery, streamTextSignal } from '../shared/stream';
 import { ClasperAwaitingApproval, ClasperTaskId } from '../shared/search-attributes';
 import {
   bytesCapNote,
@@ -86,8 +87,10 @@ interface Turn {
   identity: { userId: string; role: string };
   limits: TurnLimits;
   model: ReturnType<typeof modelActivities>;
-  /** Tool events and the answer for the API's SSE stream, which polls the `progress` query. */
+  /** Tool events and the answer, read by the `progress` query (turn status, inbox). */
   progress: ProgressTracker;
+  /** What a streaming client shows, read by the `stream` query from any offset (shared/stream.ts). */
+  stream: StreamLog;
   taskId: string;
   toolSpecs: ToolSpec[];
   knownTools: ReadonlySet<string>;
@@ -96,7 +99,10 @@ interface Turn {
 
 export async function agentTurn(input: AgentTurnInput): Promise<AgentTurnResult> {
   if (!patched(TURN_V2_PATCH)) return agentTurnV1(input);
-  const progress = new ProgressTracker();
+  const stream = new StreamLog();
+  setHandler(streamQuery, (request) => stream.page(request));
+  setHandler(streamTextSignal, (batch) => stream.text(batch));
+  const progress = new ProgressTracker(stream);
   setHandler(progressQuery, (request) => progress.view(request));
   const control = new TurnControl();
   const approvals = new ApprovalDesk((pending) => {
@@ -105,13 +111,14 @@ export async function agentTurn(input: AgentTurnInput): Promise<AgentTurnResult>
   });
   try {
     const prompt = userPrompt(input.message, input.metadata);
-    const turn = await control.step(() => prepare(input, { progress, control, approvals }, prompt));
+    const turn = await control.step(() => prepare(input, { progress, stream, control, approvals }, prompt));
     const ledger = new TurnLedger(turn.workspace.systemPrompt, input.history, prompt);
 
     for (let step = 1; step <= input.maxToolIterations; step++) {
       progress.stepStarted(step);
       const answer = await control.step(() => callModelWithFallback(turn, ledger, step));
       ledger.recordAnswer(answer);
+      stream.settle(step, answer.content ?? '');
       const decision = decideStep(answer);
       if (decision.kind === 'answer') return await finishAnswered(turn, ledger, decision.text, step);
       const outcomes = await control.step(
@@ -132,7 +139,7 @@ export async function agentTurn(input: AgentTurnInput): Promise<AgentTurnResult>
 /** Resolve the task, load the workspace and list the tools, all at once: everything the loop needs. */
 async function prepare(
   input: AgentTurnInput,
-  parts: Pick<Turn, 'progress' | 'control' | 'approvals'>,
+  parts: Pick<Turn, 'progress' | 'stream' | 'control' | 'approvals'>,
   prompt: string,
 ): Promise<Turn> {
   const identity = { userId: input.userId, role: input.role };
@@ -188,6 +195,8 @@ async function callModelWithFallback(turn: Turn, ledger: TurnLedger, step: numbe
     rejectEmpty: true,
     // The answer is this activity's result, in history: never more calls or bytes than a turn runs.
     clip: { maxToolCalls: turn.limits.maxToolCallsPerStep, maxBytes: turn.limits.maxTurnBytes },
+    // Text deltas go to this turn's stream log as the model writes them, only when a client asked.
+    ...(turn.input.stream ? { stream: { step } } : {}),
   };
   try {
     return await turn.model.callModel.executeWithOptions(
@@ -234,8 +243,11 @@ async function runTools(
       const outcome =
         approved.kind === 'denied'
           ? toolError(`denied by reviewer: ${approved.reason}`)
-          : await lanes.run(() => runToolCall(turn, step, approved.call));
-      return turn.progress.toolFinished(step, call.function.name, outcome);
+          : await lanes.run(() => {
+              turn.progress.toolStarted(step, call.function.name, call.id);
+              return runToolCall(turn, step, approved.call);
+            });
+      return turn.progress.toolFinished(step, call.function.name, outcome, call.id);
     }),
   );
   const refused = plan.refused.map(({ call, error }) =>
@@ -333,6 +345,7 @@ async function complete(
 ): Promise<AgentTurnResult> {
   const { input, turnId, workspace } = turn;
   turn.progress.answered(end.response);
+  turn.stream.settle(end.iterations, end.response);
   const silent = input.silentReply !== undefined && end.response.trim() === input.silentReply;
   const reply = silent
     ? undefined

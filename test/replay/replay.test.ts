@@ -101,7 +101,7 @@ describe('replay of recorded histories against the current workflow code', () =>
     expect(unboundedActivities(all)).toEqual([]);
   });
 
-  it('the human-in-the-loop histories hold the paths they stand for', () => {
+  it('the approval, cancel and streaming histories hold the paths they stand for', () => {
     const E = temporal.api.enums.v1.EventType;
     const count = (file: string, type: temporal.api.enums.v1.EventType) =>
       (load(file).events ?? []).filter((e) => e.eventType === type).length;
@@ -111,6 +111,8 @@ describe('replay of recorded histories against the current workflow code', () =>
     expect(count('agentTurn-approval-timeout.json', E.EVENT_TYPE_TIMER_FIRED)).toBe(2);
     expect(count('agentTurn-cancelled.json', E.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED)).toBe(1);
     expect(count('agentTurn-cancelled.json', E.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED)).toBe(1);
+    // A streamed turn: the model's text arrived as streamText signals.
+    expect(count('agentTurn-streamed.json', E.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED)).toBeGreaterThan(1);
   });
 
   it('would catch a change: a history whose first activity has another type fails to replay', async () => {

@@ -7,6 +7,8 @@ import type { FastifyInstance } from 'fastify';
 
 export interface SseEvent {
   event: string;
+  /** The frame's `id:` (the stream offset), when it has one. */
+  id?: number;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- test assertions read any field
   data: any;
 }
@@ -62,12 +64,14 @@ export async function collectSse(res: Response): Promise<SseEvent[]> {
 
 function parseFrame(frame: string): SseEvent | undefined {
   let event = 'message';
+  let id: number | undefined;
   const data: string[] = [];
   for (const line of frame.split('\n')) {
     if (line.startsWith(':')) continue;
-    if (line.startsWith('event:')) event = line.slice(6).trim();
+    if (line.startsWith('id:')) id = Number(line.slice(3).trim());
+    else if (line.startsWith('event:')) event = line.slice(6).trim();
     else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
   }
   if (data.length === 0) return undefined;
-  return { event, data: JSON.parse(data.join('\n')) };
+  return { event, ...(id !== undefined ? { id } : {}), data: JSON.parse(data.join('\n')) };
 }

@@ -8,7 +8,16 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Config } from '../../config';
 import type { TurnMetrics } from '../metrics';
-import { SendBodySchema, SendHeadersSchema, type SendBody } from '../schemas/agents';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { isAgentTurnId } from '../../shared/ids';
+import {
+  SendBodySchema,
+  SendHeadersSchema,
+  StreamHeadersSchema,
+  StreamQuerySchema,
+  TurnParamsSchema,
+  type SendBody,
+} from '../schemas/agents';
 import { errorResponses } from '../schemas/common';
 import { startSendTurn } from '../send-input';
 import { abortOnClose, streamTurn } from '../stream-turn';
@@ -23,10 +32,12 @@ export interface StreamRoutesOptions {
 }
 
 export const STREAM_EVENTS_DESCRIPTION =
-  'Server-Sent Events, each `event: <type>` with `data: <json>` repeating `type`: `start` {turn_id}; ' +
-  '`tool` {name, ok, error?, step} per finished tool call; `chunk` {data}: the answer in pieces of about a ' +
-  'sentence (at most 80 characters), sent once the model has given it; `done`: the same fields as ' +
-  "send's 200 body; `error` {error, turn_id}. The turn posts its reply even if the client disconnects.";
+  'Server-Sent Events, each `id: <offset>`, `event: <type>` and `data: <json>` repeating `type`: `start` {turn_id}; ' +
+  '`chunk` {data, step}: text as the model writes it; `reset` {step}: drop the text shown for that step ' +
+  '(a retried model call writes it again); `tool` {status: started|finished, name, call_id, step, ok?, error?}; ' +
+  "`approval_required` / `approval_decided`; `done`: the same fields as send's 200 body; `error` {error, turn_id}. " +
+  'The chunks of the last step, after resets, equal `response`. Resume with GET /api/agents/turns/{turn_id}/stream ' +
+  'and `Last-Event-ID`. The turn posts its reply even if the client disconnects.';
 
 export const streamRoutes: FastifyPluginAsyncZod<StreamRoutesOptions> = async (
   app,
@@ -54,6 +65,44 @@ export const streamRoutes: FastifyPluginAsyncZod<StreamRoutesOptions> = async (
         shutdown,
       }),
   );
+
+  app.get(
+    '/api/agents/turns/:turn_id/stream',
+    {
+      schema: {
+        tags: ['agents'],
+        summary: "Join or resume a turn's stream (SSE), running or ended",
+        description:
+          'The events after `Last-Event-ID` (or `?after=`; both absent: from the start, with `start`), then live ones until `done` or `error`. ' +
+          STREAM_EVENTS_DESCRIPTION,
+        params: TurnParamsSchema,
+        querystring: StreamQuerySchema,
+        headers: StreamHeadersSchema,
+        response: { ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const turnId = request.params.turn_id;
+      const notFound = { error: `no turn '${turnId}'`, turn_id: turnId };
+      if (!isAgentTurnId(turnId)) return reply.code(404).send(notFound);
+      const handle = turns.handle(turnId);
+      try {
+        await handle.describe();
+      } catch (err) {
+        if (err instanceof WorkflowNotFoundError) return reply.code(404).send(notFound);
+        throw err;
+      }
+      const offset = request.query.after ?? request.headers['last-event-id'];
+      await streamTurn(request, reply, {
+        turns,
+        handle,
+        timeoutMs: config.server.sendTimeoutSec * 1000,
+        shutdown,
+        after: offset === undefined ? 0 : Number(offset),
+      });
+      return reply;
+    },
+  );
 };
 
 /** POST stream, and POST send with `stream: true`: the body's turn started, then streamed as SSE. */
@@ -64,7 +113,7 @@ export async function startAndStream(
   idempotencyKey: string | undefined,
   deps: { config: Config; turns: TurnService; metrics?: TurnMetrics; shutdown: AbortSignal },
 ): Promise<FastifyReply> {
-  const started = await startSendTurn(body, idempotencyKey, deps);
+  const started = await startSendTurn(body, idempotencyKey, deps, { stream: true });
   if ('error' in started) return reply.code(400).send({ error: started.error });
   const { handle } = started;
   request.log.info({ turn_id: handle.workflowId }, 'turn started (stream)');

@@ -78,6 +78,14 @@ export const SendQuerySchema = z.object({
   wait: z.enum(['true', 'false']).default('true'),
 });
 
+const STREAM_OFFSET = z
+  .string()
+  .regex(/^\d{1,15}$/, { error: 'must be a stream offset: the id of the last event received (0 or more)' });
+
+/** Join or resume a turn's stream: from `?after=` or the `Last-Event-ID` header (EventSource sends it). */
+export const StreamQuerySchema = z.object({ after: STREAM_OFFSET.optional() });
+export const StreamHeadersSchema = z.object({ 'last-event-id': STREAM_OFFSET.optional() });
+
 export const SendHeadersSchema = z.object({
   'idempotency-key': z
     .string()

@@ -14,6 +14,7 @@ import type {
   ChatCompletionCreateParamsNonStreaming,
 } from 'openai/resources/chat/completions';
 import type { CallModelInput, CallModelResult, ToolCall, Usage } from '../../shared/types';
+import { splitIntoChunks } from '../../shared/chunks';
 import { demoCallModel } from './demo-model';
 import {
   ModelError,
@@ -36,6 +37,11 @@ export const MODEL_REQUEST_TIMEOUT_MS = 60_000;
 /** Per call: the activity's cancellation signal, passed through to the HTTP request. */
 export interface ModelCallOptions {
   signal?: AbortSignal;
+  /**
+   * Set: the call streams (`stream: true`) and hands each text delta here as it arrives; the
+   * result is the same as without streaming, assembled from the chunks by the openai client.
+   */
+  onText?: (delta: string) => void;
 }
 
 export interface ModelClient {
@@ -75,17 +81,24 @@ export function createModelClient(options: {
 
   return {
     async callModel(input: CallModelInput, opts: ModelCallOptions = {}): Promise<CallModelResult> {
-      if (!client) return demoCallModel(input);
+      if (!client) return demoAnswer(input, opts.onText);
       const model = resolveModelName(config, input.tier);
-      const { signal } = opts;
+      const { signal, onText } = opts;
       let response: ChatCompletion;
       try {
         // Per-request options too, so an injected client obeys the same no-retry, bounded-time rule.
-        response = await client.chat.completions.create(chatRequest(model, input), {
-          maxRetries: 0,
-          timeout,
-          signal,
-        });
+        const request = chatRequest(model, input);
+        const options = { maxRetries: 0, timeout, signal };
+        if (onText) {
+          const stream = client.chat.completions.stream(
+            { ...request, stream: true, stream_options: { include_usage: true } },
+            options,
+          );
+          stream.on('content', (delta) => onText(delta));
+          response = await stream.finalChatCompletion();
+        } else {
+          response = await client.chat.completions.create(request, options);
+        }
       } catch (err) {
         // A cancelled activity must end as a cancellation, not as a model failure that gets retried.
         if (signal?.aborted) throw signal.reason ?? err;
@@ -94,6 +107,13 @@ export function createModelClient(options: {
       return toResult(response, model, { ...errorContext, model }, input.rejectEmpty === true);
     },
   };
+}
+
+/** The demo model's answer, its text handed out a few words at a time when the caller streams. */
+function demoAnswer(input: CallModelInput, onText?: (delta: string) => void): CallModelResult {
+  const result = demoCallModel(input);
+  if (onText && result.content) for (const piece of splitIntoChunks(result.content, 24)) onText(piece);
+  return result;
 }
 
 /**

@@ -4,7 +4,8 @@
  * and the bounded progress record AgentTurn answers the `progress` query with.
  */
 import fc from 'fast-check';
-import { CHUNK_MAX_CHARS, sseFrame, splitIntoChunks } from '../../../src/api/sse';
+import { sseFrame } from '../../../src/api/sse';
+import { CHUNK_MAX_CHARS, splitIntoChunks } from '../../../src/shared/chunks';
 import {
   MAX_KEPT_TOOL_EVENTS,
   MAX_TEXT_CHARS_PER_QUERY,
