@@ -147,6 +147,7 @@ const envSchema = z.object({
   CLASPER_WEBHOOK_ALLOW_PRIVATE: bool(false),
   CLASPER_BODY_LIMIT_BYTES: int(1_048_576, 1024, 64 * 1_048_576),
   CLASPER_RATE_LIMIT_PER_MINUTE: int(60, 0, 1_000_000),
+  CLASPER_RATE_LIMIT_PER_CALLER_PER_MINUTE: int(1_200, 0, 10_000_000),
   CLASPER_WORKER_METRICS_PORT: int(9464, 0, 65535),
   OPENAI_API_KEY: optionalStr(),
   OPENAI_BASE_URL: optionalUrl(),
@@ -192,6 +193,8 @@ export interface Config {
     sendTimeoutSec: number;
     /** POST /api/agents/send per user_id (else client IP) per minute; 0 = unlimited. */
     rateLimitPerMinute: number;
+    /** Model-calling requests per caller (daemon key, else IP) per minute, whatever the user. */
+    rateLimitPerCallerPerMinute: number;
   };
   /** Worker process: Prometheus endpoint of the Temporal runtime's metrics; port 0 = off. */
   worker: { metricsPort: number };
@@ -270,6 +273,7 @@ export function loadConfig(env: Record<string, string | undefined>, require: (ke
       bodyLimitBytes: e.CLASPER_BODY_LIMIT_BYTES,
       sendTimeoutSec: e.CLASPER_SEND_TIMEOUT_SEC,
       rateLimitPerMinute: e.CLASPER_RATE_LIMIT_PER_MINUTE,
+      rateLimitPerCallerPerMinute: e.CLASPER_RATE_LIMIT_PER_CALLER_PER_MINUTE,
     },
     worker: { metricsPort: e.CLASPER_WORKER_METRICS_PORT },
     temporal: {

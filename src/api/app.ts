@@ -14,7 +14,7 @@ import { registerDaemonKeyAuth } from './auth';
 import { registerBodyDepthLimit } from './body-depth';
 import { registerErrorHandlers } from './error-handler';
 import { createApiMetrics, registerRequestMetrics, type ApiMetrics } from './metrics';
-import { registerRateLimit, sendRateLimit } from './rate-limit';
+import { TurnRateLimiter } from './rate-limit';
 import { REQUEST_ID_LOG_LABEL, registerRequestIdEcho, requestIdFrom } from './request-id';
 import { agentRoutes } from './routes/agents';
 import { controlRoutes } from './routes/control';
@@ -58,7 +58,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerRequestMetrics(app, metrics);
   registerDaemonKeyAuth(app, config.server.daemonApiKey);
   registerBodyDepthLimit(app);
-  await registerRateLimit(app);
+  const limiter = await TurnRateLimiter.register(app, {
+    perUserPerMinute: config.server.rateLimitPerMinute,
+    perCallerPerMinute: config.server.rateLimitPerCallerPerMinute,
+    authenticated: config.server.daemonApiKey !== undefined,
+  });
 
   await app.register(swagger, {
     openapi: {
@@ -75,21 +79,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const turns = new TurnService(client, config);
   const control = new TurnControlService(client, missionControl);
   await app.register(controlRoutes, { control });
-  // POST send and POST stream start the same turns, each route with its own per-user limit.
-  const turnRoute = () => ({
-    config,
-    turns,
-    control,
-    metrics: metrics.turns,
-    rateLimit: sendRateLimit(config.server.rateLimitPerMinute),
-  });
+  // POST send and POST stream start the same turns, under the same budgets (one limiter).
+  const turnRoute = () => ({ config, turns, control, metrics: metrics.turns, limiter });
   await app.register(healthRoutes, { config, client, missionControl });
   await app.register(agentRoutes, turnRoute());
   await app.register(introspectionRoutes, { workspace, client });
   await app.register(metricsRoutes, { metrics });
   await app.register(scheduleRoutes, { config, client });
   await app.register(streamRoutes, turnRoute());
-  await app.register(compactRoutes, { config, turns });
-  await app.register(llmTaskRoutes, { config, turns });
+  await app.register(compactRoutes, { config, turns, limiter });
+  await app.register(llmTaskRoutes, { config, turns, limiter });
   return app;
 }

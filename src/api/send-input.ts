@@ -11,18 +11,24 @@ import type { AgentTurnInput } from '../shared/turn';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { AgentTurnWorkflow } from '../shared/workflow-types';
 import type { TurnMetrics } from './metrics';
+import type { Admission } from './rate-limit';
 import type { SendBody } from './schemas/agents';
 import type { TurnService } from './turns';
 
-/** POST send and POST stream alike: the body's turn started and counted, or the 400 message. */
+/**
+ * POST send and POST stream alike: the body's turn started and counted; or the 400 message, or
+ * the 429 one (with `retryAfterSec`) when `admit` — asked only once the body is valid — refuses.
+ */
 export async function startSendTurn(
   body: SendBody,
   idempotencyKey: string | undefined,
-  deps: { config: Config; turns: TurnService; metrics?: TurnMetrics },
+  deps: { config: Config; turns: TurnService; metrics?: TurnMetrics; admit?: () => Promise<Admission> },
   opts: { stream?: boolean } = {},
-): Promise<{ handle: WorkflowHandle<AgentTurnWorkflow> } | { error: string }> {
+): Promise<{ handle: WorkflowHandle<AgentTurnWorkflow> } | { error: string; retryAfterSec?: number }> {
   const built = turnInputFromSend(body, deps.config);
   if ('error' in built) return built;
+  const admission = deps.admit ? await deps.admit() : { ok: true as const };
+  if (!admission.ok) return { error: admission.error, retryAfterSec: admission.retryAfterSec };
   const input = opts.stream ? { ...built.input, stream: true } : built.input;
   const handle = await deps.turns.start(input, idempotencyKey);
   deps.metrics?.started();

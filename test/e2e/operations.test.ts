@@ -1,4 +1,4 @@
-/** GET /metrics and the per-user rate limit on send, on the real system; the worker's own counters. */
+/** GET /metrics and the rate limits on model-calling requests, on the real system; the worker's own counters. */
 import crypto from 'node:crypto';
 import type { MetricCounter, MetricMeter, MetricTags } from '@temporalio/common';
 import {
@@ -131,6 +131,59 @@ describe('operations on the real system', () => {
       stack.llm.script({ text: 'still allowed' });
       expect((await send(user)).statusCode).toBe(200);
     });
+  });
+});
+
+describe('rate limits shared by send, stream, compact and llm-task (2 per user, 4 per caller)', () => {
+  let stack: Stack;
+  const run = crypto.randomUUID().slice(0, 8);
+  beforeAll(async () => {
+    stack = await startStack({
+      env: {
+        CLASPER_RATE_LIMIT_PER_MINUTE: '2',
+        CLASPER_RATE_LIMIT_PER_CALLER_PER_MINUTE: '4',
+        AGENT_DAEMON_API_KEY: KEY,
+      },
+    });
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+  const post = (url: string, payload: Record<string, unknown>) =>
+    stack.api.inject({ method: 'POST', url, headers: auth, payload });
+  const turn = (user: string) => sendBody({ user_id: user, session_key: `user:${user}:lead` });
+
+  it('send and stream draw on one budget per user; varying user_id runs into the caller budget; llm-task counts too', async () => {
+    const a = `a-${run}`;
+    stack.llm.script({ text: 'sent' }, { text: 'streamed' }, { text: 'b1' }, { text: 'b2' });
+    expect((await post('/api/agents/send', turn(a))).statusCode).toBe(200);
+    expect((await post('/api/agents/stream', turn(a))).statusCode).toBe(200);
+    const third = await post('/api/agents/stream', turn(a));
+    expect(third.statusCode).toBe(429);
+    expect(third.headers['content-type']).toMatch(/^application\/json/);
+    expect(third.json().error).toMatch(/at most 2 turns per minute for this user/);
+    expect(Number(third.headers['retry-after'])).toBeGreaterThan(0);
+
+    // Two more users fill the caller's 4; a fifth request, from a fresh user, is refused for the caller.
+    expect((await post('/api/agents/send', turn(`b-${run}`))).statusCode).toBe(200);
+    expect((await post('/api/agents/send', turn(`c-${run}`))).statusCode).toBe(200);
+    const fresh = await post('/api/agents/send', turn(`d-${run}`));
+    expect(fresh.statusCode).toBe(429);
+    expect(fresh.json().error).toMatch(/at most 4 model-calling requests per minute for this caller/);
+    const task = await post('/llm-task', { prompt: 'Say hi as JSON' });
+    expect(task.statusCode).toBe(429);
+    const compact = await post('/compact', {
+      messages: [
+        { role: 'user', content: 'one' },
+        { role: 'assistant', content: 'two' },
+        { role: 'user', content: 'three' },
+      ],
+      keep_recent: 1,
+    });
+    expect(compact.statusCode).toBe(429);
+    // Nothing refused reached the model.
+    expect(stack.llm.remaining()).toBe(0);
+    expect(stack.llm.chatRequests()).toHaveLength(4);
   });
 });
 

@@ -21,7 +21,8 @@ import type { TurnControlService } from '../turn-control';
 import { isCallerError, type TurnService } from '../turns';
 import type { Config } from '../../config';
 import type { TurnMetrics } from '../metrics';
-import type { RateLimitOptions } from '@fastify/rate-limit';
+import { sendRefusal } from './refusal';
+import type { TurnRateLimiter } from '../rate-limit';
 
 export interface AgentRoutesOptions {
   config: Config;
@@ -29,19 +30,18 @@ export interface AgentRoutesOptions {
   control: TurnControlService;
   /** Counts turns started and the outcomes this route sees (GET /metrics). */
   metrics?: TurnMetrics;
-  /** Per-user limit on send (rate-limit.ts); false or absent: none. */
-  rateLimit?: RateLimitOptions | false;
+  /** The model-calling budgets (rate-limit.ts), shared with stream, compact and llm-task. */
+  limiter?: TurnRateLimiter;
 }
 
 export const agentRoutes: FastifyPluginAsyncZod<AgentRoutesOptions> = async (
   app,
-  { config, turns, control, metrics, rateLimit },
+  { config, turns, control, metrics, limiter },
 ) => {
   const shutdown = abortOnClose(app);
   app.post(
     '/api/agents/send',
     {
-      config: { rateLimit: rateLimit ?? false },
       schema: {
         tags: ['agents'],
         summary: 'Run one durable agent turn and return its reply',
@@ -54,16 +54,19 @@ export const agentRoutes: FastifyPluginAsyncZod<AgentRoutesOptions> = async (
     },
     async (request, reply) => {
       const idempotencyKey = request.headers['idempotency-key'];
+      const admit = () =>
+        limiter?.admit(request, { forUser: true }) ?? Promise.resolve({ ok: true as const });
       if (request.body.stream) {
         return startAndStream(request, reply, request.body, idempotencyKey, {
           config,
           turns,
           metrics,
           shutdown,
+          admit,
         });
       }
-      const started = await startSendTurn(request.body, idempotencyKey, { config, turns, metrics });
-      if ('error' in started) return reply.code(400).send({ error: started.error });
+      const started = await startSendTurn(request.body, idempotencyKey, { config, turns, metrics, admit });
+      if ('error' in started) return sendRefusal(reply, started);
       const { handle } = started;
       const turnId = handle.workflowId;
       request.log.info({ turn_id: turnId }, 'turn started');

@@ -7,14 +7,21 @@ import { splitForCompaction } from '../../shared/compact';
 import { makeCompactId } from '../../shared/ids';
 import { ZERO_USAGE } from '../../shared/turn';
 import { CompactBodySchema, CompactResultSchema, oneShotErrors } from '../schemas/compact';
+import type { TurnRateLimiter } from '../rate-limit';
 import type { TurnService } from '../turns';
+import { sendRefusal } from './refusal';
 
 export interface CompactRoutesOptions {
   config: Config;
   turns: TurnService;
+  /** The caller's model-calling budget, shared with send and stream (rate-limit.ts). */
+  limiter?: TurnRateLimiter;
 }
 
-export const compactRoutes: FastifyPluginAsyncZod<CompactRoutesOptions> = async (app, { config, turns }) => {
+export const compactRoutes: FastifyPluginAsyncZod<CompactRoutesOptions> = async (
+  app,
+  { config, turns, limiter },
+) => {
   app.post(
     '/compact',
     {
@@ -40,6 +47,8 @@ export const compactRoutes: FastifyPluginAsyncZod<CompactRoutesOptions> = async 
           compacted_count: messages.length,
         });
       }
+      const admission = (await limiter?.admit(request, { forUser: false })) ?? { ok: true };
+      if (!admission.ok) return sendRefusal(reply, admission);
       const workflowId = makeCompactId(randomUUID());
       const outcome = await turns.run<CompactWorkflow>(
         WorkflowType.compactConversation,

@@ -8,14 +8,21 @@ import { makeLlmTaskId } from '../../shared/ids';
 import { DEFAULT_LLM_TASK_TEMPERATURE, type LlmTaskInput } from '../../shared/llm-task';
 import { oneShotErrors } from '../schemas/compact';
 import { LlmTaskBodySchema, LlmTaskResultSchema } from '../schemas/llm-task';
+import type { TurnRateLimiter } from '../rate-limit';
 import type { TurnService } from '../turns';
+import { sendRefusal } from './refusal';
 
 export interface LlmTaskRoutesOptions {
   config: Config;
   turns: TurnService;
+  /** The caller's model-calling budget, shared with send and stream (rate-limit.ts). */
+  limiter?: TurnRateLimiter;
 }
 
-export const llmTaskRoutes: FastifyPluginAsyncZod<LlmTaskRoutesOptions> = async (app, { config, turns }) => {
+export const llmTaskRoutes: FastifyPluginAsyncZod<LlmTaskRoutesOptions> = async (
+  app,
+  { config, turns, limiter },
+) => {
   app.post(
     '/llm-task',
     {
@@ -47,6 +54,8 @@ export const llmTaskRoutes: FastifyPluginAsyncZod<LlmTaskRoutesOptions> = async 
         // Only a tier name is honoured: model names belong to the worker's configuration.
         tier: body.model === 'cheap' ? 'cheap' : 'default',
       };
+      const admission = (await limiter?.admit(request, { forUser: false })) ?? { ok: true };
+      if (!admission.ok) return sendRefusal(reply, admission);
       const workflowId = makeLlmTaskId(randomUUID());
       const outcome = await turns.run<LlmTaskWorkflow>(
         WorkflowType.llmTask,

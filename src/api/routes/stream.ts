@@ -3,7 +3,6 @@
  * durable turn, answered as Server-Sent Events (stream-turn.ts). Bad input is a JSON 4xx before the
  * stream opens.
  */
-import type { RateLimitOptions } from '@fastify/rate-limit';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Config } from '../../config';
@@ -20,15 +19,17 @@ import {
 } from '../schemas/agents';
 import { errorResponses } from '../schemas/common';
 import { startSendTurn } from '../send-input';
+import type { Admission, TurnRateLimiter } from '../rate-limit';
 import { abortOnClose, streamTurn } from '../stream-turn';
+import { sendRefusal } from './refusal';
 import type { TurnService } from '../turns';
 
 export interface StreamRoutesOptions {
   config: Config;
   turns: TurnService;
   metrics?: TurnMetrics;
-  /** The same per-user limit as send: a stream starts a turn just the same. */
-  rateLimit?: RateLimitOptions | false;
+  /** The same budgets as send: a stream starts a turn just the same. */
+  limiter?: TurnRateLimiter;
 }
 
 export const STREAM_EVENTS_DESCRIPTION =
@@ -41,13 +42,12 @@ export const STREAM_EVENTS_DESCRIPTION =
 
 export const streamRoutes: FastifyPluginAsyncZod<StreamRoutesOptions> = async (
   app,
-  { config, turns, metrics, rateLimit },
+  { config, turns, metrics, limiter },
 ) => {
   const shutdown = abortOnClose(app);
   app.post(
     '/api/agents/stream',
     {
-      config: { rateLimit: rateLimit ?? false },
       schema: {
         tags: ['agents'],
         summary: 'Run one durable agent turn and stream its progress and reply (SSE)',
@@ -63,6 +63,7 @@ export const streamRoutes: FastifyPluginAsyncZod<StreamRoutesOptions> = async (
         turns,
         metrics,
         shutdown,
+        admit: () => limiter?.admit(request, { forUser: true }) ?? Promise.resolve({ ok: true as const }),
       }),
   );
 
@@ -111,10 +112,16 @@ export async function startAndStream(
   reply: FastifyReply,
   body: SendBody,
   idempotencyKey: string | undefined,
-  deps: { config: Config; turns: TurnService; metrics?: TurnMetrics; shutdown: AbortSignal },
+  deps: {
+    config: Config;
+    turns: TurnService;
+    metrics?: TurnMetrics;
+    shutdown: AbortSignal;
+    admit?: () => Promise<Admission>;
+  },
 ): Promise<FastifyReply> {
   const started = await startSendTurn(body, idempotencyKey, deps, { stream: true });
-  if ('error' in started) return reply.code(400).send({ error: started.error });
+  if ('error' in started) return sendRefusal(reply, started);
   const { handle } = started;
   request.log.info({ turn_id: handle.workflowId }, 'turn started (stream)');
   await streamTurn(request, reply, {
