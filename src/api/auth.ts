@@ -1,6 +1,8 @@
 /**
  * Daemon-key auth in one hook: every route but /health needs `X-Agent-Daemon-Key` when
- * AGENT_DAEMON_API_KEY is set. Missing → 401, wrong → 403; compared in constant time.
+ * AGENT_DAEMON_API_KEY is set. Missing → 401, wrong → 403; compared in constant time. The plain
+ * /health stays open for load balancers; `/health?deep=true` calls Temporal and the backend, so an
+ * anonymous caller must not be able to make it do so at will: it needs the key too.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
@@ -17,8 +19,8 @@ function sameSecret(given: string, expected: string): boolean {
 export function registerDaemonKeyAuth(app: FastifyInstance, daemonKey: string | undefined): void {
   if (!daemonKey) return;
   app.addHook('onRequest', async (request, reply) => {
-    const path = request.url.split('?', 1)[0] ?? '';
-    if (OPEN_PATHS.has(path)) return;
+    const [path = '', query = ''] = request.url.split('?', 2);
+    if (OPEN_PATHS.has(path) && new URLSearchParams(query).get('deep') !== 'true') return;
     const given = request.headers['x-agent-daemon-key'];
     if (given === undefined || given === '') {
       return reply.code(401).send({ error: 'X-Agent-Daemon-Key header is required' });

@@ -33,7 +33,11 @@ describe('GET /health', () => {
     });
 
     it('deep: degraded, saying no worker polls the queue, while Temporal and the backend are fine', async () => {
-      const res = await stack.api.inject({ method: 'GET', url: '/health?deep=true' });
+      const res = await stack.api.inject({
+        method: 'GET',
+        url: '/health?deep=true',
+        headers: { 'x-agent-daemon-key': DAEMON_KEY },
+      });
       expect(res.statusCode).toBe(200);
       const body = res.json();
       expect(body.status).toBe('degraded');
@@ -52,7 +56,13 @@ describe('GET /health', () => {
 
     it('deep: names the backend problem when the backend is down', async () => {
       await stack.backend.app.close();
-      const body = (await stack.api.inject({ method: 'GET', url: '/health?deep=true' })).json();
+      const body = (
+        await stack.api.inject({
+          method: 'GET',
+          url: '/health?deep=true',
+          headers: { 'x-agent-daemon-key': DAEMON_KEY },
+        })
+      ).json();
       expect(body.status).toBe('degraded');
       expect(body.backend).toEqual({
         status: 'error',
@@ -73,7 +83,13 @@ describe('GET /health', () => {
     it('deep: ok once the worker polls, with the number of pollers', async () => {
       const body = await eventually(
         async () => {
-          const b = (await stack.api.inject({ method: 'GET', url: '/health?deep=true' })).json();
+          const b = (
+            await stack.api.inject({
+              method: 'GET',
+              url: '/health?deep=true',
+              headers: { 'x-agent-daemon-key': DAEMON_KEY },
+            })
+          ).json();
           return b.worker.status === 'ok' ? b : undefined;
         },
         15_000,
@@ -100,10 +116,24 @@ describe('GET /health', () => {
       ];
       const bodies = [
         (await stack.api.inject({ method: 'GET', url: '/health' })).body,
-        (await stack.api.inject({ method: 'GET', url: '/health?deep=true' })).body,
+        (
+          await stack.api.inject({
+            method: 'GET',
+            url: '/health?deep=true',
+            headers: { 'x-agent-daemon-key': DAEMON_KEY },
+          })
+        ).body,
       ];
       await stack.backend.app.close(); // failure messages must not leak either
-      bodies.push((await stack.api.inject({ method: 'GET', url: '/health?deep=true' })).body);
+      bodies.push(
+        (
+          await stack.api.inject({
+            method: 'GET',
+            url: '/health?deep=true',
+            headers: { 'x-agent-daemon-key': DAEMON_KEY },
+          })
+        ).body,
+      );
       for (const body of bodies) {
         for (const secret of secrets)
           expect({ body, leaks: body.includes(secret) }).toEqual({ body, leaks: false });

@@ -37,7 +37,7 @@ describe('security', () => {
       expect(ok.json().response).toBe('Authorised.');
     });
 
-    it('guards the other endpoints too, but not /health', async () => {
+    it('guards the other endpoints too, and deep health, but not the plain /health', async () => {
       const turns = await stack().api.inject({ method: 'GET', url: '/api/agents/turns/agent-turn%2Fx%2Fy' });
       expect(turns.statusCode).toBe(401);
       const docs = await stack().api.inject({ method: 'GET', url: '/docs/json' });
@@ -49,7 +49,7 @@ describe('security', () => {
       expect(health.statusCode).toBe(200);
       expect(health.json().status).toBe('ok');
       const deep = await stack().api.inject({ method: 'GET', url: '/health?deep=true' });
-      expect(deep.statusCode).toBe(200);
+      expect(deep.statusCode).toBe(401);
     });
   });
 

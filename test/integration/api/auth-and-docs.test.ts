@@ -61,9 +61,16 @@ describe('daemon key, OpenAPI document and request ids', () => {
     expect([200, 404]).toContain(res.statusCode); // 404: the turn id above does not exist
   });
 
-  it('leaves /health open, shallow and deep', async () => {
+  it('leaves the shallow /health open; deep=true, which calls Temporal and the backend, needs the key', async () => {
     expect((await t.app.inject({ method: 'GET', url: '/health' })).statusCode).toBe(200);
-    expect((await t.app.inject({ method: 'GET', url: '/health?deep=true' })).statusCode).toBe(200);
+    expect((await t.app.inject({ method: 'GET', url: '/health?deep=false' })).statusCode).toBe(200);
+    expect((await t.app.inject({ method: 'GET', url: '/health?deep=true' })).statusCode).toBe(401);
+    const keyed = await t.app.inject({
+      method: 'GET',
+      url: '/health?deep=true',
+      headers: { 'x-agent-daemon-key': KEY },
+    });
+    expect(keyed.statusCode).toBe(200);
   });
 
   it('lists every registered route with its methods in /docs/json, except the docs themselves', async () => {
