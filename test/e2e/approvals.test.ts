@@ -177,7 +177,7 @@ describe('approvals', () => {
 describe('approvals in the SSE stream', () => {
   const stack = useStack({ env: { CLASPER_APPROVAL_TOOLS: 'create_task' } });
 
-  it('streams approval_required, then approval_decided and the tool, then done', async () => {
+  it('streams approval_required, then approval_decided and the tool starting and finishing, then done', async () => {
     const s = stack();
     s.llm.script(
       { toolCalls: [{ id: 'call_sse', name: 'create_task', arguments: { title: 'Streamed approval' } }] },
@@ -200,7 +200,8 @@ describe('approvals in the SSE stream', () => {
       if (e.event === 'done' || e.event === 'error') break;
     }
     const names = seen.map((e) => e.event).filter((n) => n !== 'chunk');
-    expect(names).toEqual(['start', 'approval_required', 'approval_decided', 'tool', 'done']);
+    expect(names).toEqual(['start', 'approval_required', 'approval_decided', 'tool', 'tool', 'done']);
+    expect(seen.filter((e) => e.event === 'tool').map((e) => e.data.status)).toEqual(['started', 'finished']);
     expect(seen.find((e) => e.event === 'approval_decided')?.data).toMatchObject({
       call_id: 'call_sse',
       decision: 'approve',
