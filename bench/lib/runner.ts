@@ -174,10 +174,12 @@ function renderResults(r: {
         ],
         [
           'server config',
-          `\`${SERVER_PROFILE.name}\`: ${SERVER_PROFILE.why}` +
-            (Object.keys(SERVER_PROFILE.dynamicConfig).length
-              ? ` — \`${JSON.stringify(SERVER_PROFILE.dynamicConfig)}\``
-              : ''),
+          r.temporalAddress
+            ? "the running server's own (for make cluster: scripts/cluster/temporal.yaml and dynamicconfig.yaml)"
+            : `\`${SERVER_PROFILE.name}\`: ${SERVER_PROFILE.why}` +
+              (Object.keys(SERVER_PROFILE.dynamicConfig).length
+                ? ` — \`${JSON.stringify(SERVER_PROFILE.dynamicConfig)}\``
+                : ''),
         ],
         ['commit', m.commit],
         [
