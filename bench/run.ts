@@ -2,6 +2,8 @@
  * `npm run bench` (every scenario, writes bench/RESULTS.md and bench/charts/*.svg) and
  * `npm run bench -- --quick` (a few turns per scenario; writes bench/.out/quick/RESULTS.md so the
  * committed results stay intact). `--only=turn-latency,history-size` runs a subset.
+ * `--temporal-address=127.0.0.1:17233` runs against a Temporal server that is already running (the
+ * cluster of `make cluster`) instead of a dev server of its own, into bench/.out/cluster/.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -21,12 +23,19 @@ async function main(): Promise<void> {
       `unknown scenario(s) ${unknown.join(', ')}; known: ${SCENARIOS.map((s) => s.id).join(', ')}`,
     );
   const scenarios = only ? SCENARIOS.filter((s) => only.includes(s.id)) : SCENARIOS;
+  const temporalAddress = args
+    .find((a) => a.startsWith('--temporal-address='))
+    ?.slice('--temporal-address='.length);
   const benchDir = __dirname;
   const outDir = path.join(benchDir, '.out');
-  const resultsPath =
-    quick || only
+  const resultsPath = temporalAddress
+    ? path.join(outDir, 'cluster', 'RESULTS.md')
+    : quick || only
       ? path.join(outDir, quick ? 'quick' : 'partial', 'RESULTS.md')
       : path.join(benchDir, 'RESULTS.md');
+  // The cluster figures in RESULTS.md are copied there by hand from a --temporal-address run
+  // (bench/README.md); a full run rewrites the rest of the file and keeps them.
+  const kept = keptClusterSection(resultsPath);
   fs.mkdirSync(path.dirname(resultsPath), { recursive: true });
   const notes = path.join(benchDir, 'TUNING.md');
   const report = await runBench({
@@ -36,7 +45,9 @@ async function main(): Promise<void> {
     resultsPath,
     outDir,
     appendix: fs.existsSync(notes) ? fs.readFileSync(notes, 'utf8') : undefined,
+    temporalAddress,
   });
+  if (kept) fs.appendFileSync(resultsPath, `\n${kept}\n`);
   const failed = report.reports.filter((r) => r.error);
   process.stdout.write(
     `\nwrote ${path.relative(process.cwd(), resultsPath)} in ${(report.durationSec / 60).toFixed(1)} min\n`,
@@ -50,6 +61,17 @@ async function main(): Promise<void> {
     );
     process.exitCode = 1;
   }
+}
+
+const CLUSTER_BEGIN = '<!-- cluster: begin -->';
+const CLUSTER_END = '<!-- cluster: end -->';
+
+function keptClusterSection(resultsPath: string): string | undefined {
+  if (!fs.existsSync(resultsPath)) return undefined;
+  const text = fs.readFileSync(resultsPath, 'utf8');
+  const from = text.indexOf(CLUSTER_BEGIN);
+  const to = text.indexOf(CLUSTER_END);
+  return from >= 0 && to > from ? text.slice(from, to + CLUSTER_END.length) : undefined;
 }
 
 main().then(

@@ -12,9 +12,18 @@ import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { Command } from 'commander';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import { REPO_ROOT, startDevServer, temporalCliPath } from './lib/temporal-dev-server';
-import { totalFaults, type ScenarioFigures } from '../test/reliability/lib/figures';
+import type { ScenarioFigures } from '../test/reliability/lib/figures';
+import {
+  bundleWorkflowsInto,
+  clusterSection,
+  figuresNotes,
+  figuresProblems,
+  figuresSummary,
+  figuresTable,
+  machineLine,
+  RELIABILITY_DOC,
+} from '../test/reliability/lib/report';
 import { runWorkerCrash } from '../test/reliability/lib/worker-crash';
 import { runTemporalRestart } from '../test/reliability/lib/temporal-restart';
 import { runBackendFaults } from '../test/reliability/lib/backend-faults';
@@ -54,14 +63,8 @@ async function main(): Promise<void> {
   const seed = opts.seed ? Number(opts.seed) : undefined;
 
   const outDir = path.join(REPO_ROOT, '.data/reliability');
-  fs.mkdirSync(outDir, { recursive: true });
   log('bundling workflows');
-  const bundlePath = path.join(outDir, 'workflow-bundle.js');
-  const { code } = await bundleWorkflowCode({
-    workflowsPath: path.join(REPO_ROOT, 'src/workflows/index.ts'),
-    logger: quiet,
-  });
-  fs.writeFileSync(bundlePath, code);
+  const bundlePath = await bundleWorkflowsInto(outDir);
 
   // One server for the scenarios that do not restart it; the restart scenario starts its own.
   log('starting a Temporal dev server');
@@ -74,7 +77,7 @@ async function main(): Promise<void> {
       log(`scenario ${scenario}`);
       const f = await runScenario(scenario, { bundlePath, temporalAddress: server.address, n, seed, outDir });
       figures.push(f);
-      log(summary(f));
+      log(figuresSummary(f));
       for (const p of f.problems.slice(0, 20)) log(`  PROBLEM ${p}`);
     }
   } finally {
@@ -83,9 +86,10 @@ async function main(): Promise<void> {
 
   const markdown = report(figures, started, loadAtStart, process.argv.slice(2));
   if (opts.write) {
-    const target = path.join(REPO_ROOT, 'docs/reliability.md');
-    fs.mkdirSync(path.dirname(target), { recursive: true });
-    fs.writeFileSync(target, markdown);
+    const target = RELIABILITY_DOC;
+    // The cluster figures (make cluster-faults) live in the same file: keep them.
+    const kept = fs.existsSync(target) ? clusterSection(fs.readFileSync(target, 'utf8')) : undefined;
+    fs.writeFileSync(target, kept ? `${markdown}\n${kept}\n` : markdown);
     log(`wrote ${path.relative(REPO_ROOT, target)}`);
   } else {
     process.stdout.write(`\n${markdown}`);
@@ -152,33 +156,18 @@ async function runScenario(
   }
 }
 
-function summary(f: ScenarioFigures): string {
-  return `${f.scenario}: n=${f.n} faults=${totalFaults(f)} completed=${f.completed} lost=${f.lost} missing=${f.missingWrites} duplicated=${f.duplicated} unexpected=${f.unexpectedWrites} in ${(f.durationMs / 1000).toFixed(1)} s${f.problems.length ? ` — ${f.problems.length} PROBLEM(S)` : ''}`;
-}
-
 function machine(load: number[]): string {
-  const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
   let temporal = 'unknown';
   try {
     temporal = execFileSync(temporalCliPath(), ['--version'], { encoding: 'utf8' }).trim();
   } catch {
     // reported as unknown
   }
-  return `${os.cpus().length} × ${cpu}, ${Math.round(os.totalmem() / 2 ** 30)} GiB RAM, ${os.type()} ${os.release()}, Node ${process.version}, ${temporal}; load average (1/5/15 min) when the run started ${load.map((l) => l.toFixed(2)).join(' / ')}`;
+  return machineLine(load, temporal);
 }
 
 function report(figures: ScenarioFigures[], started: Date, load: number[], argv: string[]): string {
   const command = `npm run reliability${argv.length ? ` -- ${argv.join(' ')}` : ''}`;
-  const rows = figures.map(
-    (f) =>
-      `| ${f.scenario} | ${f.n} | ${totalFaults(f)} (${Object.entries(f.faults)
-        .map(([k, v]) => `${k} ${v}`)
-        .join(
-          ', ',
-        )}) | ${f.completed}${f.failedAsDefined ? ` (+ ${f.failedAsDefined} failed as defined)` : ''} | ${f.lost} | ${f.missingWrites} | ${f.duplicated} | ${(f.durationMs / 1000).toFixed(0)} s |`,
-  );
-  const notes = figures.flatMap((f) => f.notes.map((n) => `- **${f.scenario}**: ${n}`));
-  const problems = figures.flatMap((f) => f.problems.map((p) => `- **${f.scenario}**: ${p.split('\n')[0]}`));
   return `# Reliability figures
 
 What "no turn lost, nothing written twice, no one gets in" measured like, on this machine. Every
@@ -192,9 +181,7 @@ expectation (see \`test/reliability/lib/turn-plan.ts\`).
 - **Machine**: ${machine(load)}
 - **Command**: \`${command}\` (or \`make reliability\`; small versions of the same scenarios run in \`make test\`: \`npx jest test/reliability\`)
 
-| Scenario | N (turns) | Faults injected | Completed | Lost (turns) | Missing writes | Duplicated writes | Duration |
-|---|---|---|---|---|---|---|---|
-${rows.join('\n')}
+${figuresTable(figures)}
 
 "Lost" counts turns that did not end as defined: completed, or — for the two model faults whose
 defined outcome is a failure (only empty answers, an exhausted quota) — failed with a readable
@@ -205,7 +192,7 @@ API log line, on any activity scheduled without a retry bound, and on any failed
 
 ## Notes
 
-${notes.join('\n') || '- none'}
+${figuresNotes(figures)}
 
 ## What these scenarios found (and what was changed)
 
@@ -222,12 +209,9 @@ ${notes.join('\n') || '- none'}
 
 ## Problems
 
-${problems.join('\n') || 'None: every turn completed as planned, every write exactly once, no secret found.'}
+${figuresProblems(figures).join('\n') || 'None: every turn completed as planned, every write exactly once, no secret found.'}
 `;
 }
-
-const noop = () => undefined;
-const quiet = { trace: noop, debug: noop, info: noop, warn: console.warn, error: console.error, log: noop };
 
 main().catch((err: unknown) => {
   process.stderr.write(

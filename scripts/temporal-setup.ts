@@ -15,6 +15,7 @@ const INDEXED_TYPES: Partial<Record<SearchAttributeType, temporal.api.enums.v1.I
   [SearchAttributeType.KEYWORD]: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
   [SearchAttributeType.INT]: IndexedValueType.INDEXED_VALUE_TYPE_INT,
   [SearchAttributeType.DOUBLE]: IndexedValueType.INDEXED_VALUE_TYPE_DOUBLE,
+  [SearchAttributeType.BOOL]: IndexedValueType.INDEXED_VALUE_TYPE_BOOL,
 };
 
 function indexedTypeOf(

@@ -96,6 +96,7 @@ export async function runBench(opts: RunOptions): Promise<RunReport> {
     reports,
     quick: opts.quick,
     appendix: opts.appendix,
+    temporalAddress: opts.temporalAddress,
   });
   writeOutputs(opts, reports, markdown, { machine, loadAtEnd, durationSec });
   return { machine, loadAtEnd, durationSec, reports, markdown };
@@ -128,6 +129,7 @@ function renderResults(r: {
   reports: ScenarioReport[];
   quick: boolean;
   appendix?: string;
+  temporalAddress?: string;
 }): string {
   const m = r.machine;
   const loadStart = m.loadAverage.map((n) => n.toFixed(2)).join(' / ');
@@ -166,14 +168,18 @@ function renderResults(r: {
         ],
         [
           'Temporal',
-          `CLI ${m.temporalCli}, \`temporal server start-dev\` with a SQLite file under bench/.out/`,
+          r.temporalAddress
+            ? `the running server at ${r.temporalAddress} (--temporal-address; e.g. the cluster of \`make cluster\`)`
+            : `CLI ${m.temporalCli}, \`temporal server start-dev\` with a SQLite file under bench/.out/`,
         ],
         [
           'server config',
-          `\`${SERVER_PROFILE.name}\`: ${SERVER_PROFILE.why}` +
-            (Object.keys(SERVER_PROFILE.dynamicConfig).length
-              ? ` — \`${JSON.stringify(SERVER_PROFILE.dynamicConfig)}\``
-              : ''),
+          r.temporalAddress
+            ? "the running server's own (for make cluster: scripts/cluster/temporal.yaml and dynamicconfig.yaml)"
+            : `\`${SERVER_PROFILE.name}\`: ${SERVER_PROFILE.why}` +
+              (Object.keys(SERVER_PROFILE.dynamicConfig).length
+                ? ` — \`${JSON.stringify(SERVER_PROFILE.dynamicConfig)}\``
+                : ''),
         ],
         ['commit', m.commit],
         [

@@ -6,7 +6,7 @@ export default async function globalTeardown(): Promise<void> {
   try {
     if (!server) return;
     // "No secret in any workflow history of a full test run": checked here, over all of them.
-    const { scanned, findings } = await scanServerHistories(server.address);
+    const { scanned, findings } = await scanServerHistories(server.address, undefined, server.since);
     if (findings.length > 0) {
       throw new Error(
         `secrets found in ${findings.length} place(s) of the ${scanned} workflow histories of this run:\n${describeFindings(findings)}`,

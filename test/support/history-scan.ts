@@ -17,12 +17,15 @@ export const STACK_TEST_SECRETS: NamedSecret[] = [
 export async function scanServerHistories(
   address: string,
   secrets: NamedSecret[] = STACK_TEST_SECRETS,
+  /** Only workflows started at or after this time (a server that outlives the run). */
+  since?: Date,
 ): Promise<{ scanned: number; findings: SecretFinding[] }> {
   const connection = await Connection.connect({ address });
   try {
     const client = new Client({ connection });
     const ids = new Set<string>();
-    for await (const wf of client.workflow.list()) ids.add(wf.workflowId);
+    const query = since ? `StartTime >= '${since.toISOString()}'` : undefined;
+    for await (const wf of client.workflow.list({ query })) ids.add(wf.workflowId);
     const histories = await fetchHistories(client, [...ids]);
     return { scanned: histories.length, findings: scanHistories(histories, secrets) };
   } finally {

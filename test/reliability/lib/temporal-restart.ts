@@ -4,6 +4,10 @@
  * running as its own process; if it gave up while the server was away, it is started again, the
  * way a process supervisor would, and the scenario says so. Clients whose submission failed during
  * an outage retry with the same Idempotency-Key. Every turn must complete, every write once.
+ *
+ * With `cluster`, the same scenario runs against a running server the caller knows how to break
+ * (scripts/cluster/faults.ts: kill -9 one Temporal service, crash PostgreSQL) instead of our own
+ * dev server.
  */
 import { fetchHistories } from './histories';
 import { planFigures, type ScenarioFigures } from './figures';
@@ -14,8 +18,10 @@ export interface TemporalRestartOptions {
   n: number;
   restarts: number;
   bundlePath: string;
-  /** The SQLite file of the server we restart (created; left for inspection). */
-  dbFilename: string;
+  /** The SQLite file of the dev server we restart (created; left for inspection). */
+  dbFilename?: string;
+  /** A running server and the outage to inflict on it, instead of a dev server of our own. */
+  cluster?: ExternalOutage;
   /** How long the server stays down each time. */
   downMs?: number;
   submitEveryMs?: number;
@@ -23,12 +29,27 @@ export interface TemporalRestartOptions {
   log?: (line: string) => void;
 }
 
+export interface ExternalOutage {
+  temporalAddress: string;
+  /** The scenario's name in the figures, e.g. "kill -9 history service". */
+  name: string;
+  /** What it does, for the notes, e.g. "SIGKILL, 2 s pause, start again". */
+  how: string;
+  /** Breaks the server, waits `downMs`, and resolves once it is started again. */
+  inflict(downMs: number): Promise<void>;
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function runTemporalRestart(opts: TemporalRestartOptions): Promise<ScenarioFigures> {
   const log = opts.log ?? (() => undefined);
   const started = Date.now();
-  const stack = await startScenarioStack({ bundlePath: opts.bundlePath, dbFilename: opts.dbFilename });
+  const { cluster } = opts;
+  const stack = await startScenarioStack({
+    bundlePath: opts.bundlePath,
+    dbFilename: opts.dbFilename,
+    temporalAddress: cluster?.temporalAddress,
+  });
   try {
     // Slow-ish model answers keep turns in flight across each outage.
     let i = 0;
@@ -54,9 +75,11 @@ export async function runTemporalRestart(opts: TemporalRestartOptions): Promise<
     for (let r = 0; r < opts.restarts; r++) {
       await sleep(r === 0 ? 1200 : spacing);
       const down = Date.now();
-      await stack.restartTemporal(opts.downMs ?? 2_000);
+      await (cluster ? cluster.inflict(opts.downMs ?? 2_000) : stack.restartTemporal(opts.downMs ?? 2_000));
       outages.push(Date.now() - down);
-      log(`Temporal restart ${r + 1}/${opts.restarts}: unavailable for ${Date.now() - down} ms`);
+      log(
+        `${cluster?.name ?? 'Temporal restart'} ${r + 1}/${opts.restarts}: unavailable for ${Date.now() - down} ms`,
+      );
       if (!stack.workers.running) {
         workerRestarts += 1;
         await stack.workers.start();
@@ -70,9 +93,9 @@ export async function runTemporalRestart(opts: TemporalRestartOptions): Promise<
       turns.map((t) => t.turnId),
     );
     const figures = await planFigures(
-      'Temporal dev server restart',
+      cluster?.name ?? 'Temporal dev server restart',
       started,
-      { 'server restarts': opts.restarts },
+      { [cluster ? 'outages' : 'server restarts']: opts.restarts },
       {
         turns,
         outcomes,
@@ -81,7 +104,7 @@ export async function runTemporalRestart(opts: TemporalRestartOptions): Promise<
       },
     );
     figures.notes.push(
-      `server down ${outages.map((ms) => `${(ms / 1000).toFixed(1)} s`).join(', ')} (stop, ${(opts.downMs ?? 2000) / 1000} s pause, start on the same SQLite file); ` +
+      `server down ${outages.map((ms) => `${(ms / 1000).toFixed(1)} s`).join(', ')} (${cluster?.how ?? `stop, ${(opts.downMs ?? 2000) / 1000} s pause, start on the same SQLite file`}); ` +
         `${resubmits} submissions refused during an outage and retried by the client with the same Idempotency-Key; ` +
         `worker process had to be restarted ${workerRestarts} time(s)`,
     );

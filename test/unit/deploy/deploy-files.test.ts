@@ -46,7 +46,9 @@ describe('docker-compose.yml', () => {
   it('has the production-like stack', () => {
     for (const name of [
       'postgresql',
+      'temporal-schema',
       'temporal',
+      'temporal-namespace',
       'temporal-ui',
       'temporal-setup',
       'mission-control',
@@ -55,12 +57,32 @@ describe('docker-compose.yml', () => {
     ]) {
       expect(services[name]).toBeDefined();
     }
-    expect(services.postgresql!.image).toMatch(/^postgres:16/);
-    expect(services.temporal!.image).toMatch(/^temporalio\/auto-setup:/);
-    expect(envOf(services.temporal!).DB).toBe('postgres12');
+    expect(services.postgresql!.image).toMatch(/^postgres:15/);
+    expect(services.temporal!.image).toMatch(/^temporalio\/server:/);
+    expect(envOf(services.temporal!).DB).toBe('postgres12_pgx');
     expect(services['temporal-ui']!.image).toMatch(/^temporalio\/ui:/);
     expect(envOf(services['temporal-ui']!).TEMPORAL_ADDRESS).toBe('temporal:7233');
     expect(compose.volumes).toHaveProperty(['temporal-postgres-data']);
+  });
+
+  it('runs the Temporal version, shards and dynamic config of make cluster (scripts/cluster/)', () => {
+    const clusterEnv = fs.readFileSync(path.join(ROOT, 'scripts/cluster/env.sh'), 'utf8');
+    const version = /TEMPORAL_SERVER_VERSION="\$\{TEMPORAL_SERVER_VERSION:-v([\d.]+)\}"/.exec(
+      clusterEnv,
+    )?.[1];
+    const shards = /CLUSTER_SHARDS="\$\{CLUSTER_SHARDS:-(\d+)\}"/.exec(clusterEnv)?.[1];
+    expect(version).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(services.temporal!.image).toBe(`temporalio/server:${version}`);
+    for (const oneShot of ['temporal-schema', 'temporal-namespace'])
+      expect(services[oneShot]!.image).toBe(`temporalio/admin-tools:${version}`);
+    expect(envOf(services.temporal!).NUM_HISTORY_SHARDS).toBe(shards);
+    const temporal = services.temporal as Service & { volumes?: string[] };
+    expect(temporal.volumes).toContain(
+      './scripts/cluster/dynamicconfig.yaml:/etc/temporal/config/dynamicconfig/clasper.yaml:ro',
+    );
+    expect(envOf(services.temporal!).DYNAMIC_CONFIG_FILE_PATH).toBe(
+      '/etc/temporal/config/dynamicconfig/clasper.yaml',
+    );
   });
 
   it('publishes Temporal 7233, its UI 8233, the backend 8000 and the API 8081', () => {
