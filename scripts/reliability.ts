@@ -16,7 +16,7 @@ import { REPO_ROOT, startDevServer, temporalCliPath } from './lib/temporal-dev-s
 import type { ScenarioFigures } from '../test/reliability/lib/figures';
 import {
   bundleWorkflowsInto,
-  clusterSection,
+  keptSections,
   figuresNotes,
   figuresProblems,
   figuresSummary,
@@ -87,8 +87,8 @@ async function main(): Promise<void> {
   const markdown = report(figures, started, loadAtStart, process.argv.slice(2));
   if (opts.write) {
     const target = RELIABILITY_DOC;
-    // The cluster figures (make cluster-faults) live in the same file: keep them.
-    const kept = fs.existsSync(target) ? clusterSection(fs.readFileSync(target, 'utf8')) : undefined;
+    // The cluster figures (make cluster-faults) and the attack list live in the same file: keep them.
+    const kept = fs.existsSync(target) ? keptSections(fs.readFileSync(target, 'utf8')) : undefined;
     fs.writeFileSync(target, kept ? `${markdown}\n${kept}\n` : markdown);
     log(`wrote ${path.relative(REPO_ROOT, target)}`);
   } else {

@@ -55,17 +55,33 @@ export async function bundleWorkflowsInto(outDir: string): Promise<string> {
 }
 
 /**
- * docs/reliability.md holds the dev-server figures (rewritten by `npm run reliability`) and the
- * cluster figures (rewritten by `make cluster-faults`) between these markers; each runner replaces
- * only its own part and keeps the other.
+ * docs/reliability.md holds the dev-server figures (rewritten by `npm run reliability`), the
+ * cluster figures (rewritten by `make cluster-faults`) and the hand-written list of attacks, each
+ * of the last two between its markers; each runner replaces only its own part and keeps the rest.
  */
 export const CLUSTER_SECTION_START = '<!-- cluster-faults: begin (written by make cluster-faults) -->';
 export const CLUSTER_SECTION_END = '<!-- cluster-faults: end -->';
+export const ATTACKS_SECTION_START = '<!-- attacks: begin (written by hand; the runners keep it) -->';
+export const ATTACKS_SECTION_END = '<!-- attacks: end -->';
+
+function markedSection(markdown: string, start: string, end: string): string | undefined {
+  const from = markdown.indexOf(start);
+  const to = markdown.indexOf(end);
+  return from >= 0 && to > from ? markdown.slice(from, to + end.length) : undefined;
+}
 
 export function clusterSection(markdown: string): string | undefined {
-  const from = markdown.indexOf(CLUSTER_SECTION_START);
-  const to = markdown.indexOf(CLUSTER_SECTION_END);
-  return from >= 0 && to > from ? markdown.slice(from, to + CLUSTER_SECTION_END.length) : undefined;
+  return markedSection(markdown, CLUSTER_SECTION_START, CLUSTER_SECTION_END);
+}
+
+/** The sections other runners own, to keep when `npm run reliability` rewrites the file. */
+export function keptSections(markdown: string): string | undefined {
+  const kept = [
+    clusterSection(markdown),
+    markedSection(markdown, ATTACKS_SECTION_START, ATTACKS_SECTION_END),
+  ];
+  const present = kept.filter((k): k is string => k !== undefined);
+  return present.length > 0 ? present.join('\n\n') : undefined;
 }
 
 export const RELIABILITY_DOC = path.join(REPO_ROOT, 'docs/reliability.md');
