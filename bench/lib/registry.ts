@@ -7,6 +7,7 @@ import type { Scenario } from './scenario';
 import { dispatchLatency } from '../scenarios/dispatch-latency';
 import { historySize } from '../scenarios/history-size';
 import { memory } from '../scenarios/memory';
+import { streaming } from '../scenarios/streaming';
 import { throughput } from '../scenarios/throughput';
 import { tuning } from '../scenarios/tuning';
 import { turnLatency } from '../scenarios/turn-latency';
@@ -20,6 +21,8 @@ export const SCENARIOS: Scenario[] = [
   historySize,
   memory,
   tuning,
+  // Last, so the sections the others cite by number keep their numbers.
+  streaming,
 ] as Scenario[];
 
 export const RUN_ORDER = [
@@ -28,6 +31,7 @@ export const RUN_ORDER = [
   'throughput',
   'memory',
   'dispatch-latency',
+  'streaming',
   'tuning',
   'history-size',
 ];

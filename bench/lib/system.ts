@@ -13,9 +13,8 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import { loadConfig, type Config } from '../../src/config';
 import { buildMissionControlLite } from '../../examples/mission-control-lite/server';
 import { freePort, REPO_ROOT, type DevServer } from '../../scripts/lib/temporal-dev-server';
-import type { FakeOpenAI } from '../../test/support/fake-openai';
 import { spawnTs, waitForHttp, waitForMessage, type Child } from './children';
-import { startBenchModel } from './fake-model';
+import { startBenchModel, type BenchModel } from './fake-model';
 import { SERVER_PROFILE } from './profiles';
 import { startBenchServer } from './temporal-server';
 
@@ -51,7 +50,7 @@ export interface BenchSystem {
   temporalPid?: number;
   backendUrl: string;
   backend: FastifyInstance;
-  model: FakeOpenAI;
+  model: BenchModel;
   client: Client;
   bundlePath: string;
   /** The tuning probes' bundle (bench/workflows), built on first use. */

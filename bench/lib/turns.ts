@@ -12,7 +12,7 @@ import { benchMessage, type TurnShape } from './fake-model';
 const USERS = 8;
 export const BENCH_ROLE = 'lead';
 export const BENCH_TASK = 'Bench thread';
-const REQUEST_TIMEOUT_MS = 60_000;
+export const REQUEST_TIMEOUT_MS = 60_000;
 
 export type TurnRunner = (i: number) => Promise<void>;
 
@@ -21,19 +21,29 @@ export function turnUserId(i: number): string {
   return `bench-${i % USERS}`;
 }
 
+/** The send / stream request body of turn `i`. */
+export function turnBody(i: number, message: string): Record<string, string> {
+  const userId = turnUserId(i);
+  return {
+    user_id: userId,
+    session_key: makeSessionKey(userId, BENCH_ROLE),
+    message,
+    task_title: BENCH_TASK,
+  };
+}
+
 export function durableTurn(apiUrl: string, shape: TurnShape, label: string): TurnRunner {
   const message = benchMessage(shape);
+  return sendTurn(apiUrl, () => message, label);
+}
+
+/** A durable turn whose message may differ per turn (`bench-stream` ids); idempotency key `<label>-<i>`. */
+export function sendTurn(apiUrl: string, message: (i: number) => string, label: string): TurnRunner {
   return async (i) => {
-    const userId = turnUserId(i);
     const res = await fetch(`${apiUrl}/api/agents/send`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'idempotency-key': `${label}-${i}` },
-      body: JSON.stringify({
-        user_id: userId,
-        session_key: makeSessionKey(userId, BENCH_ROLE),
-        message,
-        task_title: BENCH_TASK,
-      }),
+      body: JSON.stringify(turnBody(i, message(i))),
       signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
     });
     const body = (await res.json()) as { status?: string; error?: string };

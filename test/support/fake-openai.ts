@@ -54,6 +54,8 @@ export interface FakeStep {
   delayMs?: number;
   /** Streaming only: wait this long between chunks. */
   chunkDelayMs?: number;
+  /** Streaming only: called right after the first non-empty text delta is written (time to first token). */
+  onFirstText?: () => void;
   /** Defaults to rough counts (characters / 4). */
   usage?: FakeUsage;
   /** Defaults to 'tool_calls' when the answer has tool calls, else 'stop'. */
@@ -238,7 +240,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
 
     const answer = buildAnswer(step, body, () => `call_${++idCounter}`);
     if (recorded.stream) {
-      await streamAnswer(res, answer, body, headers, step.chunkDelayMs ?? 0, sleep);
+      await streamAnswer(res, answer, body, headers, step, sleep);
     } else {
       sendJson(res, step.status ?? 200, completionObject(answer), headers);
     }
@@ -423,9 +425,10 @@ async function streamAnswer(
   a: Answer,
   body: ChatRequestBody,
   headers: Record<string, string>,
-  chunkDelayMs: number,
+  step: Pick<FakeStep, 'chunkDelayMs' | 'onFirstText'>,
   sleep: (ms: number) => Promise<void>,
 ): Promise<void> {
+  const chunkDelayMs = step.chunkDelayMs ?? 0;
   const includeUsage = body.stream_options?.include_usage === true;
   const chunk = (choices: ChatCompletionChunk['choices'], usage?: Answer['usage']): ChatCompletionChunk => ({
     id: a.id,
@@ -463,9 +466,14 @@ async function streamAnswer(
     connection: 'keep-alive',
     ...headers,
   });
+  let textSent = false;
   for (const c of chunks) {
     if (clientGone(res)) return;
     res.write(`data: ${JSON.stringify(c)}\n\n`);
+    if (!textSent && c.choices[0]?.delta.content) {
+      textSent = true;
+      step.onFirstText?.();
+    }
     if (chunkDelayMs > 0) await sleep(chunkDelayMs);
   }
   if (!clientGone(res)) res.end('data: [DONE]\n\n');
