@@ -128,6 +128,8 @@ export async function startSystem(opts: SystemOptions): Promise<BenchSystem> {
       LOG_LEVEL: 'warn',
       // The bench is the only client and sends thousands of turns per user: no per-user rate limit.
       CLASPER_RATE_LIMIT_PER_MINUTE: '0',
+      // …and every turn comes from 127.0.0.1, one caller: no per-caller limit either.
+      CLASPER_RATE_LIMIT_PER_CALLER_PER_MINUTE: '0',
       // Two workers on one machine must not both bind the Prometheus port; the bench reads /proc.
       CLASPER_WORKER_METRICS_PORT: '0',
       ...extra,
