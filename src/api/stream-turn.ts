@@ -8,7 +8,8 @@
  * webhook whether or not anyone is still listening; a client that disconnects only stops the polling.
  *
  * Nothing is pushed from the worker to the API: the API polls the turn's `stream` query (every
- * STREAM_POLL_MIN_MS while events arrive, backing off to STREAM_POLL_MAX_MS when quiet), so the API
+ * STREAM_POLL_MIN_MS until the first text and while events arrive, backing off to
+ * STREAM_POLL_MAX_MS when quiet), so the API
  * and the worker may be different processes on different hosts. A worker too old to answer the
  * query gets the old behaviour: tool events and the answer's chunks from the result at the end.
  */
@@ -80,7 +81,8 @@ export async function streamTurn(
       const ended = outcome !== undefined;
       const relayed = await relay.poll(ended);
       if (ended) break;
-      wait = relayed > 0 ? STREAM_POLL_MIN_MS : Math.min(wait * 2, STREAM_POLL_MAX_MS);
+      // Until the first text arrives the client waits for its first token: no backing off then.
+      wait = relayed > 0 || !relay.textSeen ? STREAM_POLL_MIN_MS : Math.min(wait * 2, STREAM_POLL_MAX_MS);
       await Promise.race([finished, delay(wait, stop)]);
       sse.keepAlive(KEEP_ALIVE_IDLE_MS);
     }
@@ -127,13 +129,17 @@ export async function streamTurn(
 class StreamRelay {
   /** The worker cannot answer the `stream` query (an older worker during a deploy). */
   private legacy = false;
+  /** A `chunk` was relayed (or the client resumed past the start). */
+  textSeen: boolean;
 
   constructor(
     private readonly handle: WorkflowHandle<AgentTurnWorkflow>,
     private readonly sse: SseWriter,
     private readonly request: FastifyRequest,
     public lastId: number,
-  ) {}
+  ) {
+    this.textSeen = lastId > 0;
+  }
 
   /** Relays every event recorded after `lastId`; answers how many. */
   async poll(ended: boolean): Promise<number> {
@@ -152,6 +158,7 @@ class StreamRelay {
         return relayed;
       }
       for (const e of page.events) {
+        if (e.event === 'chunk') this.textSeen = true;
         this.sse.event(e.event, e.data, e.id);
         this.lastId = e.id;
         relayed += 1;
