@@ -3,9 +3,9 @@
  * operator service. Idempotent: it adds only what is missing and says what it did. (The dev server
  * started by `make dev` and the tests gets them on its command line instead.)
  */
-import { Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { loadConfigOrExit } from '../src/config';
+import { connectTemporalClient } from '../src/clients/temporal/connection';
 import { SearchAttributeType } from '@temporalio/common';
 import { CLASPER_SEARCH_ATTRIBUTES } from '../src/shared/search-attributes';
 
@@ -30,7 +30,7 @@ function indexedTypeOf(
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const { address, namespace } = config.temporal;
-  const connection = await Connection.connect({ address });
+  const { connection, close } = await connectTemporalClient(config);
   try {
     const existing = await connection.operatorService.listSearchAttributes({ namespace });
     const have = new Set(Object.keys(existing.customAttributes ?? {}));
@@ -48,7 +48,7 @@ async function main(): Promise<void> {
     const added = missing.map((k) => `${k.name} (${k.type.toLowerCase()})`).join(', ');
     process.stdout.write(`added ${added} to namespace '${namespace}' on ${address}\n`);
   } finally {
-    await connection.close();
+    await close();
   }
 }
 

@@ -13,8 +13,6 @@
  * policies. Deleting the schedule through the API hands it back to the env settings.
  */
 import {
-  Client as TemporalClient,
-  Connection,
   ScheduleAlreadyRunning,
   ScheduleNotFoundError,
   ScheduleOverlapPolicy,
@@ -24,6 +22,7 @@ import {
   type ScheduleSpec,
 } from '@temporalio/client';
 import { isValidTimeZone, type Config } from '../config';
+import { connectTemporalClient } from '../clients/temporal/connection';
 import {
   DISPATCHER_SCHEDULE_ID,
   HEARTBEAT_SCHEDULE_PREFIX,
@@ -269,9 +268,8 @@ export async function ensureSchedules(
  * A failure stops the worker: a spec the server refuses should be fixed, not run without.
  */
 export async function ensureSchedulesAtStart(config: Config, write: (line: string) => void): Promise<void> {
-  const connection = await Connection.connect({ address: config.temporal.address });
+  const { client, close } = await connectTemporalClient(config);
   try {
-    const client = new TemporalClient({ connection, namespace: config.temporal.namespace });
     for (const r of await ensureSchedules(client, config)) {
       write(`schedule ${r.scheduleId}: ${r.outcome}${r.reason ? ` (${r.reason})` : ''}\n`);
     }
@@ -280,7 +278,7 @@ export async function ensureSchedulesAtStart(config: Config, write: (line: strin
       cause: err,
     });
   } finally {
-    await connection.close();
+    await close();
   }
 }
 

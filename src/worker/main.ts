@@ -1,8 +1,9 @@
 /** Worker process entry: connect, run until SIGTERM/SIGINT (the SDK drains in-flight work), exit. */
 import fs from 'node:fs';
 import path from 'node:path';
-import { NativeConnection, Runtime } from '@temporalio/worker';
+import { Runtime } from '@temporalio/worker';
 import { loadConfigOrExit } from '../config';
+import { connectTemporalWorker, describeTemporalTarget } from '../clients/temporal/connection';
 import { ensureSchedulesAtStart } from '../schedules/ensure';
 import { createClasperWorker } from './worker';
 
@@ -16,7 +17,7 @@ async function main(): Promise<void> {
       ? { telemetryOptions: { metrics: { prometheus: { bindAddress: `0.0.0.0:${metricsPort}` } } } }
       : {}),
   });
-  const connection = await NativeConnection.connect({ address: config.temporal.address });
+  const connection = await connectTemporalWorker(config);
   try {
     const prebuilt = path.resolve(__dirname, '../../workflow-bundle.js');
     const worker = await createClasperWorker({
@@ -27,7 +28,7 @@ async function main(): Promise<void> {
     });
     await ensureSchedulesAtStart(config, (line) => process.stdout.write(line));
     process.stdout.write(
-      `clasper worker polling task queue '${config.temporal.taskQueue}' on ${config.temporal.address} (namespace ${config.temporal.namespace})` +
+      `clasper worker polling task queue '${config.temporal.taskQueue}' on ${describeTemporalTarget(config)}` +
         `${metricsPort > 0 ? `; metrics on :${metricsPort}/metrics` : ''}\n`,
     );
     await worker.run();
