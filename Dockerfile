@@ -3,6 +3,7 @@
 #   worker:           node dist/src/worker/main.js
 #   reference backend node dist/examples/mission-control-lite/main.js
 #   search attributes node dist/scripts/temporal-setup.js
+#   CLI:              node bin/clasper.js doctor   (runs the compiled dist/src/cli)
 # Configuration comes from the environment only (see .env.example).
 
 # ---- build: compile TypeScript and prebuild the workflow bundle ----
@@ -35,6 +36,8 @@ WORKDIR /app
 COPY --from=build /app/package.json /app/package-lock.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+# The `clasper` command (package.json "bin"); it runs dist/src/cli, so doctor works in the image.
+COPY bin ./bin
 # The example workspace (CLASPER_WORKSPACE=./workspace). Mount your own over /app/workspace.
 COPY workspace ./workspace
 

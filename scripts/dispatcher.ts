@@ -6,8 +6,13 @@
 import type { DispatchResult } from '../src/shared/dispatch';
 import { DISPATCHER_SCHEDULE_ID } from '../src/shared/ids';
 import { describeSchedule } from '../src/schedules/describe';
-import { ensureDispatcherSchedule } from '../src/schedules/ensure';
 import {
+  backendOffersDispatch,
+  ensureDispatcherSchedule,
+  pauseUnsupportedDispatcher,
+} from '../src/schedules/ensure';
+import {
+  ScriptError,
   checkBackendReachable,
   connectTemporal,
   manualRunId,
@@ -21,8 +26,18 @@ const once = process.argv.includes('--once');
 runScript('dispatcher', async () => {
   const config = scriptConfig();
   if (once) await checkBackendReachable(config);
+  const dispatch = await backendOffersDispatch(config);
+  if (once && dispatch.offered === false)
+    throw new ScriptError(
+      `the backend at ${config.backend.url} does not offer notification dispatch (features.notifications_dispatch is false)`,
+    );
   const { client, close } = await connectTemporal(config);
   try {
+    if (dispatch.offered === false) {
+      const report = await pauseUnsupportedDispatcher(client, DISPATCHER_SCHEDULE_ID);
+      process.stdout.write(`schedule ${DISPATCHER_SCHEDULE_ID}: not running (${report.reason})\n`);
+      return;
+    }
     if (once) {
       const workflowId = manualRunId(DISPATCHER_SCHEDULE_ID);
       const r = await runOnce<DispatchResult>(client, config, {
@@ -44,7 +59,7 @@ runScript('dispatcher', async () => {
     process.stdout.write(
       [
         `schedule ${view.schedule_id}: ${outcome}`,
-        `  every ${every} on task queue '${config.temporal.taskQueue}', ${view.paused ? 'PAUSED' : 'active'}`,
+        `  every ${every} on task queue '${config.temporal.taskQueue}', ${view.paused ? `PAUSED${view.note ? ` (${view.note})` : ''}` : 'active'}`,
         `  next runs: ${view.next_action_times.slice(0, 3).join(', ') || '(none)'}`,
         `  recent runs: ${
           view.recent_actions

@@ -3,6 +3,9 @@
  * `loadConfig(process.env)` (or `loadConfigOrExit`) and passes the typed result to factories;
  * nothing else reads `process.env`.
  */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import { loadClientConfigProfile, type ClientConfigProfile } from '@temporalio/envconfig';
 import { z } from 'zod';
 import { cronProblem } from './schedules/cron';
 import { DEFAULT_TURN_LIMITS, DEFAULT_TURN_TIMEOUT_SEC, type TurnLimits } from './shared/turn';
@@ -24,14 +27,16 @@ const int = (fallback: number, min: number, max: number) =>
       .default(fallback),
   );
 
+const boolEnum = () => z.enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' });
+const isTrue = (v: string) => v === 'true' || v === '1' || v === 'yes';
 const bool = (fallback: boolean) =>
   z.preprocess(
     blankToUndefined,
-    z
-      .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' })
+    boolEnum()
       .default(fallback ? 'true' : 'false')
-      .transform((v) => v === 'true' || v === '1' || v === 'yes'),
+      .transform(isTrue),
   );
+const optionalBool = () => z.preprocess(blankToUndefined, boolEnum().transform(isTrue).optional());
 
 const httpUrl = () =>
   z
@@ -154,8 +159,21 @@ const envSchema = z.object({
   LLM_MODEL_DEFAULT: str('gpt-4o-mini'),
   LLM_MODEL_FALLBACK: optionalStr(),
   LLM_MODEL_CHEAP: optionalStr(),
-  TEMPORAL_ADDRESS: str('localhost:7233'),
-  TEMPORAL_NAMESPACE: str('default'),
+  // Temporal's own client variables (@temporalio/envconfig); blank ones fall back to the profile
+  // file, then to the defaults below (temporalProfile).
+  TEMPORAL_ADDRESS: optionalStr(),
+  TEMPORAL_NAMESPACE: optionalStr(),
+  TEMPORAL_API_KEY: optionalStr(),
+  TEMPORAL_TLS: optionalBool(),
+  TEMPORAL_TLS_CLIENT_CERT_PATH: optionalStr(),
+  TEMPORAL_TLS_CLIENT_CERT_DATA: optionalStr(),
+  TEMPORAL_TLS_CLIENT_KEY_PATH: optionalStr(),
+  TEMPORAL_TLS_CLIENT_KEY_DATA: optionalStr(),
+  TEMPORAL_TLS_SERVER_CA_CERT_PATH: optionalStr(),
+  TEMPORAL_TLS_SERVER_CA_CERT_DATA: optionalStr(),
+  TEMPORAL_TLS_SERVER_NAME: optionalStr(),
+  TEMPORAL_PROFILE: optionalStr(),
+  TEMPORAL_CONFIG_FILE: optionalStr(),
   CLASPER_TASK_QUEUE: str('clasper'),
   DISPATCH_INTERVAL_SEC: int(5, 1, 86_400),
   DISPATCH_LIMIT_USERS: int(25, 1, 1000),
@@ -198,7 +216,17 @@ export interface Config {
   };
   /** Worker process: Prometheus endpoint of the Temporal runtime's metrics; port 0 = off. */
   worker: { metricsPort: number };
-  temporal: { address: string; namespace: string; taskQueue: string };
+  temporal: {
+    address: string;
+    namespace: string;
+    taskQueue: string;
+    /**
+     * Everything needed to connect (address, namespace, API key, TLS), merged the way Temporal's
+     * own tools do it: profile file, then TEMPORAL_* variables. src/clients/temporal/connection.ts
+     * turns it into connection options. Holds secrets: never log it or pass it to a workflow.
+     */
+    connection: ClientConfigProfile & { address: string; namespace: string };
+  };
   backend: {
     url: string;
     jwtSecret?: string;
@@ -262,7 +290,8 @@ export function loadConfig(env: Record<string, string | undefined>, require: (ke
     if (blankToUndefined(env[name]) === undefined)
       problems.push(`${name} is required for this process, got nothing`);
   }
-  if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
+  const temporalConnection = parsed.success ? temporalProfile(parsed.data, env, problems) : undefined;
+  if (problems.length > 0 || !parsed.success || !temporalConnection) throw new ConfigError(problems);
   const e = parsed.data;
   return {
     server: {
@@ -277,9 +306,10 @@ export function loadConfig(env: Record<string, string | undefined>, require: (ke
     },
     worker: { metricsPort: e.CLASPER_WORKER_METRICS_PORT },
     temporal: {
-      address: e.TEMPORAL_ADDRESS,
-      namespace: e.TEMPORAL_NAMESPACE,
+      address: temporalConnection.address,
+      namespace: temporalConnection.namespace,
       taskQueue: e.CLASPER_TASK_QUEUE,
+      connection: temporalConnection,
     },
     backend: {
       url: e.BACKEND_URL,
@@ -327,6 +357,110 @@ export function loadConfig(env: Record<string, string | undefined>, require: (ke
     missionControlLite: { port: e.MC_LITE_PORT },
     script: { userId: e.USER_ID, agentRole: e.AGENT_ROLE },
   };
+}
+
+const TEMPORAL_DEFAULTS = { address: 'localhost:7233', namespace: 'default' };
+/** `host:port`, `[v6]:port`: what gRPC dials. A URL here is the common mistake. */
+const HOST_PORT = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/;
+
+/**
+ * The Temporal connection profile: the TOML profile file (TEMPORAL_CONFIG_FILE, else
+ * ~/.config/temporalio/temporal.toml; TEMPORAL_PROFILE picks the profile) under the TEMPORAL_*
+ * variables, as @temporalio/envconfig merges them, then our defaults. Every problem it finds (a
+ * missing or unreadable certificate, a key without a certificate, …) is one line in `problems`.
+ */
+function temporalProfile(
+  e: Env,
+  env: Record<string, string | undefined>,
+  problems: string[],
+): Config['temporal']['connection'] | undefined {
+  const before = problems.length;
+  const vars: Record<string, string> = {};
+  for (const name of ENV_NAMES.filter((n) => n.startsWith('TEMPORAL_'))) {
+    const value = e[name];
+    if (value !== undefined) vars[name] = String(value);
+  }
+  // Where the default profile file is looked for (envconfig's rule, from the same variables).
+  for (const name of ['HOME', 'XDG_CONFIG_HOME', 'APPDATA']) {
+    const value = blankToUndefined(env[name]);
+    if (typeof value === 'string') vars[name] = value;
+  }
+  if (e.TEMPORAL_CONFIG_FILE && !fs.existsSync(e.TEMPORAL_CONFIG_FILE))
+    problems.push(
+      `TEMPORAL_CONFIG_FILE must be a TOML profile file, got '${e.TEMPORAL_CONFIG_FILE}' (no such file)`,
+    );
+  let profile: ClientConfigProfile;
+  try {
+    profile = loadClientConfigProfile({ overrideEnvVars: vars });
+  } catch (err) {
+    const where = e.TEMPORAL_CONFIG_FILE ?? 'the Temporal profile file';
+    problems.push(`${where} could not be used: ${err instanceof Error ? err.message : String(err)}`);
+    return undefined;
+  }
+  const address = profile.address ?? TEMPORAL_DEFAULTS.address;
+  if (!HOST_PORT.test(address))
+    problems.push(`TEMPORAL_ADDRESS must be host:port (e.g. localhost:7233), got '${address}'`);
+  const tls = profile.tls;
+  if (tls && !tls.disabled) {
+    const cert = pemSource('TEMPORAL_TLS_CLIENT_CERT', tls.clientCert, problems);
+    const key = pemSource('TEMPORAL_TLS_CLIENT_KEY', tls.clientKey, problems);
+    const ca = pemSource('TEMPORAL_TLS_SERVER_CA_CERT', tls.serverCACert, problems);
+    if (tls.clientKey && !tls.clientCert)
+      problems.push(
+        'TEMPORAL_TLS_CLIENT_KEY_* is set without a client certificate: set TEMPORAL_TLS_CLIENT_CERT_PATH too',
+      );
+    if (tls.clientCert && !tls.clientKey)
+      problems.push(
+        'TEMPORAL_TLS_CLIENT_CERT_* is set without its key: set TEMPORAL_TLS_CLIENT_KEY_PATH too',
+      );
+    checkPem(cert, ca, key, problems);
+  }
+  if (problems.length > before) return undefined;
+  return { ...profile, address, namespace: profile.namespace ?? TEMPORAL_DEFAULTS.namespace };
+}
+
+interface Pem {
+  label: string;
+  text: string;
+}
+
+/** Reads a certificate or key source once, so a missing file is named here and not at connect time. */
+function pemSource(
+  prefix: string,
+  source: { path: string } | { data: string | Uint8Array } | undefined,
+  problems: string[],
+): Pem | undefined {
+  if (!source) return undefined;
+  if ('data' in source) return { label: `${prefix}_DATA`, text: Buffer.from(source.data).toString('utf8') };
+  try {
+    return { label: `${prefix}_PATH`, text: fs.readFileSync(source.path, 'utf8') };
+  } catch (err) {
+    const why = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message;
+    problems.push(`${prefix}_PATH must be a readable PEM file, got '${source.path}' (${why})`);
+    return undefined;
+  }
+}
+
+/** The PEM texts parse, and the key is the certificate's: a mismatch fails here, not in a TLS handshake. */
+function checkPem(
+  cert: Pem | undefined,
+  ca: Pem | undefined,
+  key: Pem | undefined,
+  problems: string[],
+): void {
+  const parse = <T>(pem: Pem, what: string, fn: (text: string) => T): T | undefined => {
+    try {
+      return fn(pem.text);
+    } catch {
+      problems.push(`${pem.label} must hold a PEM ${what}; it does not parse as one`);
+      return undefined;
+    }
+  };
+  const x509 = cert && parse(cert, 'certificate', (t) => new crypto.X509Certificate(t));
+  if (ca) parse(ca, 'CA certificate', (t) => new crypto.X509Certificate(t));
+  const privateKey = key && parse(key, 'private key', (t) => crypto.createPrivateKey(t));
+  if (x509 && privateKey && !x509.checkPrivateKey(privateKey))
+    problems.push(`${key?.label} is not the key of the certificate in ${cert?.label}`);
 }
 
 /** For process entry points: a bad environment prints one line per problem and exits 1. */

@@ -6,10 +6,11 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
+import { type Client, WorkflowFailedError } from '@temporalio/client';
 import type { SearchAttributePair } from '@temporalio/common';
 import { describeFailure } from '../../src/shared/failures';
 import { ConfigError, loadConfig, type Config, type Env } from '../../src/config';
+import { connectTemporalClient } from '../../src/clients/temporal/connection';
 import { REPO_ROOT } from './temporal-dev-server';
 
 /** A failure the script explains itself: printed as is, exit 1. */
@@ -59,18 +60,12 @@ export async function checkBackendReachable(config: Config): Promise<void> {
 export async function connectTemporal(
   config: Config,
 ): Promise<{ client: Client; close: () => Promise<void> }> {
-  let connection: Connection;
   try {
-    connection = await Connection.connect({ address: config.temporal.address, connectTimeout: '5s' });
+    const { client, close } = await connectTemporalClient(config, { connectTimeoutMs: 5000 });
+    return { client, close };
   } catch (err) {
-    throw new ScriptError(
-      `Temporal is not reachable at ${config.temporal.address} (${(err as Error).message}): start it or set TEMPORAL_ADDRESS`,
-    );
+    throw new ScriptError(`${(err as Error).message} (start Temporal or fix the settings)`);
   }
-  return {
-    client: new Client({ connection, namespace: config.temporal.namespace }),
-    close: () => connection.close(),
-  };
 }
 
 export interface RunOnce {

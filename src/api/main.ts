@@ -1,14 +1,13 @@
 /** API process entry: parse config, connect to Temporal, listen; drain on SIGTERM/SIGINT. */
-import { Client, Connection } from '@temporalio/client';
 import { loadConfigOrExit } from '../config';
+import { connectTemporalClient } from '../clients/temporal/connection';
 import { createWorkspace } from '../clients/workspace';
 import { buildApp } from './app';
 import { createApiMetrics } from './metrics';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit(['AGENT_JWT_SECRET']);
-  const connection = await Connection.connect({ address: config.temporal.address });
-  const client = new Client({ connection, namespace: config.temporal.namespace });
+  const { client, close: closeTemporal } = await connectTemporalClient(config);
   // For GET /context, /skills, /boot: the same folder the workers read (gating uses this process's env).
   const workspace = createWorkspace({
     root: config.agent.workspace,
@@ -31,7 +30,7 @@ async function main(): Promise<void> {
     closing = true;
     app.log.info({ signal }, 'shutting down: finishing in-flight requests');
     await app.close();
-    await connection.close();
+    await closeTemporal();
     process.exit(0);
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));

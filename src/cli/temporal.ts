@@ -1,20 +1,12 @@
 /** A Temporal client for commands that talk to Temporal directly (schedules, doctor). */
-import { Client, Connection } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import type { Config } from '../config';
-import { errorMessage } from './output';
-
-export class TemporalUnreachableError extends Error {
-  constructor(config: Config, cause: unknown) {
-    super(
-      `could not connect to Temporal at ${config.temporal.address} (TEMPORAL_ADDRESS): ${errorMessage(cause)}`,
-    );
-    this.name = 'TemporalUnreachableError';
-  }
-}
+import { connectTemporalClient } from '../clients/temporal/connection';
 
 /**
  * Runs `fn` with the given client, or with one connected from the config for the duration of the
- * call (closed afterwards). A given client is never closed: its owner does that.
+ * call (closed afterwards). A given client is never closed: its owner does that. A failed connect
+ * throws TemporalConnectError, whose message says what to check.
  */
 export async function withTemporalClient<T>(
   config: Config,
@@ -23,18 +15,10 @@ export async function withTemporalClient<T>(
   connectTimeoutMs = 10_000,
 ): Promise<T> {
   if (client) return fn(client);
-  let connection: Connection;
+  const handle = await connectTemporalClient(config, { connectTimeoutMs });
   try {
-    connection = await Connection.connect({
-      address: config.temporal.address,
-      connectTimeout: connectTimeoutMs,
-    });
-  } catch (err) {
-    throw new TemporalUnreachableError(config, err);
-  }
-  try {
-    return await fn(new Client({ connection, namespace: config.temporal.namespace }));
+    return await fn(handle.client);
   } finally {
-    await connection.close().catch(() => undefined);
+    await handle.close();
   }
 }

@@ -13,8 +13,6 @@
  * policies. Deleting the schedule through the API hands it back to the env settings.
  */
 import {
-  Client as TemporalClient,
-  Connection,
   ScheduleAlreadyRunning,
   ScheduleNotFoundError,
   ScheduleOverlapPolicy,
@@ -24,6 +22,8 @@ import {
   type ScheduleSpec,
 } from '@temporalio/client';
 import { isValidTimeZone, type Config } from '../config';
+import { MissionControlClient } from '../clients/mission-control';
+import { connectTemporalClient } from '../clients/temporal/connection';
 import {
   DISPATCHER_SCHEDULE_ID,
   HEARTBEAT_SCHEDULE_PREFIX,
@@ -51,6 +51,13 @@ const STANDUP_CATCHUP_WINDOW = '1h';
 /** Marks a spec set through the API; the worker's start-up ensure leaves such a spec alone. */
 export const API_OWNED_NOTE =
   'spec set through PUT /api/schedules; the worker keeps it until the schedule is deleted';
+
+/**
+ * Why the dispatcher schedule is paused when the worker paused it: the backend stopped offering
+ * dispatch. The next ensure that finds dispatch offered again unpauses it and clears the note.
+ */
+export const DISPATCH_UNSUPPORTED_NOTE =
+  "paused by the worker: the backend's capabilities do not include notifications_dispatch";
 
 export interface Agent {
   userId: string;
@@ -241,10 +248,18 @@ export async function ensureStandupSchedule(
 export async function ensureSchedules(
   client: Client,
   config: Config,
-  opts: { dispatcherScheduleId?: string } = {},
+  opts: {
+    dispatcherScheduleId?: string;
+    /** From the backend's capabilities; undefined when they could not be read (ensured as configured). */
+    dispatchOffered?: boolean;
+  } = {},
 ): Promise<EnsureReport[]> {
   const reports: EnsureReport[] = [];
-  if (config.backend.internalToken) {
+  if (config.backend.internalToken && opts.dispatchOffered === false) {
+    reports.push(
+      await pauseUnsupportedDispatcher(client, opts.dispatcherScheduleId ?? DISPATCHER_SCHEDULE_ID),
+    );
+  } else if (config.backend.internalToken) {
     const { handle: _h, ...report } = await ensureDispatcherSchedule(client, config, {
       scheduleId: opts.dispatcherScheduleId,
     });
@@ -269,10 +284,12 @@ export async function ensureSchedules(
  * A failure stops the worker: a spec the server refuses should be fixed, not run without.
  */
 export async function ensureSchedulesAtStart(config: Config, write: (line: string) => void): Promise<void> {
-  const connection = await Connection.connect({ address: config.temporal.address });
+  const dispatchOffered = await backendOffersDispatch(config);
+  const { client, close } = await connectTemporalClient(config);
   try {
-    const client = new TemporalClient({ connection, namespace: config.temporal.namespace });
-    for (const r of await ensureSchedules(client, config)) {
+    for (const r of await ensureSchedules(client, config, {
+      dispatchOffered: dispatchOffered.offered,
+    })) {
       write(`schedule ${r.scheduleId}: ${r.outcome}${r.reason ? ` (${r.reason})` : ''}\n`);
     }
   } catch (err) {
@@ -280,7 +297,48 @@ export async function ensureSchedulesAtStart(config: Config, write: (line: strin
       cause: err,
     });
   } finally {
-    await connection.close();
+    await close();
+  }
+  if (dispatchOffered.error)
+    write(
+      `schedule ${DISPATCHER_SCHEDULE_ID}: backend capabilities could not be read (${dispatchOffered.error}); ensured as configured\n`,
+    );
+}
+
+/** The identity of the worker's own capabilities call (the contract defines only agent calls). */
+const SCHEDULES_IDENTITY = { userId: 'clasper-schedules', role: 'schedules' };
+
+/**
+ * Does the backend offer notification dispatch (`features.notifications_dispatch`)? Undefined, with
+ * the reason, when its capabilities cannot be read: a backend outage must not stop a worker.
+ */
+export async function backendOffersDispatch(
+  config: Config,
+  missionControl: MissionControlClient = new MissionControlClient(config.backend),
+): Promise<{ offered?: boolean; error?: string }> {
+  if (!config.backend.internalToken) return {};
+  try {
+    const caps = await missionControl.capabilities(SCHEDULES_IDENTITY, {
+      signal: AbortSignal.timeout(5_000),
+    });
+    return { offered: caps.features.notifications_dispatch };
+  } catch (err) {
+    return { error: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+/** A dispatcher on a backend without dispatch would fail every tick: not created, or paused with the reason. */
+export async function pauseUnsupportedDispatcher(client: Client, scheduleId: string): Promise<EnsureReport> {
+  const reason = "the backend's capabilities do not include notifications_dispatch";
+  const handle = client.schedule.getHandle(scheduleId);
+  try {
+    const { state } = await handle.describe();
+    if (!state.paused || state.note !== DISPATCH_UNSUPPORTED_NOTE)
+      await handle.pause(DISPATCH_UNSUPPORTED_NOTE);
+    return { scheduleId, outcome: 'skipped', reason: `paused: ${reason}` };
+  } catch (err) {
+    if (!(err instanceof ScheduleNotFoundError)) throw err;
+    return { scheduleId, outcome: 'skipped', reason: `not created: ${reason}` };
   }
 }
 
@@ -333,8 +391,16 @@ async function ensure(
       action: desired.action,
       policies: desired.policies,
       state: {
-        paused: keepSpec || opts.paused === undefined ? prev.state.paused : opts.paused,
-        note: fromApi ? API_OWNED_NOTE : prev.state.note,
+        // Ensured again, so dispatch is offered again: a pause for its absence ends here.
+        paused:
+          keepSpec || opts.paused === undefined
+            ? prev.state.paused && prev.state.note !== DISPATCH_UNSUPPORTED_NOTE
+            : opts.paused,
+        note: fromApi
+          ? API_OWNED_NOTE
+          : prev.state.note === DISPATCH_UNSUPPORTED_NOTE
+            ? undefined
+            : prev.state.note,
         remainingActions: prev.state.remainingActions,
       },
     };

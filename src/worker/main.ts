@@ -1,23 +1,24 @@
 /** Worker process entry: connect, run until SIGTERM/SIGINT (the SDK drains in-flight work), exit. */
 import fs from 'node:fs';
 import path from 'node:path';
-import { NativeConnection, Runtime } from '@temporalio/worker';
-import { loadConfigOrExit } from '../config';
+import { Runtime } from '@temporalio/worker';
+import { loadConfigOrExit, type Config } from '../config';
+import {
+  connectTemporalClient,
+  connectTemporalWorker,
+  describeTemporalTarget,
+} from '../clients/temporal/connection';
+import { checkSearchAttributes, searchAttributeProblem } from '../clients/temporal/search-attributes';
 import { ensureSchedulesAtStart } from '../schedules/ensure';
 import { createClasperWorker } from './worker';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit(['AGENT_JWT_SECRET']);
   const { metricsPort } = config.worker;
-  Runtime.install({
-    shutdownSignals: ['SIGINT', 'SIGTERM'],
-    // Temporal's worker metrics plus ours (activities/metrics.ts), for Prometheus at :<port>/metrics.
-    ...(metricsPort > 0
-      ? { telemetryOptions: { metrics: { prometheus: { bindAddress: `0.0.0.0:${metricsPort}` } } } }
-      : {}),
-  });
-  const connection = await NativeConnection.connect({ address: config.temporal.address });
+  installRuntime(metricsPort);
+  const connection = await connectTemporalWorker(config);
   try {
+    await checkSearchAttributesAtStart(config);
     const prebuilt = path.resolve(__dirname, '../../workflow-bundle.js');
     const worker = await createClasperWorker({
       config,
@@ -27,12 +28,47 @@ async function main(): Promise<void> {
     });
     await ensureSchedulesAtStart(config, (line) => process.stdout.write(line));
     process.stdout.write(
-      `clasper worker polling task queue '${config.temporal.taskQueue}' on ${config.temporal.address} (namespace ${config.temporal.namespace})` +
+      `clasper worker polling task queue '${config.temporal.taskQueue}' on ${describeTemporalTarget(config)}` +
         `${metricsPort > 0 ? `; metrics on :${metricsPort}/metrics` : ''}\n`,
     );
     await worker.run();
   } finally {
     await connection.close();
+  }
+}
+
+/** Temporal's runtime, with its Prometheus endpoint unless the port is 0. */
+function installRuntime(metricsPort: number): void {
+  try {
+    Runtime.install({
+      shutdownSignals: ['SIGINT', 'SIGTERM'],
+      // Temporal's worker metrics plus ours (activities/metrics.ts), for Prometheus at :<port>/metrics.
+      ...(metricsPort > 0
+        ? { telemetryOptions: { metrics: { prometheus: { bindAddress: `0.0.0.0:${metricsPort}` } } } }
+        : {}),
+    });
+  } catch (err) {
+    if (/in use/i.test(err instanceof Error ? err.message : String(err)))
+      throw new Error(
+        `CLASPER_WORKER_METRICS_PORT ${metricsPort} is already in use (another worker on this host?): ` +
+          'give each worker its own port, or set it to 0 to turn the metrics endpoint off',
+      );
+    throw err;
+  }
+}
+
+/**
+ * Every search attribute a turn upserts must exist in the namespace: without one, each turn's last
+ * workflow task fails and retries forever, so the worker refuses to start instead.
+ */
+async function checkSearchAttributesAtStart(config: Config): Promise<void> {
+  const { client: _client, connection, close } = await connectTemporalClient(config);
+  try {
+    const { namespace } = config.temporal;
+    const problem = searchAttributeProblem(await checkSearchAttributes(connection, namespace), namespace);
+    if (problem) throw new Error(problem);
+  } finally {
+    await close();
   }
 }
 

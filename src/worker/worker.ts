@@ -6,6 +6,7 @@ import path from 'node:path';
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Config } from '../config';
 import { createActivities } from '../activities';
+import { temporalDataConverter } from '../clients/temporal/connection';
 import { heartbeatWhileRunning } from './activity-heartbeat';
 
 export interface ClasperWorkerOptions {
@@ -25,6 +26,7 @@ export async function createClasperWorker(opts: ClasperWorkerOptions): Promise<W
   return Worker.create({
     connection,
     namespace: config.temporal.namespace,
+    dataConverter: temporalDataConverter(config),
     taskQueue: opts.taskQueue ?? config.temporal.taskQueue,
     activities: createActivities({ config, env: opts.env }),
     // A killed worker is noticed within the activities' heartbeatTimeout, not their start-to-close.

@@ -56,5 +56,6 @@ describe('bench harness (quick)', () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
-  }, 30_000);
+    // Real worker and API processes started on a 2-core box shared with other runs: generous.
+  }, 120_000);
 });

@@ -11,6 +11,11 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Client } from '@temporalio/client';
 import type { Config } from '../../config';
 import type { MissionControlClient } from '../../clients/mission-control';
+import {
+  checkSearchAttributes,
+  operatorConnection,
+  searchAttributeProblem,
+} from '../../clients/temporal/search-attributes';
 import { describePollers, POLLER_FRESH_MS, type Poller } from '../../clients/temporal/task-queue';
 
 /** Each check gives up after this long, so a deep health check answers within a load balancer's patience. */
@@ -88,12 +93,24 @@ async function checkTemporal(client: Client, config: Config): Promise<Check> {
     await client.withDeadline(Date.now() + CHECK_TIMEOUT_MS, () =>
       client.workflowService.describeNamespace({ namespace: config.temporal.namespace }),
     );
-    return { status: 'ok' };
   } catch (err) {
     return {
       status: 'error',
       error: `Temporal namespace '${config.temporal.namespace}' not reachable: ${reason(err)}`,
     };
+  }
+  // A namespace without our search attributes fails every turn at its end: degraded, not ok.
+  const connection = operatorConnection(client.connection);
+  if (!connection) return { status: 'ok' };
+  try {
+    const { namespace } = config.temporal;
+    const problem = searchAttributeProblem(
+      await checkSearchAttributes(connection, namespace, CHECK_TIMEOUT_MS),
+      namespace,
+    );
+    return problem ? { status: 'error', error: problem } : { status: 'ok' };
+  } catch (err) {
+    return { status: 'error', error: `could not list the namespace's search attributes: ${reason(err)}` };
   }
 }
 

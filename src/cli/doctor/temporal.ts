@@ -2,6 +2,11 @@
 import type { Client } from '@temporalio/client';
 import type { Config } from '../../config';
 import { describePollers, POLLER_FRESH_MS, type TaskQueuePollers } from '../../clients/temporal/task-queue';
+import {
+  checkSearchAttributes,
+  operatorConnection,
+  searchAttributeProblem,
+} from '../../clients/temporal/search-attributes';
 import { errorMessage } from '../output';
 import { withTemporalClient } from '../temporal';
 import { notChecked, type DoctorCheck } from './check';
@@ -31,11 +36,16 @@ export async function checkTemporal(
             notChecked('worker', 'Temporal did not answer'),
           ];
         }
-        const ok: DoctorCheck = {
-          name: 'temporal',
-          status: 'ok',
-          reason: `namespace '${namespace}' at ${address}`,
-        };
+        const connection = operatorConnection(c.connection);
+        const problem = connection
+          ? await checkSearchAttributes(connection, namespace, timeoutMs).then(
+              (report) => searchAttributeProblem(report, namespace),
+              (err: unknown) => `could not list the namespace's search attributes: ${errorMessage(err)}`,
+            )
+          : undefined;
+        const ok: DoctorCheck = problem
+          ? { name: 'temporal', status: 'fail', reason: problem }
+          : { name: 'temporal', status: 'ok', reason: `namespace '${namespace}' at ${address}` };
         return [ok, await checkWorker(c, config, timeoutMs)];
       },
       timeoutMs,

@@ -46,7 +46,10 @@ export const capabilitiesSchema = z.looseObject({
       heartbeat: featureFlag,
       standup: featureFlag,
       tools: featureFlag,
+      // The original Clasper control-plane starter's name for the same feature.
+      tool_requests: featureFlag,
     })
+    .transform(({ tool_requests, ...f }) => ({ ...f, tools: f.tools || tool_requests }))
     // A backend that omits `features` offers none of the optional ones.
     .prefault({}),
 });

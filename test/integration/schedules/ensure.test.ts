@@ -6,6 +6,7 @@
 import crypto from 'node:crypto';
 import {
   API_OWNED_NOTE,
+  DISPATCH_UNSUPPORTED_NOTE,
   ensureHeartbeatSchedule,
   ensureSchedules,
   ensureStandupSchedule,
@@ -120,6 +121,42 @@ describe('ensure… functions', () => {
       outcome: 'skipped',
       reason: expect.stringContaining('INTERNAL_API_TOKEN'),
     });
+  });
+
+  it('the dispatcher follows the backend capabilities: not created, paused with the reason, resumed', async () => {
+    const dispatcherScheduleId = trackSchedule(`clasper-dispatcher/test-${crypto.randomUUID()}`);
+    const config = loadConfig({
+      TEMPORAL_ADDRESS: stack().config.temporal.address,
+      CLASPER_TASK_QUEUE: stack().taskQueue,
+      INTERNAL_API_TOKEN: 'x',
+      DISPATCH_INTERVAL_SEC: '3600',
+    });
+    const { client } = stack();
+    const ensureWith = (dispatchOffered: boolean) =>
+      ensureSchedules(client, config, { dispatcherScheduleId, dispatchOffered });
+    const state = async () => (await client.schedule.getHandle(dispatcherScheduleId).describe()).state;
+
+    expect(await ensureWith(false)).toEqual([
+      {
+        scheduleId: dispatcherScheduleId,
+        outcome: 'skipped',
+        reason: "not created: the backend's capabilities do not include notifications_dispatch",
+      },
+    ]);
+    await expect(state()).rejects.toThrow();
+
+    expect((await ensureWith(true))[0]?.outcome).toBe('created');
+    expect(await ensureWith(false)).toEqual([
+      expect.objectContaining({
+        reason: "paused: the backend's capabilities do not include notifications_dispatch",
+      }),
+    ]);
+    expect(await state()).toMatchObject({ paused: true, note: DISPATCH_UNSUPPORTED_NOTE });
+
+    expect((await ensureWith(true))[0]?.outcome).toBe('updated');
+    const resumed = await state();
+    expect(resumed.paused).toBe(false);
+    expect(resumed.note ?? '').toBe('');
   });
 });
 

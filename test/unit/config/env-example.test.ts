@@ -46,6 +46,8 @@ describe('.env.example', () => {
       'USER_ID',
       'CLASPER_AGENTS',
       'CLASPER_APPROVAL_TOOLS',
+      // Temporal's variables: blank means "from the profile file, else the default".
+      ...ENV_NAMES.filter((n) => n.startsWith('TEMPORAL_')),
     ];
     const blank = entries.filter(([, value]) => value === '').map(([name]) => name);
     expect(blank.sort()).toEqual(withoutDefault.sort());

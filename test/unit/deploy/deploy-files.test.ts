@@ -172,4 +172,11 @@ describe('Dockerfile', () => {
     expect(dockerfile).toMatch(/^CMD \["node", "dist\/src\/api\/main\.js"\]/m);
     expect(dockerfile).not.toMatch(/^ENTRYPOINT/m);
   });
+
+  it('carries the CLI (bin/), which runs the compiled code the image has', () => {
+    expect(dockerfile).toMatch(/^COPY bin \.\/bin$/m);
+    expect(fs.readFileSync(path.join(ROOT, 'bin/clasper.js'), 'utf8')).toContain(
+      "'dist', 'src', 'cli', 'index.js'",
+    );
+  });
 });
