@@ -149,6 +149,7 @@ const envSchema = z.object({
   ),
   CLASPER_APPROVAL_TIMEOUT_SEC: int(DEFAULT_TURN_LIMITS.approvalTimeoutSec, 1, 30 * 86_400),
   CLASPER_SEND_TIMEOUT_SEC: int(120, 1, 3600),
+  CLASPER_HEALTH_CACHE_SEC: int(2, 0, 300),
   CLASPER_WEBHOOK_ALLOW_PRIVATE: bool(false),
   CLASPER_BODY_LIMIT_BYTES: int(1_048_576, 1024, 64 * 1_048_576),
   CLASPER_RATE_LIMIT_PER_MINUTE: int(60, 0, 1_000_000),
@@ -209,6 +210,8 @@ export interface Config {
     daemonApiKey?: string;
     bodyLimitBytes: number;
     sendTimeoutSec: number;
+    /** How long a deep health answer is reused, so probes cannot make the API call Temporal and the backend at will. */
+    healthCacheSec: number;
     /** POST /api/agents/send per user_id (else client IP) per minute; 0 = unlimited. */
     rateLimitPerMinute: number;
     /** Model-calling requests per caller (daemon key, else IP) per minute, whatever the user. */
@@ -301,6 +304,7 @@ export function loadConfig(env: Record<string, string | undefined>, require: (ke
       daemonApiKey: e.AGENT_DAEMON_API_KEY,
       bodyLimitBytes: e.CLASPER_BODY_LIMIT_BYTES,
       sendTimeoutSec: e.CLASPER_SEND_TIMEOUT_SEC,
+      healthCacheSec: e.CLASPER_HEALTH_CACHE_SEC,
       rateLimitPerMinute: e.CLASPER_RATE_LIMIT_PER_MINUTE,
       rateLimitPerCallerPerMinute: e.CLASPER_RATE_LIMIT_PER_CALLER_PER_MINUTE,
     },

@@ -15,7 +15,10 @@ describe('GET /health', () => {
   describe('with no worker polling the task queue', () => {
     let stack: Stack;
     beforeAll(async () => {
-      stack = await startStack({ worker: false, env: { AGENT_DAEMON_API_KEY: DAEMON_KEY } });
+      stack = await startStack({
+        worker: false,
+        env: { AGENT_DAEMON_API_KEY: DAEMON_KEY, CLASPER_HEALTH_CACHE_SEC: '0' },
+      });
     });
     afterAll(async () => {
       await stack?.stop();
@@ -139,6 +142,33 @@ describe('GET /health', () => {
           expect({ body, leaks: body.includes(secret) }).toEqual({ body, leaks: false });
         expect(body).not.toMatch(/AGENT_JWT_SECRET|OPENAI_API_KEY|sk-|\/work\/|\/tmp\//);
       }
+    });
+  });
+
+  describe('deep answers are reused for CLASPER_HEALTH_CACHE_SEC', () => {
+    let stack: Stack;
+    beforeAll(async () => {
+      stack = await startStack({
+        worker: false,
+        env: { AGENT_DAEMON_API_KEY: DAEMON_KEY, CLASPER_HEALTH_CACHE_SEC: '30' },
+      });
+    });
+    afterAll(async () => {
+      await stack?.stop();
+    });
+
+    it('a second probe within the window gets the same answer without checking again', async () => {
+      const deep = () =>
+        stack.api.inject({
+          method: 'GET',
+          url: '/health?deep=true',
+          headers: { 'x-agent-daemon-key': DAEMON_KEY },
+        });
+      const first = (await deep()).json();
+      expect(first.backend.status).toBe('ok');
+      await stack.backend.app.close();
+      // The backend is gone, but within 30 s nothing is asked again.
+      expect((await deep()).json()).toEqual(first);
     });
   });
 });

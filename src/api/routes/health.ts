@@ -2,7 +2,9 @@
  * GET /health, the one route without the daemon key: liveness for load balancers. `?deep=true`
  * also checks Temporal (the namespace answers), the workers (someone polls our task queue) and the
  * backend (its /health, and capabilities speaking contract v1). Always 200; a failed check makes
- * the status `degraded` with a message saying what to fix.
+ * the status `degraded` with a message saying what to fix. The deep answer is reused for
+ * CLASPER_HEALTH_CACHE_SEC (concurrent probes share one round of checks), and needs the daemon key
+ * when one is set (auth.ts).
  *
  * Being public, the body carries no secret, no path, no URL and no configuration values.
  */
@@ -56,6 +58,7 @@ export const healthRoutes: FastifyPluginAsyncZod<HealthRoutesOptions> = async (
   app,
   { config, client, missionControl },
 ) => {
+  let cached: { at: number; health: Promise<Health> } | undefined;
   app.get(
     '/health',
     {
@@ -71,16 +74,28 @@ export const healthRoutes: FastifyPluginAsyncZod<HealthRoutesOptions> = async (
         const unchecked = { status: 'unchecked' as const };
         return { status: 'ok', temporal: unchecked, worker: unchecked, backend: unchecked };
       }
-      const [temporalCheck, worker, backend] = await Promise.all([
-        checkTemporal(client, config),
-        checkWorkers(client, config),
-        checkBackend(config, missionControl),
-      ]);
-      const allOk = [temporalCheck, worker, backend].every((c) => c.status === 'ok');
-      return { status: allOk ? 'ok' : 'degraded', temporal: temporalCheck, worker, backend };
+      const now = Date.now();
+      if (!cached || now - cached.at > config.server.healthCacheSec * 1000) {
+        cached = { at: now, health: deepHealth(client, config, missionControl) };
+      }
+      return cached.health;
     },
   );
 };
+
+async function deepHealth(
+  client: Client,
+  config: Config,
+  missionControl: MissionControlClient,
+): Promise<Health> {
+  const [temporalCheck, worker, backend] = await Promise.all([
+    checkTemporal(client, config),
+    checkWorkers(client, config),
+    checkBackend(config, missionControl),
+  ]);
+  const allOk = [temporalCheck, worker, backend].every((c) => c.status === 'ok');
+  return { status: allOk ? 'ok' : 'degraded', temporal: temporalCheck, worker, backend };
+}
 
 type Check = { status: 'ok' | 'error'; error?: string };
 
