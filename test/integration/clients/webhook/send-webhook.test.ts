@@ -198,18 +198,18 @@ describe('sendWebhook URL policy', () => {
   });
 
   it('refuses a name that resolves to a private address', async () => {
-    let fetched = false;
+    let posted = false;
     const { sendWebhook } = createWebhookClient({
       allowPrivate: false,
       lookupAll: async () => [{ address: '10.0.0.7', family: 4 }],
-      fetchImpl: async () => {
-        fetched = true;
-        return new Response(null, { status: 200 });
+      post: async () => {
+        posted = true;
+        return { status: 200, headers: new Headers() };
       },
     });
     const f = await failureOf(sendWebhook({ url: 'https://hooks.example.com/x', payload }));
     expect(f.type).toBe('Webhook.Refused');
-    expect(fetched).toBe(false);
+    expect(posted).toBe(false);
   });
 
   it('retries when DNS cannot answer right now', async () => {
