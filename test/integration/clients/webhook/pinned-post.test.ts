@@ -6,13 +6,13 @@
  * its resolver maps to a local address: a client that resolved again when connecting, through the
  * injected resolver or the system's, would reach the local server; the control test shows it does.
  */
-import http from 'node:http';
 import { type AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import tls from 'node:tls';
 import { postPinned, type PostInput } from '../../../../src/clients/webhook/pinned-post';
 import { createWebhookClient } from '../../../../src/clients/webhook/send-webhook';
 import type { LookupAll, ResolvedAddress } from '../../../../src/clients/webhook/url-policy';
+import { startReceiver, type Receiver } from './receiver';
 
 interface Received {
   url: string;
@@ -20,28 +20,23 @@ interface Received {
   body: string;
 }
 
-let server: http.Server;
+let receiver: Receiver;
 let port: number;
 const received: Received[] = [];
 
 beforeAll(async () => {
-  server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      received.push({ url: req.url ?? '', host: req.headers.host, body: Buffer.concat(chunks).toString() });
-      res.writeHead(200).end('ok');
-    });
-  });
   // Every local address, IPv4 and IPv6: wherever a re-resolved name would lead on this machine.
-  await new Promise<void>((resolve) => server.listen({ port: 0, host: '::', ipv6Only: false }, resolve));
-  port = (server.address() as AddressInfo).port;
+  receiver = await startReceiver(
+    (req, body, res) => {
+      received.push({ url: req.url ?? '', host: req.headers.host, body });
+      res.writeHead(200).end('ok');
+    },
+    { port: 0, host: '::', ipv6Only: false },
+  );
+  port = receiver.port;
 });
 
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-});
+afterAll(() => receiver.close());
 
 beforeEach(() => {
   received.length = 0;
