@@ -83,9 +83,9 @@ export function postPinned(input: PostInput): Promise<PostResult> {
         ...(input.pinned ? { lookup: pinnedLookup(host, input.pinned) } : {}),
       },
       (res) => {
-        // The body is not used; drain it to release the socket. Never read into errors: a
-        // receiver may echo our headers.
-        res.resume();
+        // The body is not used (never read into errors: a receiver may echo our headers). The
+        // socket is not reused either, so close it now: a receiver stalling its body holds nothing.
+        res.destroy();
         resolve({
           status: res.statusCode ?? 0,
           headers: {
