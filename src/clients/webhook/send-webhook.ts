@@ -17,7 +17,8 @@ import { ApplicationFailure } from '@temporalio/common';
 import { retryAfterMs } from '../http-errors';
 import { buildWebhookHeaders, InvalidWebhookHeaderError } from './headers';
 import { unsealWebhookSecrets, type WebhookSecrets } from './sealed';
-import { checkWebhookUrl, type LookupAll } from './url-policy';
+import { postPinned, type PostInput, type PostResult } from './pinned-post';
+import { checkWebhookUrl, type InterfaceAddresses, type LookupAll } from './url-policy';
 
 export interface SendWebhookInput {
   url: string;
@@ -32,9 +33,12 @@ export interface WebhookClientDeps {
   jwtSecret?: string;
   /** CLASPER_WEBHOOK_ALLOW_PRIVATE. */
   allowPrivate: boolean;
-  fetchImpl?: typeof fetch;
-  /** For tests: DNS resolution used by the URL policy. */
+  /** For tests: the POST itself; `postPinned` by default. */
+  post?: (input: PostInput) => Promise<PostResult>;
+  /** For tests: DNS resolution used by the URL policy. The connection never resolves again. */
   lookupAll?: LookupAll;
+  /** For tests: this host's interface addresses, refused like loopback. */
+  interfaceAddresses?: InterfaceAddresses;
   /** Per-request timeout; 10 s by default so a slow receiver cannot hold a worker slot. */
   timeoutMs?: number;
   /** For tests: the clock used for X-Clasper-Timestamp. */
@@ -70,16 +74,17 @@ function originOf(url: string): string {
   }
 }
 
-/** Duck-typed, not `instanceof Error`: fetch errors can come from another realm (e.g. under jest). */
+/** Duck-typed, not `instanceof Error`: errors can come from another realm (e.g. under jest). */
 function networkErrorCode(err: unknown): string {
-  const e = (err ?? {}) as { name?: unknown; cause?: { code?: unknown } };
+  const e = (err ?? {}) as { name?: unknown; code?: unknown; cause?: { code?: unknown } };
   if (e.name === 'TimeoutError' || e.name === 'AbortError') return 'timed out';
+  if (typeof e.code === 'string') return e.code;
   if (typeof e.cause?.code === 'string') return e.cause.code;
   return typeof e.name === 'string' ? e.name : 'network error';
 }
 
 export function createWebhookClient(deps: WebhookClientDeps): WebhookClient {
-  const fetchImpl = deps.fetchImpl ?? fetch;
+  const post = deps.post ?? postPinned;
   const timeoutMs = deps.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const now = deps.now ?? (() => new Date());
 
@@ -87,12 +92,13 @@ export function createWebhookClient(deps: WebhookClientDeps): WebhookClient {
     const origin = originOf(input.url);
 
     // Checked again here, not only at the API: DNS may have changed since the request was accepted.
-    // fetch resolves the name once more when connecting; a rebinding DNS server could answer
-    // differently in between. Closing that gap needs a pinned-address dispatcher (not available
-    // without the undici package); redirects, the other bypass, are refused below.
+    // The name is resolved once, here; the POST connects to the addresses this check accepted
+    // (`policy.addresses`, see pinned-post.ts), so a rebinding DNS server that answers differently
+    // the second time is never asked a second time. Redirects, the other bypass, are not followed.
     const policy = await checkWebhookUrl(input.url, {
       allowPrivate: deps.allowPrivate,
       lookupAll: deps.lookupAll,
+      interfaceAddresses: deps.interfaceAddresses,
     });
     if (!policy.ok) {
       if (policy.transient)
@@ -118,14 +124,13 @@ export function createWebhookClient(deps: WebhookClientDeps): WebhookClient {
       throw err;
     }
 
-    let res: Response;
+    let res: PostResult;
     try {
-      res = await fetchImpl(input.url, {
-        method: 'POST',
+      res = await post({
+        url: input.url,
         headers,
         body,
-        // A redirect could lead past the URL policy (e.g. to 169.254.169.254), so none is followed.
-        redirect: 'manual',
+        pinned: policy.addresses,
         signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (err) {
@@ -135,9 +140,6 @@ export function createWebhookClient(deps: WebhookClientDeps): WebhookClient {
         false,
       );
     }
-    // The body is not used; release the connection. Its text is never put in errors: a receiver may echo headers.
-    await res.body?.cancel().catch(() => undefined);
-
     const status = res.status;
     if (status >= 200 && status < 300) return { status };
     if (status === 408 || status === 429 || status >= 500) {

@@ -5,6 +5,7 @@ import { sealWebhookSecrets } from '../../../../src/clients/webhook/sealed';
 import { createWebhookClient } from '../../../../src/clients/webhook/send-webhook';
 import { parseRetryAfter as parseRetryAfterMs } from '../../../../src/clients/http-errors';
 import { verifyWebhookSignature } from '../../../../src/clients/webhook/sign';
+import { startReceiver, type Receiver } from './receiver';
 
 const JWT_SECRET = 'jwt-secret-for-webhook-tests';
 const SECRET = 'whsec_receiver_shared_secret';
@@ -27,48 +28,33 @@ interface Received {
   signatureOk: boolean;
 }
 
-let server: http.Server;
+let receiver: Receiver;
 let base: string;
 const received: Received[] = [];
 
 beforeAll(async () => {
-  server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks).toString('utf8');
-      const signatureOk = verifyWebhookSignature({
-        secret: SECRET,
-        signature: req.headers['x-clasper-signature'] as string | undefined,
-        timestamp: req.headers['x-clasper-timestamp'] as string | undefined,
-        body,
-      });
-      received.push({
-        method: req.method ?? '',
-        url: req.url ?? '',
-        headers: req.headers,
-        body,
-        signatureOk,
-      });
-      const path = req.url ?? '/';
-      if (path.startsWith('/hang')) return; // never answers: exercises the timeout
-      const status = Number(/^\/status\/(\d+)/.exec(path)?.[1] ?? 200);
-      const headers: Record<string, string> = { 'content-type': 'application/json' };
-      if (path.includes('retry-after')) headers['retry-after'] = '7';
-      if (status >= 300 && status < 400) headers.location = `${base}/redirected`;
-      res.writeHead(status, headers);
-      // A receiver that echoes our headers must not leak them into our errors.
-      res.end(JSON.stringify({ echoed: req.headers }));
+  receiver = await startReceiver((req, body, res) => {
+    const signatureOk = verifyWebhookSignature({
+      secret: SECRET,
+      signature: req.headers['x-clasper-signature'] as string | undefined,
+      timestamp: req.headers['x-clasper-timestamp'] as string | undefined,
+      body,
     });
+    received.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body, signatureOk });
+    const path = req.url ?? '/';
+    if (path.startsWith('/hang')) return; // never answers: exercises the timeout
+    const status = Number(/^\/status\/(\d+)/.exec(path)?.[1] ?? 200);
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    if (path.includes('retry-after')) headers['retry-after'] = '7';
+    if (status >= 300 && status < 400) headers.location = `${base}/redirected`;
+    res.writeHead(status, headers);
+    // A receiver that echoes our headers must not leak them into our errors.
+    res.end(JSON.stringify({ echoed: req.headers }));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  base = `http://127.0.0.1:${receiver.port}`;
 });
 
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-});
+afterAll(() => receiver.close());
 
 beforeEach(() => {
   received.length = 0;
@@ -198,18 +184,18 @@ describe('sendWebhook URL policy', () => {
   });
 
   it('refuses a name that resolves to a private address', async () => {
-    let fetched = false;
+    let posted = false;
     const { sendWebhook } = createWebhookClient({
       allowPrivate: false,
       lookupAll: async () => [{ address: '10.0.0.7', family: 4 }],
-      fetchImpl: async () => {
-        fetched = true;
-        return new Response(null, { status: 200 });
+      post: async () => {
+        posted = true;
+        return { status: 200, headers: new Headers() };
       },
     });
     const f = await failureOf(sendWebhook({ url: 'https://hooks.example.com/x', payload }));
     expect(f.type).toBe('Webhook.Refused');
-    expect(fetched).toBe(false);
+    expect(posted).toBe(false);
   });
 
   it('retries when DNS cannot answer right now', async () => {

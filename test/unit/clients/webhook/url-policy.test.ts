@@ -1,6 +1,8 @@
+import { networkInterfaces } from 'node:os';
 import {
   checkWebhookUrl,
   checkWebhookUrlSyntax,
+  refusedAddressReason,
   type LookupAll,
 } from '../../../../src/clients/webhook/url-policy';
 
@@ -14,6 +16,11 @@ const fakeDns: LookupAll = async (hostname) => {
     'rebind.example': ['93.184.215.14', '127.0.0.1'],
     'mapped.example': ['::ffff:169.254.169.254'],
     'v6local.example': ['fe80::1'],
+    'scoped.example': ['fe80::1%eth0'],
+    'nat64.example': ['64:ff9b::a9fe:a9fe'],
+    'sixtofour.example': ['93.184.215.14', '2002:7f00:1::1'],
+    'testnet.example': ['192.0.2.2'],
+    'bench.example': ['198.19.0.1'],
   };
   const addrs = table[hostname];
   if (hostname === 'flaky.example') throw Object.assign(new Error('temporary'), { code: 'EAI_AGAIN' });
@@ -53,6 +60,37 @@ describe('webhook URL policy: syntax and literal hosts', () => {
     ['http://[::ffff:10.0.0.1]/', /private/],
     ['http://[::ffff:169.254.169.254]/', /link-local/],
     ['http://[::ffff:0:0]/', /unspecified/],
+    // Special-purpose IPv4 ranges (IANA registry) that are not "private" but are not the internet.
+    ['http://192.0.0.1/', /IETF protocol assignment/],
+    ['http://192.0.0.170/', /IETF protocol assignment/], // NAT64 prefix discovery
+    ['http://192.0.2.2/', /documentation/],
+    ['http://198.51.100.7/', /documentation/],
+    ['http://203.0.113.255/', /documentation/],
+    ['http://[2001:db8::1]/', /documentation/],
+    ['http://198.18.0.1/', /benchmarking/],
+    ['http://198.19.255.255/', /benchmarking/],
+    // IPv6 spellings of loopback: the URL parser and BlockList both normalise them.
+    ['http://[0:0:0:0:0:0:0:1]/', /loopback/],
+    ['http://[0000::0001]/', /loopback/],
+    ['http://[::ffff:7f00:1]/', /loopback/], // mapped, hex spelling
+    ['http://[::ffff:127.0.0.1]:8080/', /loopback/],
+    // Forms that embed an IPv4 address a gateway forwards to.
+    ['http://[64:ff9b::7f00:1]/', /NAT64/], // 127.0.0.1 behind NAT64
+    ['http://[64:ff9b::169.254.169.254]/', /NAT64/],
+    ['http://[64:ff9b::5db8:d70e]/', /NAT64/], // even a public one: the gateway's reach is not ours to trust
+    ['http://[64:ff9b:1::a00:1]/', /NAT64/], // local-use prefix (RFC 8215)
+    ['http://[2002:7f00:1::]/', /6to4/],
+    ['http://[2002:a9fe:a9fe::1]/', /6to4/],
+    ['http://192.88.99.1/', /6to4/], // 6to4 relay anycast
+    ['http://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/', /Teredo/],
+    ['http://[::7f00:1]/', /reserved/], // IPv4-compatible (deprecated) spelling of 127.0.0.1
+    ['http://[100::1]/', /reserved/], // discard-only
+    // Mapped and translated forms of public IPv4: no receiver needs them, and refusing the whole
+    // range closes every spelling at once.
+    ['http://[::ffff:93.184.215.14]/', /IPv4-mapped/],
+    ['http://[::ffff:5db8:d70e]/', /IPv4-mapped/],
+    ['http://[::ffff:0:93.184.215.14]/', /IPv4-translated/],
+    ['http://[::ffff:0:7f00:1]/', /IPv4-translated/],
   ];
 
   it.each(refused)('refuses %s', async (url, reason) => {
@@ -70,6 +108,16 @@ describe('webhook URL policy: syntax and literal hosts', () => {
     'http://[2606:4700::1111]/',
     'http://172.32.0.1/',
     'http://100.128.0.1/',
+    // Just outside each special-purpose range.
+    'http://192.0.1.255/',
+    'http://192.0.3.0/',
+    'http://198.17.255.255/',
+    'http://198.20.0.0/',
+    'http://198.51.101.1/',
+    'http://203.0.114.1/',
+    'http://[2003::1]/',
+    'http://[64:ff9c::1]/',
+    'http://[2001:db9::1]/',
   ])('accepts public %s', (url) => {
     expect(checkWebhookUrlSyntax(url, strict)).toEqual({ ok: true });
   });
@@ -82,6 +130,9 @@ describe('webhook URL policy: syntax and literal hosts', () => {
       'http://[::1]/',
       'http://10.0.0.1/',
       'http://169.254.169.254/',
+      'http://192.0.2.2/',
+      'http://[64:ff9b::7f00:1]/',
+      'http://[::ffff:93.184.215.14]/',
     ]) {
       expect(checkWebhookUrlSyntax(url, open)).toEqual({ ok: true });
       expect(await checkWebhookUrl(url, open)).toEqual({ ok: true });
@@ -103,8 +154,13 @@ describe('webhook URL policy: resolved addresses', () => {
   });
 
   it('accepts a name resolving only to public addresses', async () => {
+    // The addresses come back so the sender can connect to exactly these (pinned-post.ts).
     expect(await checkWebhookUrl('https://public.example/hook', { ...strict, lookupAll: fakeDns })).toEqual({
       ok: true,
+      addresses: [
+        { address: '93.184.215.14', family: 4 },
+        { address: '2606:2800:21f:cb07:6820:80da:af6b:8b2c', family: 6 },
+      ],
     });
   });
 
@@ -113,6 +169,11 @@ describe('webhook URL policy: resolved addresses', () => {
     ['http://rebind.example/', /resolves to 127\.0\.0\.1, a loopback/],
     ['http://mapped.example/', /link-local/],
     ['http://v6local.example/', /link-local/],
+    ['http://scoped.example/', /resolves to fe80::1%eth0, a link-local/],
+    ['http://nat64.example/', /NAT64/],
+    ['http://sixtofour.example/', /resolves to 2002:7f00:1::1, an IPv4-embedding/],
+    ['http://testnet.example/', /documentation/],
+    ['http://bench.example/', /benchmarking/],
   ])('refuses %s because of what it resolves to', async (url, reason) => {
     expect(checkWebhookUrlSyntax(url, strict)).toEqual({ ok: true });
     const res = await checkWebhookUrl(url, { ...strict, lookupAll: fakeDns });
@@ -133,5 +194,63 @@ describe('webhook URL policy: resolved addresses', () => {
         reason: expect.stringMatching(/ENOTFOUND/),
       },
     );
+  });
+});
+
+describe("webhook URL policy: this host's own interfaces", () => {
+  // A host whose interface has a public-looking address: only the interface rule can refuse it.
+  const host = {
+    ...strict,
+    interfaceAddresses: () => ['127.0.0.1', '93.184.215.99', '2606:4700::99'],
+  };
+
+  it.each([
+    'http://93.184.215.99/',
+    'http://93.184.215.99:5432/',
+    'http://[2606:4700::99]/',
+    'http://[2606:4700:0:0:0:0:0:99]/',
+  ])('refuses %s, an address of this host', (url) => {
+    const res = checkWebhookUrlSyntax(url, host);
+    expect(res).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/local interface \(this host's own\)/),
+    });
+  });
+
+  it('refuses a name that resolves to an address of this host', async () => {
+    const lookupAll: LookupAll = async () => [{ address: '93.184.215.99', family: 4 }];
+    const res = await checkWebhookUrl('https://looks-public.example/', { ...host, lookupAll });
+    expect(res).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/93\.184\.215\.99, a local interface/),
+    });
+  });
+
+  it('still accepts other public addresses', () => {
+    expect(checkWebhookUrlSyntax('http://93.184.215.98/', host)).toEqual({ ok: true });
+    expect(checkWebhookUrlSyntax('http://[2606:4700::98]/', host)).toEqual({ ok: true });
+  });
+
+  it('allows them with allowPrivate', () => {
+    expect(checkWebhookUrlSyntax('http://93.184.215.99/', { ...host, allowPrivate: true })).toEqual({
+      ok: true,
+    });
+  });
+
+  // The real interfaces of the machine running the tests, read the way the policy reads them.
+  const own = Object.entries(networkInterfaces()).flatMap(([name, list]) =>
+    (list ?? []).map((i) => [name, i.address, i.family] as const),
+  );
+
+  it('finds at least one interface address on this machine', () => {
+    expect(own.length).toBeGreaterThan(0);
+  });
+
+  it.each(own)('refuses %s address %s by default, literal and resolved', async (_name, address, family) => {
+    expect(refusedAddressReason(address)).toBeDefined();
+    const literal = family === 'IPv6' ? `http://[${address}]/` : `http://${address}/`;
+    expect(checkWebhookUrlSyntax(literal, strict).ok).toBe(false);
+    const lookupAll: LookupAll = async () => [{ address, family: family === 'IPv6' ? 6 : 4 }];
+    expect((await checkWebhookUrl('http://some-name.example/', { ...strict, lookupAll })).ok).toBe(false);
   });
 });
