@@ -75,17 +75,20 @@ function prepareWebhook(
   if (!body.webhook) return { value: undefined };
   const check = checkWebhookUrlSyntax(body.webhook.url, { allowPrivate: config.agent.webhookAllowPrivate });
   if (!check.ok) return { error: `webhook.url is not allowed: ${check.reason}` };
-  const { secret, headers } = body.webhook;
-  if (!secret && !headers) return { value: { url: body.webhook.url } };
+  const { url, secret, headers } = body.webhook;
   if (!config.backend.jwtSecret) {
-    return {
-      error: 'webhook secret and headers need AGENT_JWT_SECRET configured on the runtime to be sealed',
-    };
+    if (secret || headers)
+      return {
+        error: 'webhook secret and headers need AGENT_JWT_SECRET configured on the runtime to be sealed',
+      };
+    // Nothing to seal with: the URL stays in clear (the worker needs AGENT_JWT_SECRET to open it).
+    return { value: { url } };
   }
+  // History keeps the origin for the UI; the path and query (often a token) travel sealed.
   return {
     value: {
-      url: body.webhook.url,
-      sealed: sealWebhookSecrets(config.backend.jwtSecret, { secret, headers }),
+      url: new URL(url).origin,
+      sealed: sealWebhookSecrets(config.backend.jwtSecret, { url, secret, headers }),
     },
   };
 }

@@ -27,7 +27,7 @@ export interface AgentTurnInput {
   taskMetadata?: Record<string, unknown>;
   /** Request metadata: kickoff_plan, kickoff_note, plan_title, timezone, system_prompt, free keys. */
   metadata: Record<string, unknown>;
-  /** Webhook target; its secret and headers travel sealed (see clients/webhook/sealed.ts), never in clear. */
+  /** Webhook target: its URL (`url` keeps only the origin), secret and headers travel sealed (clients/webhook/sealed.ts). */
   webhook?: { url: string; sealed?: string };
   trigger: Trigger;
   maxToolIterations: number;

@@ -7,7 +7,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { sendBody, TEST_JWT_SECRET, TEST_OPENAI_KEY } from '../support/stack';
-import { historyText, send, useStack } from './helpers';
+import { makeWebhookDeliveryId } from '../../src/shared/webhook';
+import { eventually, historyText, send, useStack } from './helpers';
 
 const DAEMON_KEY = 'e2e-daemon-key-7f3a9c';
 const JWT_PATTERN = /eyJ[\w-]+\.[\w-]+\.[\w-]+/;
@@ -56,13 +57,19 @@ describe('security', () => {
   describe('workflow history', () => {
     let receiver: http.Server;
     let receiverUrl: string;
+    let receiverOrigin: string;
+    const received: string[] = [];
+    // A receiver's token in the URL's query: it must not reach history either.
+    const HOOK_PATH = '/hooks/clasper?token=HOOK-QUERY-TOKEN-7781';
     beforeAll(async () => {
       receiver = http.createServer((req, res) => {
+        received.push(req.url ?? '');
         req.resume();
         req.on('end', () => res.writeHead(204).end());
       });
       await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-      receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks/clasper`;
+      receiverOrigin = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+      receiverUrl = `${receiverOrigin}${HOOK_PATH}`;
     });
     afterAll(async () => {
       await new Promise<void>((resolve) => receiver.close(() => resolve()));
@@ -115,8 +122,19 @@ describe('security', () => {
       expect(text).toContain('HISTORY-MESSAGE-TEXT-1207');
       expect(text).toContain('HISTORY-TOOL-TASK-4410');
       expect(text).toContain('HISTORY-REPLY-TEXT-9931');
-      expect(text).toContain(receiverUrl);
+      // Only the webhook's origin is in clear; its path and query token travel sealed…
+      expect(text).toContain(receiverOrigin);
+      expect(text).not.toContain('/hooks/clasper');
+      expect(text).not.toContain('HOOK-QUERY-TOKEN-7781');
       expectNoSecrets(text);
+      // …and the delivery still went to the whole URL.
+      await eventually(async () => (received.includes(HOOK_PATH) ? true : undefined), 20_000);
+      const delivery = await historyText(
+        stack(),
+        makeWebhookDeliveryId(res.json().turn_id, 'agent.completed'),
+      );
+      expect(delivery).toContain(receiverOrigin);
+      expect(delivery).not.toContain('HOOK-QUERY-TOKEN-7781');
     });
 
     it('holds no OpenAI key of a failed turn even when the provider echoes the key', async () => {

@@ -1,9 +1,10 @@
 /**
- * Sealing of the caller's webhook secret and headers.
+ * Sealing of the caller's webhook URL, secret and headers.
  *
  * Workflow inputs are stored in Temporal history in clear, and history is visible to anyone with UI
- * access. So the API seals `{secret, headers}` before it starts a workflow and only the worker's
- * `sendWebhook` activity unseals them, right before sending.
+ * access. So the API seals `{url, secret, headers}` before it starts a workflow — the input keeps
+ * only the URL's origin, for the UI — and only the worker's `sendWebhook` activity unseals them,
+ * right before sending. Inputs from before the URL was sealed carry it in clear and still work.
  *
  * Scheme: AES-256-GCM, key = HKDF-SHA256(ikm = AGENT_JWT_SECRET, salt = empty,
  * info = "clasper/webhook-seal/v1", 32 bytes), 96-bit random IV, version tag "v1" bound as AAD.
@@ -13,6 +14,8 @@ import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:cr
 import { ApplicationFailure } from '@temporalio/common';
 
 export interface WebhookSecrets {
+  /** The full URL: its path and query often carry a token, so history keeps only the origin. */
+  url?: string;
   secret?: string;
   headers?: Record<string, string>;
 }
@@ -39,8 +42,8 @@ export function sealWebhookSecrets(jwtSecret: string, secrets: WebhookSecrets): 
   const iv = randomBytes(IV_BYTES);
   const cipher = createCipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES });
   cipher.setAAD(Buffer.from(VERSION, 'utf8'));
-  // Only the two known fields are sealed, so stray properties never ride along into the blob.
-  const plain = JSON.stringify({ secret: secrets.secret, headers: secrets.headers });
+  // Only the known fields are sealed, so stray properties never ride along into the blob.
+  const plain = JSON.stringify({ url: secrets.url, secret: secrets.secret, headers: secrets.headers });
   const ciphertext = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
   const tag = cipher.getAuthTag();
   return [
@@ -89,8 +92,9 @@ export function unsealWebhookSecrets(jwtSecret: string, sealed: string): Webhook
 
   const value: unknown = JSON.parse(plain);
   if (typeof value !== 'object' || value === null) throw unsealFailure('unexpected content');
-  const { secret, headers } = value as { secret?: unknown; headers?: unknown };
+  const { url, secret, headers } = value as { url?: unknown; secret?: unknown; headers?: unknown };
   const out: WebhookSecrets = {};
+  if (typeof url === 'string') out.url = url;
   if (typeof secret === 'string') out.secret = secret;
   if (headers && typeof headers === 'object') {
     out.headers = Object.fromEntries(

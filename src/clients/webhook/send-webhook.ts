@@ -21,6 +21,7 @@ import { postPinned, type PostInput, type PostResult } from './pinned-post';
 import { checkWebhookUrl, type InterfaceAddresses, type LookupAll } from './url-policy';
 
 export interface SendWebhookInput {
+  /** The URL, or only its origin when the whole URL travels in `sealed`. */
   url: string;
   /** `sealWebhookSecrets` output, when the caller gave a secret or headers. */
   sealed?: string;
@@ -89,13 +90,18 @@ export function createWebhookClient(deps: WebhookClientDeps): WebhookClient {
   const now = deps.now ?? (() => new Date());
 
   async function sendWebhook(input: SendWebhookInput): Promise<{ status: number }> {
-    const origin = originOf(input.url);
+    const secrets: WebhookSecrets = input.sealed
+      ? unsealWebhookSecrets(deps.jwtSecret ?? '', input.sealed)
+      : {};
+    // Sealed inputs carry the whole URL inside the blob; older ones carry it in clear.
+    const url = secrets.url ?? input.url;
+    const origin = originOf(url);
 
     // Checked again here, not only at the API: DNS may have changed since the request was accepted.
     // The name is resolved once, here; the POST connects to the addresses this check accepted
     // (`policy.addresses`, see pinned-post.ts), so a rebinding DNS server that answers differently
     // the second time is never asked a second time. Redirects, the other bypass, are not followed.
-    const policy = await checkWebhookUrl(input.url, {
+    const policy = await checkWebhookUrl(url, {
       allowPrivate: deps.allowPrivate,
       lookupAll: deps.lookupAll,
       interfaceAddresses: deps.interfaceAddresses,
@@ -106,9 +112,6 @@ export function createWebhookClient(deps: WebhookClientDeps): WebhookClient {
       throw failure('Webhook.Refused', `Webhook to ${origin} refused: ${policy.reason}`, true);
     }
 
-    const secrets: WebhookSecrets = input.sealed
-      ? unsealWebhookSecrets(deps.jwtSecret ?? '', input.sealed)
-      : {};
     const body = JSON.stringify(input.payload);
     let headers: Headers;
     try {
@@ -127,7 +130,7 @@ export function createWebhookClient(deps: WebhookClientDeps): WebhookClient {
     let res: PostResult;
     try {
       res = await post({
-        url: input.url,
+        url,
         headers,
         body,
         pinned: policy.addresses,

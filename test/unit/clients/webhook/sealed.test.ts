@@ -37,6 +37,13 @@ describe('webhook secret sealing', () => {
     expect(unsealWebhookSecrets(KEY, sealWebhookSecrets(KEY, {}))).toEqual({});
   });
 
+  it('round-trips the URL, whose path and query stay out of the sealed text', () => {
+    const url = 'https://hooks.example.com/in?token=query-token-123';
+    const sealed = sealWebhookSecrets(KEY, { url, secret: 's' });
+    expect(sealed).not.toContain('query-token-123');
+    expect(unsealWebhookSecrets(KEY, sealed)).toEqual({ url, secret: 's' });
+  });
+
   it('produces the compact v1 format and a fresh IV each time', () => {
     const a = sealWebhookSecrets(KEY, secrets);
     const b = sealWebhookSecrets(KEY, secrets);
