@@ -12,8 +12,9 @@ import type OpenAI from 'openai';
 import type {
   ChatCompletion,
   ChatCompletionCreateParamsNonStreaming,
+  ChatCompletionMessageParam,
 } from 'openai/resources/chat/completions';
-import type { CallModelInput, CallModelResult, ToolCall, Usage } from '../../shared/types';
+import type { CallModelInput, CallModelResult, ChatMessage, ToolCall, Usage } from '../../shared/types';
 import { splitIntoChunks } from '../../shared/chunks';
 import { demoCallModel } from './demo-model';
 import {
@@ -34,7 +35,7 @@ import { costOf } from './pricing';
  */
 export const MODEL_REQUEST_TIMEOUT_MS = 60_000;
 
-/** Per call: the activity's cancellation signal, passed through to the HTTP request. */
+/** Per call: the activity's cancellation signal, passed through to the HTTP request, and its attempt. */
 export interface ModelCallOptions {
   signal?: AbortSignal;
   /**
@@ -42,6 +43,8 @@ export interface ModelCallOptions {
    * result is the same as without streaming, assembled from the chunks by the openai client.
    */
   onText?: (delta: string) => void;
+  /** 1-based activity attempt; a server's validation 500 is retried once, then fails for good. */
+  attempt?: number;
 }
 
 export interface ModelClient {
@@ -102,7 +105,7 @@ export function createModelClient(options: {
       } catch (err) {
         // A cancelled activity must end as a cancellation, not as a model failure that gets retried.
         if (signal?.aborted) throw signal.reason ?? err;
-        throw classifyModelError(err, { ...errorContext, model });
+        throw classifyModelError(err, { ...errorContext, model, attempt: opts.attempt });
       }
       return toResult(response, model, { ...errorContext, model }, input.rejectEmpty === true);
     },
@@ -129,7 +132,7 @@ function chatRequest(model: string, input: CallModelInput): ChatCompletionCreate
   const tools = input.tools && input.tools.length > 0 ? input.tools : undefined;
   return {
     model,
-    messages: input.messages,
+    messages: wireMessages(input.messages),
     ...(tools ? { tools, tool_choice: 'auto' as const } : {}),
     ...(input.temperature !== undefined && !reasoning ? { temperature: input.temperature } : {}),
     ...(input.maxTokens !== undefined
@@ -139,6 +142,40 @@ function chatRequest(model: string, input: CallModelInput): ChatCompletionCreate
       : {}),
     ...(input.json ? { response_format: { type: 'json_object' as const } } : {}),
   };
+}
+
+/**
+ * The messages as every compatible server accepts them. The workflow keeps an assistant message
+ * that only calls tools with `content: null` (OpenAI's own answer shape), but llama.cpp's server
+ * (and other pydantic-validated servers) reject null or missing content with a 500 "Input should
+ * be a valid string"; OpenAI accepts `""` beside `tool_calls`. Normalising here, at the boundary to
+ * the server, leaves workflow history unchanged. Only the fields the spec defines are sent.
+ */
+export function wireMessages(messages: ChatMessage[]): ChatCompletionMessageParam[] {
+  return messages.map((m): ChatCompletionMessageParam => {
+    switch (m.role) {
+      case 'assistant': {
+        const calls = m.tool_calls ?? [];
+        return {
+          role: 'assistant',
+          content: m.content ?? '',
+          ...(calls.length > 0
+            ? {
+                tool_calls: calls.map((c) => ({
+                  id: c.id,
+                  type: 'function' as const,
+                  function: { name: c.function.name, arguments: c.function.arguments ?? '' },
+                })),
+              }
+            : {}),
+        };
+      }
+      case 'tool':
+        return { role: 'tool', tool_call_id: m.tool_call_id, content: m.content };
+      default:
+        return { role: m.role, content: m.content };
+    }
+  });
 }
 
 function toResult(

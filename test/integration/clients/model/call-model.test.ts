@@ -9,7 +9,7 @@ import { DEMO_MODEL_NAME } from '../../../../src/clients/model/demo-model';
 import { ModelError } from '../../../../src/clients/model/errors';
 import type { Config } from '../../../../src/config';
 import type { CallModelInput, ToolSpec } from '../../../../src/shared/types';
-import { type FakeOpenAI, useFakeOpenAI } from '../../../support/fake-openai';
+import { type FakeOpenAI, startFakeOpenAI, useFakeOpenAI } from '../../../support/fake-openai';
 
 const fake = useFakeOpenAI();
 
@@ -124,7 +124,9 @@ describe('the model client against the fake OpenAI server', () => {
 
     expect(f.type).toBe(ModelError.BadRequest);
     expect(f.nonRetryable).toBe(true);
-    expect(f.message).toBe('OpenAI answered 400: Invalid model parameter');
+    expect(f.message).toBe(
+      `model server at ${new URL(fake().url).origin} answered 400: Invalid model parameter`,
+    );
     expect(f.details).toEqual([
       expect.objectContaining({ status: 400, model: 'gpt-4o-mini', endpoint: new URL(fake().url).origin }),
     ]);
@@ -206,7 +208,7 @@ describe('the model client against the fake OpenAI server', () => {
       expect(failure.type).toBe(ModelError.EmptyAnswer);
       expect(failure.nonRetryable).toBe(false);
       expect(failure.message).toBe(
-        `OpenAI answered with no text and no tool calls (finish_reason: ${finish})`,
+        `model server at ${new URL(fake().url).origin} answered with no text and no tool calls (finish_reason: ${finish})`,
       );
     }
     // Without rejectEmpty (compaction, llm tasks) the caller decides what an empty answer means.
@@ -270,6 +272,39 @@ describe('the model client against the fake OpenAI server', () => {
     }).callModel(input);
     expect(result.content).toBe('local model here');
     expect(fake().lastRequest().headers.authorization).toBe('Bearer not-needed');
+  });
+});
+
+describe('against a server that validates like llama.cpp (strict fake)', () => {
+  it('sends a tool round whose assistant message had content null with content "" and every tool call intact', async () => {
+    const strict = await startFakeOpenAI({ strict: true });
+    try {
+      strict.script({ text: 'done' });
+      const { callModel } = createModelClient({ config: llmConfig(strict) });
+      const call = {
+        id: 'call_1',
+        type: 'function' as const,
+        function: { name: 'create_task', arguments: '{"title":"X"}' },
+      };
+      const result = await callModel({
+        ...input,
+        tools: [createTask],
+        messages: [
+          ...input.messages,
+          { role: 'assistant', content: null, tool_calls: [call] },
+          { role: 'tool', tool_call_id: 'call_1', content: '{"id":7}' },
+        ],
+      });
+      expect(result.content).toBe('done');
+      strict.assertNoUnexpectedCalls();
+      expect(strict.lastRequest().body?.messages?.[2]).toEqual({
+        role: 'assistant',
+        content: '',
+        tool_calls: [call],
+      });
+    } finally {
+      await strict.close();
+    }
   });
 });
 
