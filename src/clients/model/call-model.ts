@@ -23,10 +23,12 @@ import {
   emptyAnswer,
   invalidResponse,
   noFallbackConfigured,
+  promptTooLong,
   type ModelErrorContext,
 } from './errors';
 import { buildOpenAiClient, errorContextOf, isDemoMode, type LlmConfig } from './openai-client';
 import { costOf } from './pricing';
+import { estimatePromptTokens } from './tokens';
 
 /**
  * Per-attempt deadline. A chat answer for an agent step normally arrives within seconds; a hung
@@ -78,7 +80,9 @@ export function createModelClient(options: {
   requestTimeoutMs?: number;
 }): ModelClient {
   const { config } = options;
-  const timeout = options.requestTimeoutMs ?? MODEL_REQUEST_TIMEOUT_MS;
+  const timeout =
+    options.requestTimeoutMs ??
+    (config.requestTimeoutSec !== undefined ? config.requestTimeoutSec * 1000 : MODEL_REQUEST_TIMEOUT_MS);
   const client = options.openai ?? (isDemoMode(config) ? undefined : buildOpenAiClient(config, timeout));
   const errorContext = errorContextOf(config, timeout);
 
@@ -87,10 +91,11 @@ export function createModelClient(options: {
       if (!client) return demoAnswer(input, opts.onText);
       const model = resolveModelName(config, input.tier);
       const { signal, onText } = opts;
+      const maxTokens = fitOutput(config, model, input, { ...errorContext, model });
       let response: ChatCompletion;
       try {
         // Per-request options too, so an injected client obeys the same no-retry, bounded-time rule.
-        const request = chatRequest(model, input);
+        const request = chatRequest(model, { ...input, maxTokens });
         const options = { maxRetries: 0, timeout, signal };
         if (onText) {
           const stream = client.chat.completions.stream(
@@ -107,7 +112,8 @@ export function createModelClient(options: {
         if (signal?.aborted) throw signal.reason ?? err;
         throw classifyModelError(err, { ...errorContext, model, attempt: opts.attempt });
       }
-      return toResult(response, model, { ...errorContext, model }, input.rejectEmpty === true);
+      const shown = model === config.model ? config.modelLabel : undefined;
+      return toResult(response, model, shown, { ...errorContext, model }, input.rejectEmpty === true);
     },
   };
 }
@@ -178,9 +184,43 @@ export function wireMessages(messages: ChatMessage[]): ChatCompletionMessagePara
   });
 }
 
+/**
+ * The `max_tokens` to send: the caller's, else LLM_MAX_OUTPUT_TOKENS, never more than the context
+ * window leaves after the prompt (a local server refuses a request whose prompt plus output
+ * exceeds its context). A prompt that cannot fit at all fails here, before the call, non-retryably.
+ * Only with LLM_CONTEXT_WINDOW set: OpenAI's windows are large and its own 400 says the same.
+ */
+function fitOutput(
+  config: LlmConfig,
+  model: string,
+  input: CallModelInput,
+  ctx: ModelErrorContext,
+): number | undefined {
+  const wanted = input.maxTokens ?? config.maxOutputTokens;
+  const window = config.contextWindow;
+  if (window === undefined) return wanted;
+  const prompt = estimatePromptTokens(model, input.messages, input.tools ?? [], { limit: window });
+  const room = window - prompt.tokens;
+  if (room < MIN_ANSWER_TOKENS) throw promptTooLong(prompt, window, ctx);
+  return wanted === undefined ? undefined : Math.min(wanted, room);
+}
+
+/** Fewer tokens than this left for the answer and no useful answer fits; the call is not made. */
+const MIN_ANSWER_TOKENS = 16;
+
+/** Shows a model file path (`/models/SmolLM2-135M.Q8_0.gguf`, as llama.cpp names a model without an alias) as its file's stem. */
+export function displayModelName(name: string): string {
+  const looksLikePath =
+    /^(?:\/|\.{1,2}\/|~\/|[A-Za-z]:[\\/])/.test(name) || /\.(?:gguf|bin|safetensors)$/i.test(name);
+  if (!looksLikePath) return name;
+  const file = name.split(/[\\/]/).pop() ?? name;
+  return file.replace(/\.(?:gguf|bin|safetensors)$/i, '') || name;
+}
+
 function toResult(
   response: ChatCompletion,
   requestedModel: string,
+  label: string | undefined,
   ctx: ModelErrorContext,
   rejectEmpty: boolean,
 ): CallModelResult {
@@ -201,7 +241,9 @@ function toResult(
   if (rejectEmpty && toolCalls.length === 0 && (content ?? '').trim() === '')
     throw emptyAnswer(choice.finish_reason ?? null, ctx);
   const usage = usageOf(response.usage);
-  const model = typeof response.model === 'string' && response.model !== '' ? response.model : requestedModel;
+  const answered =
+    typeof response.model === 'string' && response.model !== '' ? response.model : requestedModel;
+  const model = label ?? displayModelName(answered);
   return {
     model,
     content,
@@ -209,7 +251,7 @@ function toResult(
     finishReason: choice.finish_reason ?? null,
     usage,
     // The answer names a snapshot (gpt-4o-mini-2024-07-18) or a proxy's alias; the asked-for name is the next best price.
-    cost: costOf(model, usage) ?? costOf(requestedModel, usage),
+    cost: costOf(answered, usage) ?? costOf(requestedModel, usage),
   };
 }
 

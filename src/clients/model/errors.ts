@@ -39,6 +39,8 @@ export const ModelError = {
   NoFallback: 'Model.NoFallback',
   /** A 422/500 whose text is a validation error of our request's shape: retried once at most. */
   RequestRejected: 'Model.RequestRejected',
+  /** With LLM_CONTEXT_WINDOW set: the prompt (tool schemas included) leaves no room for an answer; the call is not made. */
+  PromptTooLong: 'Model.PromptTooLong',
   /** Our own code asked for something that cannot work (e.g. an unknown tier); never retried. */
   InvalidInput: 'Model.InvalidInput',
   /** Anything that is not an `openai` error (a bug, a library surprise). */
@@ -193,6 +195,24 @@ export function emptyAnswer(finishReason: string | null, ctx: ModelErrorContext 
     type: ModelError.EmptyAnswer,
     nonRetryable: false,
     details: [details(200, ctx)],
+  });
+}
+
+/** The prompt cannot fit the configured context window; checked before the call, never retried. */
+export function promptTooLong(
+  prompt: { tokens: number; method: string },
+  window: number,
+  ctx: ModelErrorContext = {},
+): ApplicationFailure {
+  const how = prompt.method.startsWith('tiktoken') ? 'counted' : 'estimated at characters / 4';
+  return ApplicationFailure.create({
+    message:
+      `The prompt for the ${serverOf(ctx)} takes about ${prompt.tokens} tokens (messages and tool schemas, ${how}), ` +
+      `which leaves no room for an answer in its ${window}-token context window (LLM_CONTEXT_WINDOW); ` +
+      'compact the conversation (POST /compact), shorten the workspace files, or start the server with a larger context and raise LLM_CONTEXT_WINDOW',
+    type: ModelError.PromptTooLong,
+    nonRetryable: true,
+    details: [details(null, ctx)],
   });
 }
 
