@@ -359,6 +359,21 @@ export function useFakeOpenAI(
   };
 }
 
+/**
+ * A responder that behaves like a server with working function calling: a forced tool choice
+ * (`tool_choice: {type: 'function', function: {name}}`) is answered with a call of that tool,
+ * anything else with `text`. `ignoreTools: true` plays a server that drops `tools` (llama.cpp
+ * started with a plain chat format): always text.
+ */
+export function modelServerResponder(opts: { text?: string; ignoreTools?: boolean } = {}): FakeResponder {
+  return (request) => {
+    const choice = request.body?.tool_choice as { type?: string; function?: { name?: string } } | undefined;
+    const forced = choice?.type === 'function' ? choice.function?.name : undefined;
+    if (forced && !opts.ignoreTools) return { toolCalls: [{ name: forced, arguments: {} }] };
+    return { text: opts.text ?? 'OK' };
+  };
+}
+
 // ---------------------------------------------------------------------------------------------
 // Strict mode: llama.cpp's server (llama-cpp-python) validates the body with pydantic models
 
@@ -448,13 +463,13 @@ function strictIssues(body: ChatRequestBody): StrictProblem[] {
   return out;
 }
 
-/** The text llama-cpp-python's server puts in `error.message`: the repr of pydantic's error list. */
+/** The text llama-cpp-python's server puts in `error.message`: pydantic's count, then one repr per error. */
 function pydanticText(issues: StrictProblem[]): string {
   const py = (v: unknown): string =>
     v === null || v === undefined ? 'None' : typeof v === 'string' ? `'${v}'` : JSON.stringify(v);
   const dict = (p: StrictProblem) =>
     `{'type': '${p.type}', 'loc': (${p.loc.map(py).join(', ')}), 'msg': ${JSON.stringify(p.msg)}, 'input': ${py(p.input)}}`;
-  return `[${issues.map(dict).join(', ')}]`;
+  return `${issues.length} validation error${issues.length === 1 ? '' : 's'}:\n${issues.map((i) => `  ${dict(i)}`).join('\n')}`;
 }
 
 // ---------------------------------------------------------------------------------------------

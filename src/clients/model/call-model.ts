@@ -35,7 +35,8 @@ import { estimatePromptTokens } from './tokens';
  * connection must fail well inside the activity's start-to-close timeout so Temporal can retry it,
  * while long tool-planning answers still fit. The activity's startToCloseTimeout must exceed this.
  */
-export const MODEL_REQUEST_TIMEOUT_MS = 60_000;
+export const DEFAULT_MODEL_TIMEOUT_SEC = 60;
+export const MODEL_REQUEST_TIMEOUT_MS = DEFAULT_MODEL_TIMEOUT_SEC * 1000;
 
 /** Per call: the activity's cancellation signal, passed through to the HTTP request, and its attempt. */
 export interface ModelCallOptions {
