@@ -12,7 +12,7 @@ import { listModelIds } from '../../clients/model/models';
 import { isDemoMode, modelBaseUrl } from '../../clients/model/openai-client';
 import { contextWindowOf } from '../../clients/model/pricing';
 import { PROBE_TOOL, probeChat, type ProbeAnswer } from '../../clients/model/probe';
-import { describeTokenMethod, estimatePromptTokens } from '../../clients/model/tokens';
+import { describeTokenMethod, estimatePromptTokens, tokenCounter } from '../../clients/model/tokens';
 import { builtinToolSpecs } from '../../clients/mission-control/tool-schemas';
 import { createWorkspace } from '../../clients/workspace';
 import { DEFAULT_MODEL_TIMEOUT_SEC } from '../../clients/model/call-model';
@@ -29,6 +29,9 @@ export async function checkModel(
   timeoutMs: number,
   env: Record<string, string | undefined> = {},
 ): Promise<DoctorCheck[]> {
+  // Building tiktoken's table blocks the event loop for a second or more; done before any request,
+  // so it never stalls between two of them (an idle keep-alive socket would be closed meanwhile).
+  tokenCounter(config.llm.model).count('');
   const listed = await checkModelList(config, timeoutMs);
   if (isDemoMode(config.llm)) return [listed];
   if (listed.status === 'fail') {
