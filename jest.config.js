@@ -4,6 +4,8 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test', '<rootDir>/examples'],
   testMatch: ['**/*.test.ts'],
+  // Against a real local model server, minutes long: `make test-local-llm` runs it, never `make test`.
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/local-llm/'],
   transform: { '^.+\\.(ts|js)$': ['@swc/jest'] },
   // light-my-request (fastify.inject) and @fastify/static require the ESM-only cookie@2 and content-disposition@1; jest's CommonJS runtime cannot
   // load them untransformed, so swc turns those packages into CommonJS.

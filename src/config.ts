@@ -16,16 +16,18 @@ const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === 
 const str = (fallback: string) => z.preprocess(blankToUndefined, z.string().default(fallback));
 const optionalStr = () => z.preprocess(blankToUndefined, z.string().optional());
 
+const wholeNumber = (min: number, max: number) =>
+  z.coerce
+    .number({ error: 'must be a whole number' })
+    .int({ error: 'must be a whole number' })
+    .min(min, { error: `must be at least ${min}` })
+    .max(max, { error: `must be at most ${max}` });
+
 const int = (fallback: number, min: number, max: number) =>
-  z.preprocess(
-    blankToUndefined,
-    z.coerce
-      .number({ error: 'must be a whole number' })
-      .int({ error: 'must be a whole number' })
-      .min(min, { error: `must be at least ${min}` })
-      .max(max, { error: `must be at most ${max}` })
-      .default(fallback),
-  );
+  z.preprocess(blankToUndefined, wholeNumber(min, max).default(fallback));
+
+const optionalInt = (min: number, max: number) =>
+  z.preprocess(blankToUndefined, wholeNumber(min, max).optional());
 
 const boolEnum = () => z.enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' });
 const isTrue = (v: string) => v === 'true' || v === '1' || v === 'yes';
@@ -160,6 +162,13 @@ const envSchema = z.object({
   LLM_MODEL_DEFAULT: str('gpt-4o-mini'),
   LLM_MODEL_FALLBACK: optionalStr(),
   LLM_MODEL_CHEAP: optionalStr(),
+  // Tokens. Known OpenAI models have their window in src/clients/model/pricing.ts; a local server's
+  // is whatever it was started with (llama.cpp --n_ctx), which only the operator knows.
+  LLM_CONTEXT_WINDOW: optionalInt(256, 10_000_000),
+  LLM_MAX_OUTPUT_TOKENS: optionalInt(1, 1_000_000),
+  // Below the model activity's 10 min start-to-close (src/workflows/lib/activity-options.ts).
+  LLM_REQUEST_TIMEOUT_SEC: int(60, 1, 540),
+  LLM_MODEL_LABEL: optionalStr(),
   // Temporal's own client variables (@temporalio/envconfig); blank ones fall back to the profile
   // file, then to the defaults below (temporalProfile).
   TEMPORAL_ADDRESS: optionalStr(),
@@ -193,6 +202,8 @@ const envSchema = z.object({
   HEARTBEAT_TASK: str('Agent Heartbeat'),
   CLASPER_AGENTS: agents,
   MC_LITE_PORT: int(8000, 1, 65535),
+  // Loopback by default: the reference backend has no TLS and test-only internal routes. Containers set 0.0.0.0.
+  MC_LITE_HOST: str('127.0.0.1'),
   USER_ID: optionalStr(),
   AGENT_ROLE: z.preprocess(
     blankToUndefined,
@@ -237,7 +248,21 @@ export interface Config {
     jwtTtlSec: number;
     internalToken?: string;
   };
-  llm: { apiKey?: string; baseUrl?: string; model: string; fallbackModel?: string; cheapModel?: string };
+  llm: {
+    apiKey?: string;
+    baseUrl?: string;
+    model: string;
+    fallbackModel?: string;
+    cheapModel?: string;
+    /** Tokens the server's context holds; unset = the pricing table's window for the model. */
+    contextWindow?: number;
+    /** `max_tokens` of every call that does not set its own. */
+    maxOutputTokens?: number;
+    /** Per attempt of a model call; with streaming, the longest wait between two chunks. Unset: 60 s. */
+    requestTimeoutSec?: number;
+    /** The name results, metrics and the UI show for LLM_MODEL_DEFAULT, instead of what the server calls it. */
+    modelLabel?: string;
+  };
   agent: {
     workspace: string;
     defaultTask?: string;
@@ -260,7 +285,7 @@ export interface Config {
     heartbeatTask: string;
     agents: { userId: string; role: string }[];
   };
-  missionControlLite: { port: number };
+  missionControlLite: { port: number; host: string };
   script: { userId?: string; agentRole: string };
 }
 
@@ -328,6 +353,10 @@ export function loadConfig(env: Record<string, string | undefined>, require: (ke
       model: e.LLM_MODEL_DEFAULT,
       fallbackModel: e.LLM_MODEL_FALLBACK,
       cheapModel: e.LLM_MODEL_CHEAP,
+      contextWindow: e.LLM_CONTEXT_WINDOW,
+      maxOutputTokens: e.LLM_MAX_OUTPUT_TOKENS,
+      requestTimeoutSec: e.LLM_REQUEST_TIMEOUT_SEC,
+      modelLabel: e.LLM_MODEL_LABEL,
     },
     agent: {
       workspace: e.CLASPER_WORKSPACE,
@@ -358,7 +387,7 @@ export function loadConfig(env: Record<string, string | undefined>, require: (ke
       heartbeatTask: e.HEARTBEAT_TASK,
       agents: e.CLASPER_AGENTS,
     },
-    missionControlLite: { port: e.MC_LITE_PORT },
+    missionControlLite: { port: e.MC_LITE_PORT, host: e.MC_LITE_HOST },
     script: { userId: e.USER_ID, agentRole: e.AGENT_ROLE },
   };
 }

@@ -54,10 +54,10 @@ describe('mission-control-lite main.ts', () => {
     });
     try {
       await waitFor(
-        () => output().includes(`http://localhost:${port}`) || child.exitCode !== null,
+        () => output().includes(`http://127.0.0.1:${port}`) || child.exitCode !== null,
         'the listening log',
       );
-      expect(output()).toContain(`mission-control-lite listening on http://localhost:${port}`);
+      expect(output()).toContain(`mission-control-lite listening on http://127.0.0.1:${port}`);
       const res = await fetch(`http://127.0.0.1:${port}/health`);
       expect(await res.json()).toEqual({ status: 'ok' });
       child.kill('SIGTERM');

@@ -1,5 +1,5 @@
 /**
- * `npm run mission-control-lite`: serves the reference backend on 0.0.0.0:MC_LITE_PORT until
+ * `npm run mission-control-lite`: serves the reference backend on MC_LITE_HOST:MC_LITE_PORT until
  * SIGINT/SIGTERM. Needs AGENT_JWT_SECRET and INTERNAL_API_TOKEN, the same values the runtime uses.
  */
 import { loadConfigOrExit } from '../../src/config';
@@ -37,11 +37,9 @@ async function main(): Promise<void> {
   process.on('SIGINT', shutdown);
   process.on('SIGTERM', shutdown);
 
-  const port = config.missionControlLite.port;
-  await app.listen({ host: '0.0.0.0', port });
-  app.log.info(
-    `mission-control-lite listening on http://localhost:${port} (contract v1, JWT ${jwtAlgorithm})`,
-  );
+  const { port, host } = config.missionControlLite;
+  await app.listen({ host, port });
+  app.log.info(`mission-control-lite listening on http://${host}:${port} (contract v1, JWT ${jwtAlgorithm})`);
 }
 
 main().catch((err: unknown) => {

@@ -24,6 +24,11 @@ export function callOptions(): { signal?: AbortSignal } {
   return { signal: cancellationSignal() };
 }
 
+/** The running activity's attempt (1 for the first); undefined outside an activity. */
+export function currentAttempt(): number | undefined {
+  return currentContext()?.info.attempt;
+}
+
 /** The activity's metric meter (tagged with namespace, task queue, activity type); undefined outside one. */
 export function currentMeter(): MetricMeter | undefined {
   return currentContext()?.metricMeter;

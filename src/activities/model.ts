@@ -2,7 +2,7 @@
 import type { CallModelInput, CallModelResult } from '../shared/types';
 import type { ModelClient } from '../clients/model/call-model';
 import { clipAnswer } from '../shared/answer-clip';
-import { callOptions } from './context';
+import { callOptions, currentAttempt } from './context';
 import { recordModelCall } from './metrics';
 import { streamToCallingTurn } from './stream-text';
 
@@ -15,6 +15,7 @@ export function createModelActivities({ model }: { model: ModelClient }) {
       try {
         result = await model.callModel(input, {
           ...callOptions(),
+          attempt: currentAttempt(),
           ...(batcher ? { onText: (delta: string) => batcher.push(delta) } : {}),
         });
       } finally {

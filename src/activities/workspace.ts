@@ -3,6 +3,8 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Config } from '../config';
 import type { WorkspaceSummary } from '../shared/types';
 import { contextWindowOf } from '../clients/model/pricing';
+import { estimatePromptTokens } from '../clients/model/tokens';
+import { builtinToolSpecs } from '../clients/mission-control/tool-schemas';
 import { InvalidRoleError, InvalidTimezoneError, type Workspace } from '../clients/workspace';
 
 export interface LoadWorkspaceInput {
@@ -31,7 +33,7 @@ export function createWorkspaceActivities({ config, workspace }: { config: Confi
           estimatedTokens: prompt.estimatedTokens,
           files: prompt.files,
         };
-        const warning = contextWarning(prompt.chars + input.conversationChars, config);
+        const warning = contextWarning(prompt.systemPrompt, input.conversationChars, config);
         return warning ? { ...summary, contextWarning: warning } : summary;
       } catch (err) {
         if (err instanceof InvalidRoleError || err instanceof InvalidTimezoneError) {
@@ -48,11 +50,20 @@ export function createWorkspaceActivities({ config, workspace }: { config: Confi
   };
 }
 
-/** Advisory, as in the original: tokens ≈ chars/4 against the default model's context window. */
-function contextWarning(chars: number, config: Config): string | undefined {
-  const tokens = Math.ceil(chars / 4);
-  const window = contextWindowOf(config.llm.model);
+/**
+ * Advisory, as in the original, against LLM_CONTEXT_WINDOW or the default model's known window: the
+ * system prompt and the built-in tool schemas counted for the model (a backend's extra tools are
+ * listed in parallel with this step, so they are not in it), the conversation at characters / 4.
+ */
+function contextWarning(systemPrompt: string, conversationChars: number, config: Config): string | undefined {
+  const window = config.llm.contextWindow ?? contextWindowOf(config.llm.model);
+  const limit = (window * config.agent.contextWarningThreshold) / 100;
+  const tokens =
+    estimatePromptTokens(config.llm.model, [{ role: 'system', content: systemPrompt }], builtinToolSpecs(), {
+      limit,
+    }).tokens + Math.ceil(conversationChars / 4);
+  if (tokens <= limit) return undefined;
   const pct = (tokens / window) * 100;
-  if (pct <= config.agent.contextWarningThreshold) return undefined;
-  return `The prompt uses about ${pct.toFixed(1)}% of ${config.llm.model}'s ${window}-token context window; compact the conversation (POST /compact) to keep room for the answer.`;
+  const name = config.llm.modelLabel ?? config.llm.model;
+  return `The prompt uses about ${pct.toFixed(1)}% of ${name}'s ${window}-token context window; compact the conversation (POST /compact) to keep room for the answer.`;
 }

@@ -1,7 +1,7 @@
 /**
  * Every activity heartbeats while it runs. Without heartbeats Temporal learns that a worker died
  * (SIGKILL, OOM kill, a lost node) only when the activity's start-to-close timeout expires — up
- * to 90 s for a model call, during which the turn just waits. With a `heartbeatTimeout` on the
+ * to 10 min for a model call, during which the turn just waits. With a `heartbeatTimeout` on the
  * workflow's activity options (HEARTBEAT_TIMEOUT in workflows/lib/liveness.ts) the attempt is
  * retried on another worker within that timeout instead. Heartbeats are also the only way a
  * cancellation reaches a running activity, so a cancelled turn now aborts its HTTP calls.

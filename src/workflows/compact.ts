@@ -17,7 +17,7 @@ import {
 import { ZERO_USAGE } from '../shared/turn';
 import { modelCalls } from './lib/activity-options';
 
-// Same budget as a turn's model step: the request times out at 60 s, five attempts with backoff.
+// Same budget as a turn's model step: the request times out per LLM_REQUEST_TIMEOUT_SEC, five attempts with backoff.
 const model = proxyActivities<Activities>(modelCalls());
 
 export async function compactConversation(input: CompactInput): Promise<CompactResult> {

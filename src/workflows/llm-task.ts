@@ -20,7 +20,7 @@ import { addCost, addUsage, ZERO_USAGE } from '../shared/turn';
 import type { ChatMessage, Usage } from '../shared/types';
 import { LOCAL_READS, modelCalls } from './lib/activity-options';
 
-// Same budget as a turn's model step: the request times out at 60 s, five attempts with backoff.
+// Same budget as a turn's model step: the request times out per LLM_REQUEST_TIMEOUT_SEC, five attempts with backoff.
 const model = proxyActivities<Activities>(modelCalls());
 
 // Parsing and schema checks are local CPU work; a failure here is a bug, so few attempts.

@@ -14,6 +14,7 @@ import { listClasperSchedules } from '../../src/cli/schedules';
 import { runSend } from '../../src/cli/send';
 import { loadConfig } from '../../src/config';
 import { startStack, TEST_JWT_SECRET, TEST_OPENAI_KEY, type Stack } from '../support/stack';
+import { modelServerResponder } from '../support/fake-openai';
 
 const DAEMON_KEY = 'cli-test-daemon-key';
 const REPO_ROOT = path.resolve(__dirname, '../..');
@@ -338,6 +339,9 @@ describe('clasper doctor', () => {
     }, 'the worker to poll');
   });
 
+  // The doctor's model probes are real completions; the fake answers them like a server with function calling.
+  beforeEach(() => stack.llm.respond(modelServerResponder()));
+
   const byName = (checks: DoctorCheck[]) => Object.fromEntries(checks.map((c) => [c.name, c]));
 
   it('a healthy system passes every check', async () => {
@@ -351,15 +355,23 @@ describe('clasper doctor', () => {
       'backend',
       'agent token',
       'model',
+      'model answer',
+      'model tools',
+      'model context',
       'api',
       'workspace',
     ]);
-    for (const check of checks) expect([check.name, check.status]).toEqual([check.name, 'ok']);
+    for (const check of checks)
+      expect([check.name, check.status, check.reason]).toEqual([check.name, 'ok', check.reason]);
     expect(ok).toBe(true);
     expect(run.code).toBe(0);
     expect(c.worker?.reason).toContain(`polling task queue '${stack.taskQueue}'`);
     expect(c.backend?.reason).toMatch(/^contract v1 at .*; features: tasks, messages, documents/);
     expect(c.model?.reason).toContain("'gpt-4o-mini' listed");
+    expect(c['model tools']?.reason).toBe('a forced tool choice came back as a tool call');
+    expect(c['model context']?.reason).toMatch(
+      /tool schemas takes about \d+ tokens \(counted with o200k_base/,
+    );
     expect(c.api?.reason).toContain('accepted the daemon key');
     // The model probe carried our key.
     const probe = stack.llm.requests.find((r) => r.path === '/v1/models');
@@ -367,7 +379,7 @@ describe('clasper doctor', () => {
 
     const human = await clasper(['doctor']);
     expect(human.code).toBe(0);
-    expect(human.stdout).toMatch(/^ok {4}worker {7}1 worker polling/m);
+    expect(human.stdout).toMatch(/^ok {4}worker +1 worker polling/m);
     expect(human.stdout).toContain('\nall checks passed\n');
   });
 
@@ -389,7 +401,7 @@ describe('clasper doctor', () => {
     const human = await clasper(['doctor'], { AGENT_JWT_ALGORITHM: 'HS512' });
     expect(human.code).toBe(1);
     expect(human.stdout).toMatch(
-      /^FAIL {2}agent token {2}the backend rejected the agent token: AGENT_JWT_SECRET \/ AGENT_JWT_ALGORITHM differ/m,
+      /^FAIL {2}agent token +the backend rejected the agent token: AGENT_JWT_SECRET \/ AGENT_JWT_ALGORITHM differ/m,
     );
     expect(human.stdout).toContain('\n1 check failed\n');
   });

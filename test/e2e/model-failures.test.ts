@@ -38,7 +38,7 @@ describe('model failures', () => {
       error: expect.stringContaining('PROVIDER-SAYS-NO'),
       turn_id: expect.stringMatching(/^agent-turn\/rejected\//),
     });
-    expect(body.error).toMatch(/^OpenAI answered 400/);
+    expect(body.error).toMatch(/^model server at http:\/\/127\.0\.0\.1:\d+ answered 400/);
     expect(stack().llm.chatRequests()).toHaveLength(1);
 
     // The failed turn is visible as failed, with the same error, and wrote nothing.
@@ -48,6 +48,22 @@ describe('model failures', () => {
     });
     expect(status.json()).toEqual({ turn_id: body.turn_id, status: 'failed', error: body.error });
     expect((await stack().backend.inspect('rejected')).messages).toEqual([]);
+  });
+
+  it("a server's validation 500 on our request is retried once, then fails the turn with its words, without the fallback", async () => {
+    const pydantic =
+      "[{'type': 'string_type', 'loc': ('body', 'messages', 1, 'content'), 'msg': 'Input should be a valid string', 'input': None}]";
+    stack().llm.script({ status: 500, error: pydantic }, { status: 500, error: pydantic });
+    const res = await send(stack(), sendBody({ user_id: 'shape', session_key: 'user:shape:lead' }));
+    expect(res.statusCode).toBe(502);
+    expect(res.json().error).toMatch(
+      /^model server at http:\/\/127\.0\.0\.1:\d+ answered 500: .*Input should be a valid string/,
+    );
+    expect(
+      stack()
+        .llm.chatRequests()
+        .map((r) => r.model),
+    ).toEqual([PRIMARY, PRIMARY]);
   });
 
   it('an answer with neither text nor tool calls is retried, never posted, and the next answer is', async () => {

@@ -112,6 +112,37 @@ describe('GET /usage (real turns, Temporal visibility)', () => {
     expect(all.requestCount).toBeGreaterThanOrEqual(3);
   });
 
+  it('keeps an unknown cost unknown: null, not 0, when no turn has a price', async () => {
+    const carol = `usage-carol-${run}`;
+    // A model the pricing table does not know, as a local server's would be.
+    const local = await startStack({ env: { LLM_MODEL_DEFAULT: 'smollm2-135m' } });
+    try {
+      local.llm.script({
+        text: 'local reply',
+        model: 'smollm2-135m',
+        usage: { prompt_tokens: 50, completion_tokens: 5 },
+      });
+      const res = await local.api.inject({
+        method: 'POST',
+        url: '/api/agents/send',
+        payload: sendBody({ user_id: carol, session_key: `user:${carol}:lead` }),
+      });
+      expect(res.json()).toMatchObject({ model: 'smollm2-135m', cost: null });
+      const body = await eventually(
+        async () => {
+          const b = (await stack.api.inject({ method: 'GET', url: `/usage?user_id=${carol}` })).json();
+          return b.requestCount === 1 ? b : undefined;
+        },
+        20_000,
+        'the turn of carol in visibility',
+      );
+      expect(body).toMatchObject({ totalTokens: 55, totalCost: null });
+      expect(body.users).toEqual([expect.objectContaining({ cost: null, turns_without_cost: 1 })]);
+    } finally {
+      await local.stop();
+    }
+  });
+
   it('honours since: a window that starts now holds none of the turns', async () => {
     const since = new Date().toISOString();
     const none = (

@@ -116,6 +116,14 @@ export interface FakeOpenAIOptions {
   requireApiKey?: string;
   /** Status answered when the script is exhausted; 500 by default. */
   exhaustedStatus?: number;
+  /**
+   * Validate chat requests the way llama.cpp's server does (pydantic, answering 500): every
+   * message's content a string (an assistant's too, beside `tool_calls`: null and omitted are
+   * rejected), tool calls and tools well formed. A rejected request is answered 500 with the
+   * server's wording and recorded in `unexpectedCalls`, so a test whose request shape would break a
+   * real compatible server fails.
+   */
+  strict?: boolean;
 }
 
 export interface FakeOpenAI {
@@ -213,6 +221,13 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     }
     if (!body || !Array.isArray(body.messages)) {
       return sendError(res, 400, { error: "fake OpenAI: request body must be JSON with a 'messages' array" });
+    }
+
+    const issues = options.strict ? strictIssues(body) : [];
+    if (issues.length > 0) {
+      const reason = `strict mode rejected the request: ${issues.map(describeIssue).join('; ')}`;
+      unexpectedCalls.push({ request: recorded, reason });
+      return sendError(res, 500, { error: pydanticText(issues), errorType: 'internal_server_error' });
     }
 
     const step = takeStep(recorded.model) ?? (responder ? await responder(recorded) : undefined);
@@ -344,6 +359,119 @@ export function useFakeOpenAI(
       );
     return instance;
   };
+}
+
+/**
+ * A responder that behaves like a server with working function calling: a forced tool choice
+ * (`tool_choice: {type: 'function', function: {name}}`) is answered with a call of that tool,
+ * anything else with `text`. `ignoreTools: true` plays a server that drops `tools` (llama.cpp
+ * started with a plain chat format): always text.
+ */
+export function modelServerResponder(opts: { text?: string; ignoreTools?: boolean } = {}): FakeResponder {
+  return (request) => {
+    const choice = request.body?.tool_choice as { type?: string; function?: { name?: string } } | undefined;
+    const forced = choice?.type === 'function' ? choice.function?.name : undefined;
+    if (forced && !opts.ignoreTools) return { toolCalls: [{ name: forced, arguments: {} }] };
+    return { text: opts.text ?? 'OK' };
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Strict mode: llama.cpp's server (llama-cpp-python) validates the body with pydantic models
+
+interface StrictProblem {
+  type: string;
+  loc: (string | number)[];
+  msg: string;
+  input: unknown;
+}
+
+function describeIssue(p: StrictProblem): string {
+  return `${p.loc.join('.')}: ${p.msg} (got ${JSON.stringify(p.input)})`;
+}
+
+function strictIssues(body: ChatRequestBody): StrictProblem[] {
+  const out: StrictProblem[] = [];
+  const str = (value: unknown, loc: (string | number)[]) => {
+    if (typeof value !== 'string')
+      out.push({
+        type: 'string_type',
+        loc: ['body', ...loc],
+        msg: 'Input should be a valid string',
+        input: value ?? null,
+      });
+  };
+  const messages = body.messages ?? [];
+  messages.forEach((raw, i) => {
+    const m = raw as Record<string, unknown>;
+    const at = (...rest: (string | number)[]) => ['messages', i, ...rest];
+    switch (m.role) {
+      case 'system':
+      case 'tool':
+        str(m.content, at('content'));
+        if (m.role === 'tool') str(m.tool_call_id, at('tool_call_id'));
+        break;
+      case 'user':
+        // Content parts (text, images) are an array; everything else must be a string.
+        if (!Array.isArray(m.content)) str(m.content, at('content'));
+        break;
+      case 'assistant': {
+        str(m.content, at('content'));
+        if (m.tool_calls === undefined) break;
+        if (!Array.isArray(m.tool_calls)) {
+          out.push({
+            type: 'list_type',
+            loc: ['body', ...at('tool_calls')],
+            msg: 'Input should be a valid list',
+            input: m.tool_calls,
+          });
+          break;
+        }
+        m.tool_calls.forEach((rawCall: unknown, j) => {
+          const c = (rawCall ?? {}) as Record<string, unknown>;
+          const fn = (c.function ?? {}) as Record<string, unknown>;
+          str(c.id, at('tool_calls', j, 'id'));
+          if (c.type !== 'function')
+            out.push({
+              type: 'literal_error',
+              loc: ['body', ...at('tool_calls', j, 'type')],
+              msg: "Input should be 'function'",
+              input: c.type ?? null,
+            });
+          str(fn.name, at('tool_calls', j, 'function', 'name'));
+          str(fn.arguments, at('tool_calls', j, 'function', 'arguments'));
+        });
+        break;
+      }
+      default:
+        out.push({
+          type: 'union_tag_invalid',
+          loc: ['body', ...at('role')],
+          msg: "Input tag does not match any of the expected tags: 'system', 'user', 'assistant', 'tool', 'function'",
+          input: m.role ?? null,
+        });
+    }
+  });
+  (body.tools ?? []).forEach((t, i) => {
+    if (t?.type !== 'function')
+      out.push({
+        type: 'literal_error',
+        loc: ['body', 'tools', i, 'type'],
+        msg: "Input should be 'function'",
+        input: t?.type ?? null,
+      });
+    str(t?.function?.name, ['tools', i, 'function', 'name']);
+  });
+  return out;
+}
+
+/** The text llama-cpp-python's server puts in `error.message`: pydantic's count, then one repr per error. */
+function pydanticText(issues: StrictProblem[]): string {
+  const py = (v: unknown): string =>
+    v === null || v === undefined ? 'None' : typeof v === 'string' ? `'${v}'` : JSON.stringify(v);
+  const dict = (p: StrictProblem) =>
+    `{'type': '${p.type}', 'loc': (${p.loc.map(py).join(', ')}), 'msg': ${JSON.stringify(p.msg)}, 'input': ${py(p.input)}}`;
+  return `${issues.length} validation error${issues.length === 1 ? '' : 's'}:\n${issues.map((i) => `  ${dict(i)}`).join('\n')}`;
 }
 
 // ---------------------------------------------------------------------------------------------

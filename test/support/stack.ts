@@ -1,6 +1,6 @@
 /**
  * The whole system for end-to-end tests, all real: the reference Mission Control backend over
- * HTTP, the fake OpenAI server over HTTP (driven by the real `openai` client in the worker), a
+ * HTTP, the fake OpenAI server over HTTP in strict mode (driven by the real `openai` client in the worker), a
  * worker on a unique task queue of the shared Temporal dev server, and the API app. Only the
  * model's answers are scripted.
  */
@@ -110,6 +110,11 @@ export interface StackOptions {
    * interceptor on the API's client: the API and workflow code run unchanged.
    */
   turnTimings?: TurnTimings;
+  /**
+   * The fake model server validates requests as llama.cpp's server does (fake-openai.ts, `strict`),
+   * so every e2e turn, tool loops included, proves its request shape works beyond OpenAI. Default true.
+   */
+  strictModel?: boolean;
 }
 
 /** Adds `timings` to the input of agentTurn workflows started through this client. */
@@ -142,7 +147,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const bundle = process.env.CLASPER_TEST_WORKFLOW_BUNDLE;
   if (!address || !bundle) throw new Error('the jest global setup did not start Temporal / bundle workflows');
   const backend = await startBackend();
-  const llm = await startFakeOpenAI();
+  const llm = await startFakeOpenAI({ strict: opts.strictModel ?? true });
   const taskQueue = `test-${crypto.randomUUID()}`;
   const config = loadConfig({
     BACKEND_URL: backend.url,

@@ -137,7 +137,7 @@ export const introspectionRoutes: FastifyPluginAsyncZod<IntrospectionRoutesOptio
         totalInputTokens: total.promptTokens,
         totalOutputTokens: total.completionTokens,
         totalTokens: total.totalTokens,
-        totalCost: microsToUsd(total.costMicros),
+        totalCost: costOf(total),
         currency: 'USD' as const,
         users: [...usage.users].map(([id, t]) => userUsage(id, t)),
         truncated: usage.truncated,
@@ -154,14 +154,16 @@ function userUsage(userId: string, t: UsageTotals) {
     prompt_tokens: t.promptTokens,
     completion_tokens: t.completionTokens,
     total_tokens: t.totalTokens,
-    cost: microsToUsd(t.costMicros),
+    cost: costOf(t),
     turns_without_cost: t.turnsWithoutCost,
     turns_without_usage: t.turnsWithoutUsage,
   };
 }
 
-function microsToUsd(micros: number): number {
-  return micros / 1_000_000;
+/** USD over the turns whose cost is known; null (unknown, never a misleading 0) when none of them is. */
+function costOf(t: UsageTotals): number | null {
+  if (t.turns > 0 && t.turnsWithoutCost === t.turns) return null;
+  return t.costMicros / 1_000_000;
 }
 
 /** A bad role is the caller's 400; a missing or unreadable workspace is the operator's 503. */

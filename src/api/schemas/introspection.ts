@@ -98,7 +98,10 @@ const UserUsageSchema = z.object({
   prompt_tokens: z.number().int(),
   completion_tokens: z.number().int(),
   total_tokens: z.number().int(),
-  cost: z.number().describe('USD, summed over the turns whose cost is known'),
+  cost: z
+    .number()
+    .nullable()
+    .describe('USD, summed over the turns whose cost is known; null when no turn has a known cost'),
   turns_without_cost: z
     .number()
     .int()
@@ -115,7 +118,12 @@ export const UsageReportSchema = z
     totalInputTokens: z.number().int(),
     totalOutputTokens: z.number().int(),
     totalTokens: z.number().int(),
-    totalCost: z.number(),
+    totalCost: z
+      .number()
+      .nullable()
+      .describe(
+        'USD over the turns whose cost is known; null when none is (e.g. a local model without a price)',
+      ),
     currency: z.literal('USD'),
     users: z.array(UserUsageSchema),
     truncated: z.boolean().describe('True when the window held more turns than one request sums; narrow it'),

@@ -3,7 +3,7 @@
  * a one-line reason: the configuration parses; Temporal answers for the namespace; a worker polls
  * the task queue; the backend is reachable and speaks contract v1; the backend ACCEPTS our agent
  * JWT (an authenticated read, not just the open capabilities probe); the model endpoint answers
- * with our key; the API answers with our daemon key; the workspace checks out. Exit 1 if any fail.
+ * with our key, answers a completion in time, honours tools and fits the prompt; the API answers with our daemon key; the workspace checks out. Exit 1 if any fail.
  * One module per check, each over the project's own clients.
  */
 import type { Client } from '@temporalio/client';
@@ -60,7 +60,7 @@ export async function doctorChecks(opts: DoctorOptions, deps: DoctorDeps): Promi
   const [temporalChecks, backendChecks, model, api, workspace] = await Promise.all([
     checkTemporal(config, deps.client, timeoutMs),
     checkBackend(config, timeoutMs),
-    checkModel(config, timeoutMs),
+    checkModel(config, timeoutMs, deps.env ?? {}),
     checkApi(config, opts.api, fetchImpl, timeoutMs),
     checkWorkspace(config, deps.env ?? {}),
   ]);
@@ -68,7 +68,7 @@ export async function doctorChecks(opts: DoctorOptions, deps: DoctorDeps): Promi
     { name: 'config', status: 'ok', reason: 'environment is valid' },
     ...temporalChecks,
     ...backendChecks,
-    model,
+    ...model,
     api,
     workspace,
   ];

@@ -12,8 +12,9 @@ import type OpenAI from 'openai';
 import type {
   ChatCompletion,
   ChatCompletionCreateParamsNonStreaming,
+  ChatCompletionMessageParam,
 } from 'openai/resources/chat/completions';
-import type { CallModelInput, CallModelResult, ToolCall, Usage } from '../../shared/types';
+import type { CallModelInput, CallModelResult, ChatMessage, ToolCall, Usage } from '../../shared/types';
 import { splitIntoChunks } from '../../shared/chunks';
 import { demoCallModel } from './demo-model';
 import {
@@ -22,19 +23,22 @@ import {
   emptyAnswer,
   invalidResponse,
   noFallbackConfigured,
+  promptTooLong,
   type ModelErrorContext,
 } from './errors';
 import { buildOpenAiClient, errorContextOf, isDemoMode, type LlmConfig } from './openai-client';
 import { costOf } from './pricing';
+import { estimatePromptTokens } from './tokens';
 
 /**
  * Per-attempt deadline. A chat answer for an agent step normally arrives within seconds; a hung
  * connection must fail well inside the activity's start-to-close timeout so Temporal can retry it,
  * while long tool-planning answers still fit. The activity's startToCloseTimeout must exceed this.
  */
-export const MODEL_REQUEST_TIMEOUT_MS = 60_000;
+export const DEFAULT_MODEL_TIMEOUT_SEC = 60;
+export const MODEL_REQUEST_TIMEOUT_MS = DEFAULT_MODEL_TIMEOUT_SEC * 1000;
 
-/** Per call: the activity's cancellation signal, passed through to the HTTP request. */
+/** Per call: the activity's cancellation signal, passed through to the HTTP request, and its attempt. */
 export interface ModelCallOptions {
   signal?: AbortSignal;
   /**
@@ -42,6 +46,8 @@ export interface ModelCallOptions {
    * result is the same as without streaming, assembled from the chunks by the openai client.
    */
   onText?: (delta: string) => void;
+  /** 1-based activity attempt; a server's validation 500 is retried once, then fails for good. */
+  attempt?: number;
 }
 
 export interface ModelClient {
@@ -75,7 +81,9 @@ export function createModelClient(options: {
   requestTimeoutMs?: number;
 }): ModelClient {
   const { config } = options;
-  const timeout = options.requestTimeoutMs ?? MODEL_REQUEST_TIMEOUT_MS;
+  const timeout =
+    options.requestTimeoutMs ??
+    (config.requestTimeoutSec !== undefined ? config.requestTimeoutSec * 1000 : MODEL_REQUEST_TIMEOUT_MS);
   const client = options.openai ?? (isDemoMode(config) ? undefined : buildOpenAiClient(config, timeout));
   const errorContext = errorContextOf(config, timeout);
 
@@ -84,10 +92,11 @@ export function createModelClient(options: {
       if (!client) return demoAnswer(input, opts.onText);
       const model = resolveModelName(config, input.tier);
       const { signal, onText } = opts;
+      const maxTokens = fitOutput(config, model, input, { ...errorContext, model });
       let response: ChatCompletion;
       try {
         // Per-request options too, so an injected client obeys the same no-retry, bounded-time rule.
-        const request = chatRequest(model, input);
+        const request = chatRequest(model, { ...input, maxTokens });
         const options = { maxRetries: 0, timeout, signal };
         if (onText) {
           const stream = client.chat.completions.stream(
@@ -102,9 +111,10 @@ export function createModelClient(options: {
       } catch (err) {
         // A cancelled activity must end as a cancellation, not as a model failure that gets retried.
         if (signal?.aborted) throw signal.reason ?? err;
-        throw classifyModelError(err, { ...errorContext, model });
+        throw classifyModelError(err, { ...errorContext, model, attempt: opts.attempt });
       }
-      return toResult(response, model, { ...errorContext, model }, input.rejectEmpty === true);
+      const shown = model === config.model ? config.modelLabel : undefined;
+      return toResult(response, model, shown, { ...errorContext, model }, input.rejectEmpty === true);
     },
   };
 }
@@ -129,7 +139,7 @@ function chatRequest(model: string, input: CallModelInput): ChatCompletionCreate
   const tools = input.tools && input.tools.length > 0 ? input.tools : undefined;
   return {
     model,
-    messages: input.messages,
+    messages: wireMessages(input.messages),
     ...(tools ? { tools, tool_choice: 'auto' as const } : {}),
     ...(input.temperature !== undefined && !reasoning ? { temperature: input.temperature } : {}),
     ...(input.maxTokens !== undefined
@@ -141,9 +151,77 @@ function chatRequest(model: string, input: CallModelInput): ChatCompletionCreate
   };
 }
 
+/**
+ * The messages as every compatible server accepts them. The workflow keeps an assistant message
+ * that only calls tools with `content: null` (OpenAI's own answer shape), but llama.cpp's server
+ * (and other pydantic-validated servers) reject null or missing content with a 500 "Input should
+ * be a valid string"; OpenAI accepts `""` beside `tool_calls`. Normalising here, at the boundary to
+ * the server, leaves workflow history unchanged. Only the fields the spec defines are sent.
+ */
+export function wireMessages(messages: ChatMessage[]): ChatCompletionMessageParam[] {
+  return messages.map((m): ChatCompletionMessageParam => {
+    switch (m.role) {
+      case 'assistant': {
+        const calls = m.tool_calls ?? [];
+        return {
+          role: 'assistant',
+          content: m.content ?? '',
+          ...(calls.length > 0
+            ? {
+                tool_calls: calls.map((c) => ({
+                  id: c.id,
+                  type: 'function' as const,
+                  function: { name: c.function.name, arguments: c.function.arguments ?? '' },
+                })),
+              }
+            : {}),
+        };
+      }
+      case 'tool':
+        return { role: 'tool', tool_call_id: m.tool_call_id, content: m.content };
+      default:
+        return { role: m.role, content: m.content };
+    }
+  });
+}
+
+/**
+ * The `max_tokens` to send: the caller's, else LLM_MAX_OUTPUT_TOKENS, never more than the context
+ * window leaves after the prompt (a local server refuses a request whose prompt plus output
+ * exceeds its context). A prompt that cannot fit at all fails here, before the call, non-retryably.
+ * Only with LLM_CONTEXT_WINDOW set: OpenAI's windows are large and its own 400 says the same.
+ */
+function fitOutput(
+  config: LlmConfig,
+  model: string,
+  input: CallModelInput,
+  ctx: ModelErrorContext,
+): number | undefined {
+  const wanted = input.maxTokens ?? config.maxOutputTokens;
+  const window = config.contextWindow;
+  if (window === undefined) return wanted;
+  const prompt = estimatePromptTokens(model, input.messages, input.tools ?? [], { limit: window });
+  const room = window - prompt.tokens;
+  if (room < MIN_ANSWER_TOKENS) throw promptTooLong(prompt, window, ctx);
+  return wanted === undefined ? undefined : Math.min(wanted, room);
+}
+
+/** Fewer tokens than this left for the answer and no useful answer fits; the call is not made. */
+const MIN_ANSWER_TOKENS = 16;
+
+/** Shows a model file path (`/models/SmolLM2-135M.Q8_0.gguf`, as llama.cpp names a model without an alias) as its file's stem. */
+export function displayModelName(name: string): string {
+  const looksLikePath =
+    /^(?:\/|\.{1,2}\/|~\/|[A-Za-z]:[\\/])/.test(name) || /\.(?:gguf|bin|safetensors)$/i.test(name);
+  if (!looksLikePath) return name;
+  const file = name.split(/[\\/]/).pop() ?? name;
+  return file.replace(/\.(?:gguf|bin|safetensors)$/i, '') || name;
+}
+
 function toResult(
   response: ChatCompletion,
   requestedModel: string,
+  label: string | undefined,
   ctx: ModelErrorContext,
   rejectEmpty: boolean,
 ): CallModelResult {
@@ -164,7 +242,9 @@ function toResult(
   if (rejectEmpty && toolCalls.length === 0 && (content ?? '').trim() === '')
     throw emptyAnswer(choice.finish_reason ?? null, ctx);
   const usage = usageOf(response.usage);
-  const model = typeof response.model === 'string' && response.model !== '' ? response.model : requestedModel;
+  const answered =
+    typeof response.model === 'string' && response.model !== '' ? response.model : requestedModel;
+  const model = label ?? displayModelName(answered);
   return {
     model,
     content,
@@ -172,7 +252,7 @@ function toResult(
     finishReason: choice.finish_reason ?? null,
     usage,
     // The answer names a snapshot (gpt-4o-mini-2024-07-18) or a proxy's alias; the asked-for name is the next best price.
-    cost: costOf(model, usage) ?? costOf(requestedModel, usage),
+    cost: costOf(answered, usage) ?? costOf(requestedModel, usage),
   };
 }
 

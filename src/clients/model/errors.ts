@@ -37,6 +37,10 @@ export const ModelError = {
   EmptyAnswer: 'Model.EmptyAnswer',
   /** The fallback tier was asked for but LLM_MODEL_FALLBACK is not set. */
   NoFallback: 'Model.NoFallback',
+  /** A 422/500 whose text is a validation error of our request's shape: retried once at most. */
+  RequestRejected: 'Model.RequestRejected',
+  /** With LLM_CONTEXT_WINDOW set: the prompt (tool schemas included) leaves no room for an answer; the call is not made. */
+  PromptTooLong: 'Model.PromptTooLong',
   /** Our own code asked for something that cannot work (e.g. an unknown tier); never retried. */
   InvalidInput: 'Model.InvalidInput',
   /** Anything that is not an `openai` error (a bug, a library surprise). */
@@ -69,14 +73,35 @@ export interface ModelErrorContext {
   redact?: string[];
   /** Our request timeout, so a timeout's message can say how long we waited. */
   timeoutMs?: number;
+  /** The activity attempt (1-based): a validation 500 is retried once, then no more. */
+  attempt?: number;
   now?: Date;
 }
 
+/** The origin requests go to when OPENAI_BASE_URL is not set. */
+export const OPENAI_ORIGIN = 'https://api.openai.com';
+
 /**
- * Messages name the API, not the vendor behind OPENAI_BASE_URL: operators grep for one prefix, and
- * a compatible server's origin is in the details (and in network messages, where it matters most).
+ * Messages name the server that answered, by origin (`model server at http://127.0.0.1:8080`),
+ * never "OpenAI" for whatever stands behind OPENAI_BASE_URL: operators grep for one prefix and
+ * still see at once which server it was.
  */
-const PROVIDER = 'OpenAI';
+function serverOf(ctx: ModelErrorContext): string {
+  return `model server at ${ctx.endpoint ?? OPENAI_ORIGIN}`;
+}
+
+/**
+ * How compatible servers word a rejection of the request's shape: pydantic (llama.cpp's Python
+ * server, vLLM), JSON-schema validators and OpenAI's own wording. Such a server often answers 500
+ * for it, which would otherwise be retried as a server fault with the same request every time.
+ */
+const VALIDATION_TEXT =
+  /Input should be|Field required|Extra inputs are not permitted|validation errors? for|is not of type|is a required property|[a-z]+_type\b|literal_error|missing required|invalid type/i;
+
+/** True when an error text says the server rejected the request's shape, not that it failed. */
+export function isValidationText(text: string): boolean {
+  return VALIDATION_TEXT.test(text);
+}
 
 /**
  * A provider asking for a long pause (OpenAI sometimes says minutes on a 429) would park the turn
@@ -95,14 +120,16 @@ export function classifyModelError(err: unknown, ctx: ModelErrorContext = {}): A
 
   // APIConnectionError extends APIError with no status, so it must be checked first.
   if (err instanceof APIConnectionError) {
-    const reason =
-      err instanceof APIConnectionTimeoutError
-        ? `no answer within ${ctx.timeoutMs !== undefined ? `${ctx.timeoutMs} ms` : 'the request timeout'}`
-        : describeConnectionError(err);
+    const timedOut = err instanceof APIConnectionTimeoutError;
+    const reason = timedOut
+      ? `no answer within ${ctx.timeoutMs !== undefined ? `${ctx.timeoutMs} ms` : 'the request timeout'}`
+      : describeConnectionError(err);
     return ApplicationFailure.create({
       message: scrubText(
-        `Could not get an answer from ${PROVIDER}${ctx.endpoint ? ` at ${ctx.endpoint}` : ''}: ${reason}; ` +
-          `check that ${ctx.endpoint ? 'OPENAI_BASE_URL' : 'api.openai.com'} is reachable from the worker`,
+        `Could not get an answer from the ${serverOf(ctx)}: ${reason}; ` +
+          (timedOut
+            ? 'if the server is only slow (a local model on a CPU), raise LLM_REQUEST_TIMEOUT_SEC'
+            : `check that ${ctx.endpoint ? 'OPENAI_BASE_URL' : 'api.openai.com'} is reachable from the worker`),
       ),
       type: ModelError.Network,
       nonRetryable: false,
@@ -115,11 +142,15 @@ export function classifyModelError(err: unknown, ctx: ModelErrorContext = {}): A
     const status = err.status;
     const text = providerText(err);
     const code = typeof err.code === 'string' ? err.code : undefined;
-    const [type, retryable] = statusClass(status, code);
+    const rejected = (status === 500 || status === 422) && isValidationText(text);
+    const [type, retryable] = rejected
+      ? // One retry for a 500, in case the text was a coincidence; the same request fails the same way.
+        [ModelError.RequestRejected, status === 500 && (ctx.attempt ?? 1) < 2]
+      : statusClass(status, code);
     const hint = hintFor(type, ctx.model);
     const delayMs = retryable ? retryAfterMs(err.headers, ctx.now) : undefined;
     return ApplicationFailure.create({
-      message: scrubText(`${PROVIDER} answered ${status}: ${text}${hint ? ` (${hint})` : ''}`),
+      message: scrubText(`${serverOf(ctx)} answered ${status}: ${text}${hint ? ` (${hint})` : ''}`),
       type,
       nonRetryable: !retryable,
       details: [details(status, ctx, code, err.requestID ?? undefined)],
@@ -132,7 +163,9 @@ export function classifyModelError(err: unknown, ctx: ModelErrorContext = {}): A
   // the activity's retry policy bounds the attempts and the workflow then tries the fallback model.
   const message = err instanceof Error ? err.message : String(err);
   return ApplicationFailure.create({
-    message: scrubText(`Calling ${PROVIDER} failed unexpectedly: ${shorten(message, MAX_ERROR_TEXT_CHARS)}`),
+    message: scrubText(
+      `Calling the ${serverOf(ctx)} failed unexpectedly: ${shorten(message, MAX_ERROR_TEXT_CHARS)}`,
+    ),
     type: ModelError.Unknown,
     nonRetryable: false,
     details: [details(null, ctx)],
@@ -158,17 +191,35 @@ export function noFallbackConfigured(): ApplicationFailure {
  */
 export function emptyAnswer(finishReason: string | null, ctx: ModelErrorContext = {}): ApplicationFailure {
   return ApplicationFailure.create({
-    message: `${PROVIDER} answered with no text and no tool calls (finish_reason: ${finishReason ?? 'none'})`,
+    message: `${serverOf(ctx)} answered with no text and no tool calls (finish_reason: ${finishReason ?? 'none'})`,
     type: ModelError.EmptyAnswer,
     nonRetryable: false,
     details: [details(200, ctx)],
   });
 }
 
+/** The prompt cannot fit the configured context window; checked before the call, never retried. */
+export function promptTooLong(
+  prompt: { tokens: number; method: string },
+  window: number,
+  ctx: ModelErrorContext = {},
+): ApplicationFailure {
+  const how = prompt.method.startsWith('tiktoken') ? 'counted' : 'estimated at characters / 4';
+  return ApplicationFailure.create({
+    message:
+      `The prompt for the ${serverOf(ctx)} takes about ${prompt.tokens} tokens (messages and tool schemas, ${how}), ` +
+      `which leaves no room for an answer in its ${window}-token context window (LLM_CONTEXT_WINDOW); ` +
+      'compact the conversation (POST /compact), shorten the workspace files, or start the server with a larger context and raise LLM_CONTEXT_WINDOW',
+    type: ModelError.PromptTooLong,
+    nonRetryable: true,
+    details: [details(null, ctx)],
+  });
+}
+
 /** A 2xx whose body is not a chat completion; retrying the same server will not fix it. */
 export function invalidResponse(problem: string, ctx: ModelErrorContext = {}): ApplicationFailure {
   return ApplicationFailure.create({
-    message: `${PROVIDER} answered but ${problem}; check that OPENAI_BASE_URL points at an OpenAI-compatible chat-completions API`,
+    message: `${serverOf(ctx)} answered but ${problem}; check that OPENAI_BASE_URL points at an OpenAI-compatible chat-completions API`,
     type: ModelError.InvalidResponse,
     nonRetryable: true,
     details: [details(null, ctx)],
@@ -198,6 +249,8 @@ function hintFor(type: ModelErrorType, model: string | undefined): string | unde
       return `check that the API key's project may use ${model ? `model '${model}'` : 'this model'}`;
     case ModelError.NotFound:
       return `check LLM_MODEL_DEFAULT / LLM_MODEL_FALLBACK / LLM_MODEL_CHEAP${model ? ` (asked for '${model}')` : ''} and OPENAI_BASE_URL`;
+    case ModelError.RequestRejected:
+      return 'the server rejects the shape of this request, so retrying cannot help; check that it speaks the OpenAI chat-completions API, or report it with the server name and version';
     case ModelError.QuotaExceeded:
       return "the account's quota is used up: check the provider's plan and billing";
     default:

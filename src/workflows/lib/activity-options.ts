@@ -59,10 +59,15 @@ export const LOCAL_STEPS: LocalActivityOptions = {
 /** First retry of a model call; AgentTurn lets tests shorten it (AgentTurnInput.timings). */
 export const MODEL_RETRY_INITIAL_MS = 2_000;
 
-/** Model calls: the request times out at 60 s; five attempts (then, in a turn, the fallback model). */
+/**
+ * Model calls: the client times out each request (LLM_REQUEST_TIMEOUT_SEC, 60 s by default, at most
+ * 540 s for a slow local model); five attempts (then, in a turn, the fallback model). The
+ * start-to-close only has to stay above the longest request timeout: a dead worker is noticed by
+ * the heartbeat timeout, a hung request by the client's own timeout.
+ */
 export function modelCalls(initialIntervalMs: number = MODEL_RETRY_INITIAL_MS): ActivityOptions {
   return {
-    startToCloseTimeout: '90s',
+    startToCloseTimeout: '10m',
     heartbeatTimeout: HEARTBEAT_TIMEOUT,
     scheduleToCloseTimeout: '10m',
     retry: {

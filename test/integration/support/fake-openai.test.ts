@@ -159,6 +159,88 @@ describe('fake OpenAI server, through the real openai client', () => {
     fake().reset(); // This test wanted the unexpected call; don't let the afterEach check fail it.
   });
 
+  describe("strict mode, as llama.cpp's server validates", () => {
+    const toolCall = {
+      id: 'call_1',
+      type: 'function' as const,
+      function: { name: 'create_task', arguments: '{}' },
+    };
+    const withAssistant = (assistant: Record<string, unknown>) =>
+      [
+        ...hello,
+        { role: 'assistant', ...assistant },
+        { role: 'tool', tool_call_id: 'call_1', content: '{"id":1}' },
+      ] as OpenAI.Chat.ChatCompletionMessageParam[];
+
+    it.each([
+      ['null', { content: null, tool_calls: [toolCall] }],
+      ['omitted', { tool_calls: [toolCall] }],
+    ])(
+      'rejects an assistant tool-call message whose content is %s with 500 "Input should be a valid string"',
+      async (_, assistant) => {
+        const strict = await startFakeOpenAI({ strict: true });
+        try {
+          strict.script({ text: 'never sent' });
+          const err = await apiError(
+            fakeOpenAIClient(strict).chat.completions.create({
+              model: 'm',
+              messages: withAssistant(assistant),
+            }),
+          );
+          expect(err.status).toBe(500);
+          expect(err.message).toContain('Input should be a valid string');
+          expect(err.message).toContain("'loc': ('body', 'messages', 1, 'content')");
+          expect(strict.unexpectedCalls[0]?.reason).toContain(
+            'strict mode rejected the request: body.messages.1.content',
+          );
+          expect(strict.remaining()).toBe(1);
+        } finally {
+          await strict.close();
+        }
+      },
+    );
+
+    it('accepts content "" beside tool_calls, and the same null content when not strict', async () => {
+      const strict = await startFakeOpenAI({ strict: true });
+      try {
+        strict.script({ text: 'ok' });
+        const answer = await fakeOpenAIClient(strict).chat.completions.create({
+          model: 'm',
+          messages: withAssistant({ content: '', tool_calls: [toolCall] }),
+        });
+        expect(answer.choices[0]?.message.content).toBe('ok');
+        strict.assertNoUnexpectedCalls();
+      } finally {
+        await strict.close();
+      }
+      fake().script({ text: 'lenient' });
+      const lenient = await client().chat.completions.create({
+        model: 'm',
+        messages: withAssistant({ content: null, tool_calls: [toolCall] }),
+      });
+      expect(lenient.choices[0]?.message.content).toBe('lenient');
+    });
+
+    it('rejects tool calls whose arguments are not a string', async () => {
+      const strict = await startFakeOpenAI({ strict: true });
+      try {
+        const bad = { ...toolCall, function: { name: 'create_task', arguments: { title: 'x' } } };
+        const err = await apiError(
+          fakeOpenAIClient(strict).chat.completions.create({
+            model: 'm',
+            messages: withAssistant({ content: '', tool_calls: [bad] }),
+          }),
+        );
+        expect(err.status).toBe(500);
+        expect(strict.unexpectedCalls[0]?.reason).toContain(
+          'body.messages.1.tool_calls.0.function.arguments',
+        );
+      } finally {
+        await strict.close();
+      }
+    });
+  });
+
   it('delays an answer, long enough for a client timeout', async () => {
     fake().script({ text: 'late', delayMs: 300 }, { text: 'too late', delayMs: 2000 });
     const started = Date.now();

@@ -127,7 +127,7 @@ describe('docker-compose.yml', () => {
     expect(api).toMatchObject({ CLASPER_PORT: '8081', TEMPORAL_ADDRESS: 'temporal:7233' });
     expect(Object.keys(api)).toEqual(expect.arrayContaining(['AGENT_DAEMON_API_KEY', 'AGENT_JWT_SECRET']));
     const mc = envOf(services['mission-control']!);
-    expect(mc).toMatchObject({ MC_LITE_PORT: '8000' });
+    expect(mc).toMatchObject({ MC_LITE_PORT: '8000', MC_LITE_HOST: '0.0.0.0' });
     expect(Object.keys(mc)).toEqual(expect.arrayContaining(['AGENT_JWT_SECRET', 'INTERNAL_API_TOKEN']));
   });
 

@@ -9,7 +9,7 @@ import { DEMO_MODEL_NAME } from '../../../../src/clients/model/demo-model';
 import { ModelError } from '../../../../src/clients/model/errors';
 import type { Config } from '../../../../src/config';
 import type { CallModelInput, ToolSpec } from '../../../../src/shared/types';
-import { type FakeOpenAI, useFakeOpenAI } from '../../../support/fake-openai';
+import { type FakeOpenAI, startFakeOpenAI, useFakeOpenAI } from '../../../support/fake-openai';
 
 const fake = useFakeOpenAI();
 
@@ -124,7 +124,9 @@ describe('the model client against the fake OpenAI server', () => {
 
     expect(f.type).toBe(ModelError.BadRequest);
     expect(f.nonRetryable).toBe(true);
-    expect(f.message).toBe('OpenAI answered 400: Invalid model parameter');
+    expect(f.message).toBe(
+      `model server at ${new URL(fake().url).origin} answered 400: Invalid model parameter`,
+    );
     expect(f.details).toEqual([
       expect.objectContaining({ status: 400, model: 'gpt-4o-mini', endpoint: new URL(fake().url).origin }),
     ]);
@@ -206,7 +208,7 @@ describe('the model client against the fake OpenAI server', () => {
       expect(failure.type).toBe(ModelError.EmptyAnswer);
       expect(failure.nonRetryable).toBe(false);
       expect(failure.message).toBe(
-        `OpenAI answered with no text and no tool calls (finish_reason: ${finish})`,
+        `model server at ${new URL(fake().url).origin} answered with no text and no tool calls (finish_reason: ${finish})`,
       );
     }
     // Without rejectEmpty (compaction, llm tasks) the caller decides what an empty answer means.
@@ -272,6 +274,110 @@ describe('the model client against the fake OpenAI server', () => {
     expect(fake().lastRequest().headers.authorization).toBe('Bearer not-needed');
   });
 });
+
+describe('against a server that validates like llama.cpp (strict fake)', () => {
+  it('sends a tool round whose assistant message had content null with content "" and every tool call intact', async () => {
+    const strict = await startFakeOpenAI({ strict: true });
+    try {
+      strict.script({ text: 'done' });
+      const { callModel } = createModelClient({ config: llmConfig(strict) });
+      const call = {
+        id: 'call_1',
+        type: 'function' as const,
+        function: { name: 'create_task', arguments: '{"title":"X"}' },
+      };
+      const result = await callModel({
+        ...input,
+        tools: [createTask],
+        messages: [
+          ...input.messages,
+          { role: 'assistant', content: null, tool_calls: [call] },
+          { role: 'tool', tool_call_id: 'call_1', content: '{"id":7}' },
+        ],
+      });
+      expect(result.content).toBe('done');
+      strict.assertNoUnexpectedCalls();
+      expect(strict.lastRequest().body?.messages?.[2]).toEqual({
+        role: 'assistant',
+        content: '',
+        tool_calls: [call],
+      });
+    } finally {
+      await strict.close();
+    }
+  });
+});
+
+describe('settings a local model server needs', () => {
+  it("sends LLM_MAX_OUTPUT_TOKENS as max_tokens when the call sets none, and the call's own otherwise", async () => {
+    fake().script({ text: 'a' }, { text: 'b' });
+    const { callModel } = createModelClient({ config: llmConfig(fake(), { maxOutputTokens: 256 }) });
+    await callModel(input);
+    expect(fake().lastRequest().body?.max_tokens).toBe(256);
+    await callModel({ ...input, maxTokens: 32 });
+    expect(fake().lastRequest().body?.max_tokens).toBe(32);
+  });
+
+  it('fails a prompt that cannot fit LLM_CONTEXT_WINDOW before any request, tool schemas counted', async () => {
+    const { callModel } = createModelClient({
+      config: llmConfig(fake(), { model: 'smollm2', contextWindow: 300 }),
+    });
+    const longSystem = { role: 'system' as const, content: 'x'.repeat(800) }; // ~200 tokens
+    const ok = await failureOf(
+      callModel({ ...input, messages: [longSystem, { role: 'user', content: 'hi' }], tools: manyTools(8) }),
+    );
+    expect(ok.type).toBe(ModelError.PromptTooLong);
+    expect(ok.nonRetryable).toBe(true);
+    expect(ok.message).toMatch(
+      /takes about \d+ tokens \(messages and tool schemas, estimated at characters \/ 4\)/,
+    );
+    expect(ok.message).toContain('300-token context window (LLM_CONTEXT_WINDOW)');
+    expect(fake().chatRequests()).toHaveLength(0);
+  });
+
+  it('lowers max_tokens to what the window leaves after the prompt', async () => {
+    fake().script({ text: 'short' });
+    const { callModel } = createModelClient({
+      config: llmConfig(fake(), { model: 'smollm2', contextWindow: 1000, maxOutputTokens: 4000 }),
+    });
+    await callModel(input);
+    const sent = fake().lastRequest().body?.max_tokens ?? 0;
+    expect(sent).toBeLessThan(1000);
+    expect(sent).toBeGreaterThan(900);
+  });
+
+  it('names the model by LLM_MODEL_LABEL, else a file path the server answers with by its stem', async () => {
+    fake().script({ text: 'a', model: '/srv/models/SmolLM2-135M-Instruct.Q8_0.gguf' });
+    fake().script({ text: 'b', model: '/srv/models/SmolLM2-135M-Instruct.Q8_0.gguf' });
+    const unlabelled = createModelClient({ config: llmConfig(fake(), { model: 'local' }) });
+    expect((await unlabelled.callModel(input)).model).toBe('SmolLM2-135M-Instruct.Q8_0');
+    const labelled = createModelClient({
+      config: llmConfig(fake(), { model: 'local', modelLabel: 'smollm2-135m' }),
+    });
+    const result = await labelled.callModel(input);
+    expect(result.model).toBe('smollm2-135m');
+    expect(result.cost).toBeNull();
+  });
+
+  it('times a request out after LLM_REQUEST_TIMEOUT_SEC', async () => {
+    fake().script({ text: 'late', delayMs: 3000 });
+    const { callModel } = createModelClient({ config: llmConfig(fake(), { requestTimeoutSec: 1 }) });
+    const started = Date.now();
+    const f = await failureOf(callModel(input));
+    // Under jest the client reports its own timeout as a connection error (the abort reason
+    // crosses realms), so the message is checked in the unit test of errors.ts.
+    expect(Date.now() - started).toBeLessThan(2500);
+    expect(f.type).toBe(ModelError.Network);
+    expect(f.nonRetryable).toBe(false);
+  });
+});
+
+function manyTools(n: number): ToolSpec[] {
+  return Array.from({ length: n }, (_, i) => ({
+    ...createTask,
+    function: { ...createTask.function, name: `tool_${i}` },
+  }));
+}
 
 describe('demo mode', () => {
   it('is on only when neither a key nor a base URL is configured', () => {

@@ -46,14 +46,59 @@ describe('classifyModelError', () => {
     expect(failure).toBeInstanceOf(ApplicationFailure);
     expect(failure.type).toBe(type);
     expect(failure.nonRetryable).toBe(!retryable);
-    expect(failure.message).toMatch(new RegExp(`^OpenAI answered ${status}: Provider says no`));
+    expect(failure.message).toMatch(
+      new RegExp(`^model server at https://api.openai.com answered ${status}: Provider says no`),
+    );
     expect(failure.cause).toBe(err);
     expect(failure.details).toEqual([expect.objectContaining({ status, model: 'gpt-4o-mini' })]);
   });
 
+  describe("a server's validation error of our request's shape", () => {
+    const pydantic =
+      "[{'type': 'string_type', 'loc': ('body', 'messages', 1, 'content'), 'msg': 'Input should be a valid string', 'input': None}]";
+    const ctx = { endpoint: 'http://127.0.0.1:8080', model: 'smollm2' };
+
+    it('is a 500 retried once, then non-retryable, naming the endpoint and quoting the server', () => {
+      const first = classifyModelError(httpError(500, pydantic), { ...ctx, attempt: 1 });
+      expect(first.type).toBe(ModelError.RequestRejected);
+      expect(first.nonRetryable).toBe(false);
+      const second = classifyModelError(httpError(500, pydantic), { ...ctx, attempt: 2 });
+      expect(second.type).toBe(ModelError.RequestRejected);
+      expect(second.nonRetryable).toBe(true);
+      expect(second.message).toMatch(/^model server at http:\/\/127\.0\.0\.1:8080 answered 500: /);
+      expect(second.message).toContain('Input should be a valid string');
+      expect(second.message).toContain('retrying cannot help');
+    });
+
+    it('is a 422 that is never retried', () => {
+      const f = classifyModelError(httpError(422, 'Field required: messages.0.content'), {
+        ...ctx,
+        attempt: 1,
+      });
+      expect(f.type).toBe(ModelError.RequestRejected);
+      expect(f.nonRetryable).toBe(true);
+    });
+
+    it('leaves other 500s retryable on every attempt', () => {
+      const f = classifyModelError(httpError(500, 'CUDA out of memory'), { ...ctx, attempt: 4 });
+      expect(f.type).toBe(ModelError.ServerError);
+      expect(f.nonRetryable).toBe(false);
+    });
+  });
+
+  it('says a timeout may only be a slow server and which setting to raise', () => {
+    const f = classifyModelError(new APIConnectionTimeoutError(), {
+      endpoint: 'http://127.0.0.1:8080',
+      timeoutMs: 60_000,
+    });
+    expect(f.message).toBe(
+      'Could not get an answer from the model server at http://127.0.0.1:8080: no answer within 60000 ms; if the server is only slow (a local model on a CPU), raise LLM_REQUEST_TIMEOUT_SEC',
+    );
+  });
+
   it("keeps the provider's message word for word", () => {
     expect(classifyModelError(httpError(400, 'Invalid model parameter')).message).toBe(
-      'OpenAI answered 400: Invalid model parameter',
+      'model server at https://api.openai.com answered 400: Invalid model parameter',
     );
   });
 

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# `scripts/with-local-llm.sh CMD...`: starts the local model server (scripts/local-llm-server.sh),
+# waits until it answers, runs CMD with the runtime pointed at it, and stops the server after.
+# Used by `make dev-local` and `make test-local-llm`.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+port="${LOCAL_LLM_PORT:-8090}"
+ctx="${LOCAL_LLM_CTX:-4096}"
+bash "$root/scripts/ensure-local-llm.sh" >/dev/null
+log="$root/.tools/local-llm-server.log"
+bash "$root/scripts/local-llm-server.sh" >"$log" 2>&1 &
+server=$!
+trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true' EXIT
+for _ in $(seq 1 120); do
+  if curl -fsS "http://127.0.0.1:$port/v1/models" >/dev/null 2>&1; then break; fi
+  if ! kill -0 "$server" 2>/dev/null; then
+    echo "the local model server exited; its log ($log) ends with:" >&2
+    tail -20 "$log" >&2
+    exit 1
+  fi
+  sleep 1
+done
+curl -fsS "http://127.0.0.1:$port/v1/models" >/dev/null || {
+  echo "the local model server did not answer on port $port within 120 s; see $log" >&2
+  exit 1
+}
+echo "local model server: http://127.0.0.1:$port/v1 (SmolLM2-135M-Instruct, n_ctx $ctx, log $log)" >&2
+export OPENAI_BASE_URL="http://127.0.0.1:$port/v1"
+export OPENAI_API_KEY=
+export LLM_MODEL_DEFAULT="${LOCAL_LLM_ALIAS:-smollm2-135m}"
+export LLM_MODEL_LABEL="${LOCAL_LLM_ALIAS:-smollm2-135m}"
+export LLM_CONTEXT_WINDOW="$ctx"
+export LLM_MAX_OUTPUT_TOKENS="${LLM_MAX_OUTPUT_TOKENS:-256}"
+# A 135M model on 2 shared cores takes tens of seconds for a prompt with tools.
+export LLM_REQUEST_TIMEOUT_SEC="${LLM_REQUEST_TIMEOUT_SEC:-300}"
+export CLASPER_LOCAL_LLM_URL="$OPENAI_BASE_URL"
+"$@"

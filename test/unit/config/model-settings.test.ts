@@ -1,0 +1,43 @@
+/** The model server settings (README, "Configuration"): parsed into `config.llm`, bad values named. */
+import { ConfigError, loadConfig } from '../../../src/config';
+
+function problems(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  return [];
+}
+
+describe('model server settings', () => {
+  it('reads the context window, output budget, request timeout and label', () => {
+    const { llm } = loadConfig({
+      LLM_CONTEXT_WINDOW: '4096',
+      LLM_MAX_OUTPUT_TOKENS: '256',
+      LLM_REQUEST_TIMEOUT_SEC: '180',
+      LLM_MODEL_LABEL: 'smollm2-135m',
+    });
+    expect(llm).toMatchObject({
+      contextWindow: 4096,
+      maxOutputTokens: 256,
+      requestTimeoutSec: 180,
+      modelLabel: 'smollm2-135m',
+    });
+  });
+
+  it('leaves the window and output budget unset by default, with a 60 s request timeout', () => {
+    const { llm } = loadConfig({});
+    expect(llm.contextWindow).toBeUndefined();
+    expect(llm.maxOutputTokens).toBeUndefined();
+    expect(llm.requestTimeoutSec).toBe(60);
+  });
+
+  it('names a bad value and the bound it breaks', () => {
+    expect(problems({ LLM_REQUEST_TIMEOUT_SEC: '900', LLM_CONTEXT_WINDOW: '4k' })).toEqual([
+      "LLM_CONTEXT_WINDOW must be a whole number, got '4k'",
+      "LLM_REQUEST_TIMEOUT_SEC must be at most 540, got '900'",
+    ]);
+  });
+});
