@@ -22,12 +22,12 @@ import type { TurnService } from './turns';
 export async function startSendTurn(
   body: SendBody,
   idempotencyKey: string | undefined,
-  deps: { config: Config; turns: TurnService; metrics?: TurnMetrics; admit?: () => Promise<Admission> },
+  deps: { config: Config; turns: TurnService; metrics?: TurnMetrics; admit: () => Promise<Admission> },
   opts: { stream?: boolean } = {},
 ): Promise<{ handle: WorkflowHandle<AgentTurnWorkflow> } | { error: string; retryAfterSec?: number }> {
   const built = turnInputFromSend(body, deps.config);
   if ('error' in built) return built;
-  const admission = deps.admit ? await deps.admit() : { ok: true as const };
+  const admission = await deps.admit();
   if (!admission.ok) return { error: admission.error, retryAfterSec: admission.retryAfterSec };
   const input = opts.stream ? { ...built.input, stream: true } : built.input;
   const handle = await deps.turns.start(input, idempotencyKey);

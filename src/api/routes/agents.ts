@@ -31,7 +31,7 @@ export interface AgentRoutesOptions {
   /** Counts turns started and the outcomes this route sees (GET /metrics). */
   metrics?: TurnMetrics;
   /** The model-calling budgets (rate-limit.ts), shared with stream, compact and llm-task. */
-  limiter?: TurnRateLimiter;
+  limiter: TurnRateLimiter;
 }
 
 export const agentRoutes: FastifyPluginAsyncZod<AgentRoutesOptions> = async (
@@ -54,8 +54,7 @@ export const agentRoutes: FastifyPluginAsyncZod<AgentRoutesOptions> = async (
     },
     async (request, reply) => {
       const idempotencyKey = request.headers['idempotency-key'];
-      const admit = () =>
-        limiter?.admit(request, { forUser: true }) ?? Promise.resolve({ ok: true as const });
+      const admit = () => limiter.admit(request, { forUser: true });
       if (request.body.stream) {
         return startAndStream(request, reply, request.body, idempotencyKey, {
           config,

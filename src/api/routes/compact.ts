@@ -15,7 +15,7 @@ export interface CompactRoutesOptions {
   config: Config;
   turns: TurnService;
   /** The caller's model-calling budget, shared with send and stream (rate-limit.ts). */
-  limiter?: TurnRateLimiter;
+  limiter: TurnRateLimiter;
 }
 
 export const compactRoutes: FastifyPluginAsyncZod<CompactRoutesOptions> = async (
@@ -47,7 +47,7 @@ export const compactRoutes: FastifyPluginAsyncZod<CompactRoutesOptions> = async 
           compacted_count: messages.length,
         });
       }
-      const admission = (await limiter?.admit(request, { forUser: false })) ?? { ok: true };
+      const admission = await limiter.admit(request, { forUser: false });
       if (!admission.ok) return sendRefusal(reply, admission);
       const workflowId = makeCompactId(randomUUID());
       const outcome = await turns.run<CompactWorkflow>(

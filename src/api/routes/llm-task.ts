@@ -16,7 +16,7 @@ export interface LlmTaskRoutesOptions {
   config: Config;
   turns: TurnService;
   /** The caller's model-calling budget, shared with send and stream (rate-limit.ts). */
-  limiter?: TurnRateLimiter;
+  limiter: TurnRateLimiter;
 }
 
 export const llmTaskRoutes: FastifyPluginAsyncZod<LlmTaskRoutesOptions> = async (
@@ -54,7 +54,7 @@ export const llmTaskRoutes: FastifyPluginAsyncZod<LlmTaskRoutesOptions> = async 
         // Only a tier name is honoured: model names belong to the worker's configuration.
         tier: body.model === 'cheap' ? 'cheap' : 'default',
       };
-      const admission = (await limiter?.admit(request, { forUser: false })) ?? { ok: true };
+      const admission = await limiter.admit(request, { forUser: false });
       if (!admission.ok) return sendRefusal(reply, admission);
       const workflowId = makeLlmTaskId(randomUUID());
       const outcome = await turns.run<LlmTaskWorkflow>(

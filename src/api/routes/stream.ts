@@ -29,7 +29,7 @@ export interface StreamRoutesOptions {
   turns: TurnService;
   metrics?: TurnMetrics;
   /** The same budgets as send: a stream starts a turn just the same. */
-  limiter?: TurnRateLimiter;
+  limiter: TurnRateLimiter;
 }
 
 export const STREAM_EVENTS_DESCRIPTION =
@@ -63,7 +63,7 @@ export const streamRoutes: FastifyPluginAsyncZod<StreamRoutesOptions> = async (
         turns,
         metrics,
         shutdown,
-        admit: () => limiter?.admit(request, { forUser: true }) ?? Promise.resolve({ ok: true as const }),
+        admit: () => limiter.admit(request, { forUser: true }),
       }),
   );
 
@@ -117,7 +117,7 @@ export async function startAndStream(
     turns: TurnService;
     metrics?: TurnMetrics;
     shutdown: AbortSignal;
-    admit?: () => Promise<Admission>;
+    admit: () => Promise<Admission>;
   },
 ): Promise<FastifyReply> {
   const started = await startSendTurn(body, idempotencyKey, deps, { stream: true });
