@@ -4,22 +4,9 @@
  * that applies resets shows exactly the reply the turn posts.
  */
 import { sendBody } from '../support/stack';
-import { listenLocally, postJson, readSse, type SseEvent } from '../support/sse';
+import { listenLocally, postJson, readSse, textShownPerStep, type SseEvent } from '../support/sse';
 import { startWorkerProcess, WORKER_START_TIMEOUT_MS, type WorkerProcess } from '../support/worker-process';
 import { useStack } from './helpers';
-
-/** What a client that honours `reset` shows: per step, the text since that step's last reset. */
-function shownText(events: SseEvent[]): Map<number, string> {
-  const shown = new Map<number, string>();
-  for (const e of events) {
-    if (e.event === 'reset') shown.set(e.data.step as number, '');
-    if (e.event === 'chunk') {
-      const step = e.data.step as number;
-      shown.set(step, (shown.get(step) ?? '') + (e.data.data as string));
-    }
-  }
-  return shown;
-}
 
 describe('streaming across a worker SIGKILL', () => {
   const stack = useStack({ worker: false });
@@ -69,7 +56,7 @@ describe('streaming across a worker SIGKILL', () => {
       const before = events.slice(0, resetAt).filter((e) => e.event === 'chunk');
       expect(before.length).toBeGreaterThan(0);
       expect(before.every((e) => String(e.data.data).includes('lost'))).toBe(true);
-      expect(shownText(events).get(1)).toBe(response);
+      expect(textShownPerStep(events).get(1)).toBe(response);
 
       const data = await s.backend.inspect('crashstream');
       expect(data.messages.map((m) => m.content)).toEqual([response]);

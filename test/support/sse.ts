@@ -75,3 +75,19 @@ function parseFrame(frame: string): SseEvent | undefined {
   if (data.length === 0) return undefined;
   return { event, ...(id !== undefined ? { id } : {}), data: JSON.parse(data.join('\n')) };
 }
+
+/**
+ * What a client that honours `reset` shows, per model step: the text of the step's chunks since its
+ * last reset. Works on SSE frames and on the stream log's own events alike (same `event`/`data`).
+ */
+export function textShownPerStep(
+  events: { event: string; data: Record<string, unknown> }[],
+): Map<number, string> {
+  const shown = new Map<number, string>();
+  for (const e of events) {
+    const step = e.data.step as number;
+    if (e.event === 'reset') shown.set(step, '');
+    if (e.event === 'chunk') shown.set(step, (shown.get(step) ?? '') + String(e.data.data));
+  }
+  return shown;
+}

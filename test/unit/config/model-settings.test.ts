@@ -1,15 +1,6 @@
 /** The model server settings (README, "Configuration"): parsed into `config.llm`, bad values named. */
-import { ConfigError, loadConfig } from '../../../src/config';
-
-function problems(env: Record<string, string>): string[] {
-  try {
-    loadConfig(env);
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems;
-    throw err;
-  }
-  return [];
-}
+import { loadConfig } from '../../../src/config';
+import { configProblems } from './problems';
 
 describe('model server settings', () => {
   it('reads the context window, output budget, request timeout and label', () => {
@@ -35,7 +26,7 @@ describe('model server settings', () => {
   });
 
   it('names a bad value and the bound it breaks', () => {
-    expect(problems({ LLM_REQUEST_TIMEOUT_SEC: '900', LLM_CONTEXT_WINDOW: '4k' })).toEqual([
+    expect(configProblems({ LLM_REQUEST_TIMEOUT_SEC: '900', LLM_CONTEXT_WINDOW: '4k' })).toEqual([
       "LLM_CONTEXT_WINDOW must be a whole number, got '4k'",
       "LLM_REQUEST_TIMEOUT_SEC must be at most 540, got '900'",
     ]);

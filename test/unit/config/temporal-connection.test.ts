@@ -5,21 +5,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ConfigError, loadConfig } from '../../../src/config';
+import { loadConfig } from '../../../src/config';
+import { configProblems } from './problems';
 import { describeTemporalTarget, temporalConnectionOptions } from '../../../src/clients/temporal/connection';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'clasper-temporal-config-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
-
-function problems(env: Record<string, string>): string[] {
-  try {
-    loadConfig(env);
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems;
-    throw err;
-  }
-  return [];
-}
 
 const PROFILE_FILE = path.join(dir, 'temporal.toml');
 fs.writeFileSync(
@@ -74,11 +65,11 @@ describe('Temporal connection settings', () => {
   });
 
   it('says what is wrong, one line per problem', () => {
-    expect(problems({ TEMPORAL_ADDRESS: 'http://localhost:7233' })).toEqual([
+    expect(configProblems({ TEMPORAL_ADDRESS: 'http://localhost:7233' })).toEqual([
       "TEMPORAL_ADDRESS must be host:port (e.g. localhost:7233), got 'http://localhost:7233'",
     ]);
     expect(
-      problems({
+      configProblems({
         TEMPORAL_TLS_CLIENT_CERT_PATH: path.join(dir, 'missing.pem'),
         TEMPORAL_TLS_SERVER_CA_CERT_PATH: path.join(dir, 'ca-missing.pem'),
       }),
@@ -89,19 +80,23 @@ describe('Temporal connection settings', () => {
     ]);
     const junk = path.join(dir, 'junk.pem');
     fs.writeFileSync(junk, 'not a certificate');
-    expect(problems({ TEMPORAL_TLS_CLIENT_CERT_PATH: junk, TEMPORAL_TLS_CLIENT_KEY_DATA: 'nope' })).toEqual([
+    expect(
+      configProblems({ TEMPORAL_TLS_CLIENT_CERT_PATH: junk, TEMPORAL_TLS_CLIENT_KEY_DATA: 'nope' }),
+    ).toEqual([
       'TEMPORAL_TLS_CLIENT_CERT_PATH must hold a PEM certificate; it does not parse as one',
       'TEMPORAL_TLS_CLIENT_KEY_DATA must hold a PEM private key; it does not parse as one',
     ]);
-    expect(problems({ TEMPORAL_TLS_CLIENT_KEY_DATA: 'k' })).toContain(
+    expect(configProblems({ TEMPORAL_TLS_CLIENT_KEY_DATA: 'k' })).toContain(
       'TEMPORAL_TLS_CLIENT_KEY_* is set without a client certificate: set TEMPORAL_TLS_CLIENT_CERT_PATH too',
     );
-    expect(problems({ TEMPORAL_CONFIG_FILE: PROFILE_FILE, TEMPORAL_PROFILE: 'staging' })).toEqual([
+    expect(configProblems({ TEMPORAL_CONFIG_FILE: PROFILE_FILE, TEMPORAL_PROFILE: 'staging' })).toEqual([
       `${PROFILE_FILE} could not be used: Profile 'staging' not found in config data`,
     ]);
-    expect(problems({ TEMPORAL_CONFIG_FILE: path.join(dir, 'nope.toml') })).toEqual([
+    expect(configProblems({ TEMPORAL_CONFIG_FILE: path.join(dir, 'nope.toml') })).toEqual([
       `TEMPORAL_CONFIG_FILE must be a TOML profile file, got '${dir}/nope.toml' (no such file)`,
     ]);
-    expect(problems({ TEMPORAL_TLS: 'maybe' })).toEqual(["TEMPORAL_TLS must be true or false, got 'maybe'"]);
+    expect(configProblems({ TEMPORAL_TLS: 'maybe' })).toEqual([
+      "TEMPORAL_TLS must be true or false, got 'maybe'",
+    ]);
   });
 });

@@ -1,17 +1,10 @@
 import { STREAM_PAGE_MAX_EVENTS, StreamLog, type StreamEvent } from '../../../src/shared/stream';
+import { textShownPerStep } from '../../support/sse';
 
 const batch = (step: number, source: string, n: number, text: string) => ({ step, source, batch: n, text });
 
 /** Per step, what a client that honours `reset` shows. */
-function shown(events: StreamEvent[]): Record<number, string> {
-  const out: Record<number, string> = {};
-  for (const e of events) {
-    const step = e.data.step as number;
-    if (e.event === 'reset') out[step] = '';
-    if (e.event === 'chunk') out[step] = (out[step] ?? '') + String(e.data.data);
-  }
-  return out;
-}
+const shown = (events: StreamEvent[]) => Object.fromEntries(textShownPerStep(events));
 
 describe('StreamLog', () => {
   it('numbers events from 1 and pages from any offset', () => {
