@@ -274,6 +274,14 @@ describe('cancel', () => {
     expect((await s.backend.inspect('cx2')).tasks.filter((t) => t.title === 'Never')).toHaveLength(0);
   });
 
+  it('an inbox user_id that is not a user id is a 400, before any visibility query', async () => {
+    for (const bad of ['a%00b', "x'%20OR%20'1'='1", '']) {
+      const res = await stack().api.inject({ method: 'GET', url: `/api/approvals?user_id=${bad}` });
+      expect(res.statusCode).toBe(400);
+      expect(res.json().error).toMatch(/user_id/);
+    }
+  });
+
   it('an unknown turn is a 404', async () => {
     const res = await stack().api.inject({
       method: 'POST',

@@ -5,7 +5,8 @@
  */
 import { z } from 'zod';
 import { PendingApprovalSchema } from './control';
-import { ROLE_PATTERN, USER_ID_PATTERN, isValidTimeZone } from '../../config';
+import { ROLE_PATTERN, isValidTimeZone } from '../../config';
+import { UserIdSchema } from './common';
 import { TURN_KEY_PATTERN, parseSessionKey } from '../../shared/ids';
 
 const MAX_MESSAGE_CHARS = 100_000;
@@ -44,7 +45,7 @@ export const WebhookSchema = z.object({
 
 export const SendBodySchema = z
   .object({
-    user_id: z.string().regex(USER_ID_PATTERN, { error: 'must be 1-128 characters of A-Z a-z 0-9 _ . @ -' }),
+    user_id: UserIdSchema,
     session_key: z.string().max(256),
     message: z.string().min(1).max(MAX_MESSAGE_CHARS),
     messages: z.array(HistoryMessageSchema).max(500).default([]),

@@ -1,4 +1,10 @@
 import { z } from 'zod';
+import { USER_ID_PATTERN } from '../../config';
+
+/** A user id wherever the API takes one; it reaches Temporal visibility queries and workflow ids. */
+export const UserIdSchema = z
+  .string()
+  .regex(USER_ID_PATTERN, { error: 'must be 1-128 characters of A-Z a-z 0-9 _ . @ -' });
 
 /** Every error the API answers with: `{error}` plus optional details (field errors, the turn id). */
 export const ErrorSchema = z

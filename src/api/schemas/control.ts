@@ -1,5 +1,6 @@
 /** Approvals and cancellation of running turns (README, "Human in the loop"). */
 import { z } from 'zod';
+import { UserIdSchema } from './common';
 
 export const ApprovalParamsSchema = z.object({
   turn_id: z.string().min(1).max(400),
@@ -53,7 +54,7 @@ export const CancelResultSchema = z
   .describe('TurnCancelling');
 
 export const InboxQuerySchema = z.object({
-  user_id: z.string().min(1).max(200).optional(),
+  user_id: UserIdSchema.optional(),
 });
 
 export const InboxSchema = z

@@ -4,9 +4,9 @@
  * the endpoint; unlike the original, all of them sit behind the daemon key.
  */
 import { z } from 'zod';
-import { ROLE_PATTERN, USER_ID_PATTERN } from '../../config';
+import { ROLE_PATTERN } from '../../config';
 import { parseSince } from '../usage';
-import { ErrorSchema, errorResponses } from './common';
+import { ErrorSchema, UserIdSchema, errorResponses } from './common';
 
 /** Introspection reads the API's workspace folder; 503 when it is missing or unreadable. */
 export const introspectionErrors = { ...errorResponses, 503: ErrorSchema } as const;
@@ -76,11 +76,7 @@ export const BootCompletedSchema = z
   .describe('BootCompleted');
 
 export const UsageQuerySchema = z.object({
-  user_id: z
-    .string()
-    .regex(USER_ID_PATTERN, { error: 'must be 1-128 characters of A-Z a-z 0-9 _ . @ -' })
-    .optional()
-    .describe('Only this user; without it, every user, each in `users`'),
+  user_id: UserIdSchema.optional().describe('Only this user; without it, every user, each in `users`'),
   since: z
     .string()
     .max(64)

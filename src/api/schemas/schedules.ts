@@ -4,7 +4,8 @@
  * zones against the IANA database, so a bad value is a 400 naming its field, never a 500.
  */
 import { z } from 'zod';
-import { ROLE_PATTERN, USER_ID_PATTERN, isValidTimeZone } from '../../config';
+import { ROLE_PATTERN, isValidTimeZone } from '../../config';
+import { UserIdSchema } from './common';
 import { MAX_CRON_CHARS, cronProblem } from '../../schedules/cron';
 import { MAX_HEARTBEAT_INTERVAL_MINUTES } from '../../schedules/ensure';
 
@@ -26,7 +27,7 @@ const TimezoneSchema = z
   .describe('IANA time zone the cron is read in');
 
 export const AgentScheduleParamsSchema = z.object({
-  user_id: z.string().regex(USER_ID_PATTERN, { error: 'must be 1-128 characters of A-Z a-z 0-9 _ . @ -' }),
+  user_id: UserIdSchema,
   role: z.string().regex(ROLE_PATTERN, { error: 'must be 1-64 characters of letters, digits, _ or -' }),
 });
 
