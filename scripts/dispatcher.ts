@@ -3,6 +3,7 @@
  * DISPATCH_INTERVAL_SEC) and prints its state. `npm run dispatcher -- --once`: runs one dispatch
  * now on the worker's task queue and prints what it did. Exit 1 with one clear line on failure.
  */
+import { timeoutSettings } from '../src/config';
 import type { DispatchResult } from '../src/shared/dispatch';
 import { DISPATCHER_SCHEDULE_ID } from '../src/shared/ids';
 import { describeSchedule } from '../src/schedules/describe';
@@ -43,7 +44,7 @@ runScript('dispatcher', async () => {
       const r = await runOnce<DispatchResult>(client, config, {
         workflowType: 'dispatcher',
         workflowId,
-        args: [],
+        args: [{ timeouts: timeoutSettings(config) }],
         staticSummary: 'poll undelivered notifications (manual)',
       });
       process.stdout.write(

@@ -3,7 +3,7 @@
  * queue, exactly as its schedule would, and prints what it did. Exit 1 with one clear line when
  * the backend or Temporal is unreachable, no worker picks it up, or the heartbeat fails.
  */
-import { USER_ID_PATTERN } from '../src/config';
+import { timeoutSettings, USER_ID_PATTERN } from '../src/config';
 import type { HeartbeatResult } from '../src/shared/heartbeat';
 import { makeHeartbeatScheduleId, makeSessionKey } from '../src/shared/ids';
 import { turnSearchAttributes } from '../src/shared/search-attributes';
@@ -31,7 +31,7 @@ runScript('heartbeat', async () => {
     const r = await runOnce<HeartbeatResult>(client, config, {
       workflowType: 'heartbeat',
       workflowId,
-      args: [{ userId, role }],
+      args: [{ userId, role, timeouts: timeoutSettings(config) }],
       typedSearchAttributes: turnSearchAttributes({
         userId,
         role,

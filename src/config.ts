@@ -9,6 +9,7 @@ import { loadClientConfigProfile, type ClientConfigProfile } from '@temporalio/e
 import { z } from 'zod';
 import { cronProblem } from './schedules/cron';
 import { DEFAULT_TURN_LIMITS, DEFAULT_TURN_TIMEOUT_SEC, type TurnLimits } from './shared/turn';
+import { DEFAULT_TIMEOUT_SETTINGS, type TimeoutSettings } from './shared/timeouts';
 
 /** Env values arrive as strings; an empty string means "not set", as in a blank `.env` line. */
 const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
@@ -186,6 +187,7 @@ const envSchema = z.object({
   TEMPORAL_CONFIG_FILE: optionalStr(),
   CLASPER_TASK_QUEUE: str('clasper'),
   DISPATCH_INTERVAL_SEC: int(5, 1, 86_400),
+  DISPATCH_TIMEOUT_SEC: int(DEFAULT_TIMEOUT_SETTINGS.dispatchTimeoutSec, 60, 86_400),
   DISPATCH_LIMIT_USERS: int(25, 1, 1000),
   DISPATCH_LIMIT_NOTIFICATIONS: int(25, 1, 1000),
   STANDUP_CRON: z.preprocess(
@@ -278,7 +280,13 @@ export interface Config {
     approvalTools: string[];
     webhookAllowPrivate: boolean;
   };
-  dispatch: { intervalSec: number; limitUsers: number; limitNotifications: number };
+  dispatch: {
+    intervalSec: number;
+    /** Execution timeout of one dispatcher run (DISPATCH_TIMEOUT_SEC). */
+    timeoutSec: number;
+    limitUsers: number;
+    limitNotifications: number;
+  };
   schedules: {
     standupCron: string;
     standupTimezone: string;
@@ -378,6 +386,7 @@ export function loadConfig(env: Record<string, string | undefined>, require: (ke
     },
     dispatch: {
       intervalSec: e.DISPATCH_INTERVAL_SEC,
+      timeoutSec: e.DISPATCH_TIMEOUT_SEC,
       limitUsers: e.DISPATCH_LIMIT_USERS,
       limitNotifications: e.DISPATCH_LIMIT_NOTIFICATIONS,
     },
@@ -510,4 +519,14 @@ export function loadConfigOrExit(require: (keyof Env)[] = []): Config {
 }
 
 /** Every variable the schema knows, for docs and the docker-compose check. */
+/** What the execution timeouts of all workflows derive from (src/shared/timeouts.ts). */
+export function timeoutSettings(config: Config): TimeoutSettings {
+  return {
+    turnTimeoutSec: config.agent.turnTimeoutSec,
+    approvalTimeoutSec: config.agent.turnLimits.approvalTimeoutSec,
+    maxToolIterations: config.agent.maxToolIterations,
+    dispatchTimeoutSec: config.dispatch.timeoutSec,
+  };
+}
+
 export const ENV_NAMES = Object.keys(envSchema.shape) as (keyof Env)[];

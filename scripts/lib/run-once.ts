@@ -9,7 +9,8 @@ import path from 'node:path';
 import { type Client, WorkflowFailedError } from '@temporalio/client';
 import type { SearchAttributePair } from '@temporalio/common';
 import { describeFailure } from '../../src/shared/failures';
-import { ConfigError, loadConfig, type Config, type Env } from '../../src/config';
+import { ConfigError, loadConfig, timeoutSettings, type Config, type Env } from '../../src/config';
+import { executionTimeoutMs, type WorkflowTypeName } from '../../src/shared/timeouts';
 import { connectTemporalClient } from '../../src/clients/temporal/connection';
 import { REPO_ROOT } from './temporal-dev-server';
 
@@ -69,7 +70,7 @@ export async function connectTemporal(
 }
 
 export interface RunOnce {
-  workflowType: string;
+  workflowType: WorkflowTypeName;
   workflowId: string;
   args: unknown[];
   typedSearchAttributes?: SearchAttributePair[];
@@ -82,6 +83,8 @@ export async function runOnce<T>(client: Client, config: Config, run: RunOnce): 
     taskQueue: config.temporal.taskQueue,
     workflowId: run.workflowId,
     args: run.args,
+    // The same deadline as the schedule's runs of this type.
+    workflowExecutionTimeout: executionTimeoutMs(run.workflowType, timeoutSettings(config)),
     typedSearchAttributes: run.typedSearchAttributes,
     staticSummary: run.staticSummary,
   });

@@ -11,7 +11,8 @@ import {
   type WorkflowHandle,
 } from '@temporalio/client';
 import { type TypedSearchAttributes, type Workflow, type WorkflowResultType } from '@temporalio/common';
-import type { Config } from '../config';
+import { timeoutSettings, type Config } from '../config';
+import { executionTimeoutMs, type WorkflowTypeName } from '../shared/timeouts';
 import { makeAgentTurnId } from '../shared/ids';
 import {
   ClasperAgentRole,
@@ -71,10 +72,9 @@ export class TurnService {
         workflowIdConflictPolicy: 'USE_EXISTING',
         // A finished turn with this id is the answer to a repeated key, never a reason to run again.
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
-        // Nothing runs forever: a turn wedged by anything the bounds did not foresee ends here. A
-        // turn may wait for an approval, so its deadline covers one approval window on top.
-        workflowExecutionTimeout:
-          (this.config.agent.turnTimeoutSec + this.config.agent.turnLimits.approvalTimeoutSec) * 1000,
+        // Nothing runs forever: a turn wedged by anything the bounds did not foresee ends here, and
+        // the deadline leaves room for every approval wait a turn may legitimately have.
+        workflowExecutionTimeout: executionTimeoutMs(WorkflowType.agentTurn, timeoutSettings(this.config)),
         typedSearchAttributes: searchAttributesFor(input),
         staticSummary: turnSummary(input),
       });
@@ -145,7 +145,7 @@ export class TurnService {
 
   /** Starts a one-shot workflow on the turns' task queue and waits up to `timeoutMs` for its result. */
   async run<W extends OneInputWorkflow>(
-    workflowType: string,
+    workflowType: WorkflowTypeName,
     start: OneShotStart<W>,
     timeoutMs: number,
   ): Promise<WorkflowOutcome<WorkflowResultType<W>>> {
@@ -153,7 +153,7 @@ export class TurnService {
       taskQueue: this.config.temporal.taskQueue,
       workflowId: start.workflowId,
       args: [start.input],
-      workflowExecutionTimeout: this.config.agent.turnTimeoutSec * 1000,
+      workflowExecutionTimeout: executionTimeoutMs(workflowType, timeoutSettings(this.config)),
       staticSummary: start.staticSummary,
     });
     return (await this.await(handle, timeoutMs)) as WorkflowOutcome<WorkflowResultType<W>>;

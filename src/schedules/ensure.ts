@@ -21,7 +21,7 @@ import {
   type ScheduleOptions,
   type ScheduleSpec,
 } from '@temporalio/client';
-import { isValidTimeZone, type Config } from '../config';
+import { isValidTimeZone, timeoutSettings, type Config } from '../config';
 import { MissionControlClient } from '../clients/mission-control';
 import { connectTemporalClient } from '../clients/temporal/connection';
 import {
@@ -35,6 +35,7 @@ import {
 import type { HeartbeatInput } from '../shared/heartbeat';
 import { turnSearchAttributes } from '../shared/search-attributes';
 import type { StandupInput } from '../shared/standup';
+import { executionTimeoutMs } from '../shared/timeouts';
 import { cronProblem } from './cron';
 
 export const DEFAULT_HEARTBEAT_INTERVAL_MINUTES = 15;
@@ -157,9 +158,11 @@ export async function ensureDispatcherSchedule(
         type: 'startWorkflow',
         workflowType: 'dispatcher',
         taskQueue: config.temporal.taskQueue,
-        args: [],
+        // The settings its notification turns' deadlines derive from (workflows cannot read config).
+        args: [{ timeouts: timeoutSettings(config) }],
         // The server appends each tick's time: `clasper-dispatcher-2026-11-23T09:00:05Z`.
         workflowId: scheduleId,
+        workflowExecutionTimeout: executionTimeoutMs('dispatcher', timeoutSettings(config)),
         staticSummary: 'poll undelivered notifications and start one turn each',
       },
       // SKIP: one poll at a time; a tick that finds the previous one still running is dropped.
@@ -186,6 +189,7 @@ function agentAction(
     taskQueue: config.temporal.taskQueue,
     args: [run.args],
     workflowId: scheduleId,
+    workflowExecutionTimeout: executionTimeoutMs(workflowType, timeoutSettings(config)),
     typedSearchAttributes: turnSearchAttributes({
       ...agent,
       sessionKey: makeSessionKey(agent.userId, agent.role),
@@ -209,7 +213,7 @@ export async function ensureHeartbeatSchedule(
       scheduleId,
       spec: heartbeatSpec(timing, config.agent.defaultTimezone),
       action: agentAction(config, agent, scheduleId, 'heartbeat', {
-        args: { userId: agent.userId, role: agent.role },
+        args: { userId: agent.userId, role: agent.role, timeouts: timeoutSettings(config) },
         summary: `heartbeat of ${agent.role} for ${agent.userId}`,
       }),
       policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: HEARTBEAT_CATCHUP_WINDOW },

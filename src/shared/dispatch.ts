@@ -3,6 +3,7 @@
  * shared by the fetch activity, the dispatcher and notificationTurn workflows, and the
  * `npm run dispatcher` script. Workflow-safe: types and constants only.
  */
+import type { TimeoutSettings } from './timeouts';
 
 /** A delivery that passed every check: safe to start a turn for. */
 export interface NotificationDelivery {
@@ -47,6 +48,13 @@ export interface DispatchResult {
 export interface NotificationTurnInput {
   delivery: NotificationDelivery;
   maxToolIterations: number;
+  /** Config its child turn's deadline derives from; absent in runs started before it travelled. */
+  timeouts?: TimeoutSettings;
+}
+
+/** The dispatcher's input from its schedule; runs started before it had none. */
+export interface DispatcherInput {
+  timeouts?: TimeoutSettings;
 }
 
 export interface NotificationTurnResult {

@@ -1,4 +1,5 @@
 /** The heartbeat workflow's input and result, shared with the scripts and the API. Workflow-safe. */
+import type { TimeoutSettings } from './timeouts';
 
 /** A heartbeat reply of exactly this text posts nothing. */
 export const HEARTBEAT_OK = 'HEARTBEAT_OK';
@@ -6,6 +7,8 @@ export const HEARTBEAT_OK = 'HEARTBEAT_OK';
 export interface HeartbeatInput {
   userId: string;
   role: string;
+  /** Config its child turn's deadline derives from; absent in runs started before it travelled. */
+  timeouts?: TimeoutSettings;
 }
 
 export interface HeartbeatResult {

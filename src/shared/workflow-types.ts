@@ -4,7 +4,12 @@
  * compile time that each workflow still has the signature named here.
  */
 import type { CompactInput, CompactResult } from './compact';
-import type { DispatchResult, NotificationTurnInput, NotificationTurnResult } from './dispatch';
+import type {
+  DispatcherInput,
+  DispatchResult,
+  NotificationTurnInput,
+  NotificationTurnResult,
+} from './dispatch';
 import type { HeartbeatInput, HeartbeatResult } from './heartbeat';
 import type { LlmTaskInput, LlmTaskResult } from './llm-task';
 import type { StandupInput, StandupResult } from './standup';
@@ -12,7 +17,7 @@ import type { AgentTurnInput, AgentTurnResult } from './turn';
 import type { WebhookDeliveryInput, WebhookDeliveryResult } from './webhook';
 
 export type AgentTurnWorkflow = (input: AgentTurnInput) => Promise<AgentTurnResult>;
-export type DispatcherWorkflow = () => Promise<DispatchResult>;
+export type DispatcherWorkflow = (input?: DispatcherInput) => Promise<DispatchResult>;
 export type NotificationTurnWorkflow = (input: NotificationTurnInput) => Promise<NotificationTurnResult>;
 export type HeartbeatWorkflow = (input: HeartbeatInput) => Promise<HeartbeatResult>;
 export type StandupWorkflow = (input: StandupInput) => Promise<StandupResult>;

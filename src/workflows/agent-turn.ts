@@ -63,6 +63,7 @@ import {
   failedWebhook,
   summariseArguments,
 } from './lib/turn-webhook';
+import { childTimeout } from './lib/child-timeouts';
 import { TURN_V2_PATCH } from './lib/versions';
 import { agentTurnV1 } from './legacy/agent-turn-v1';
 
@@ -419,6 +420,7 @@ async function notify(input: AgentTurnInput, payload: Record<string, unknown>, k
         workflowId: makeWebhookDeliveryId(turnId, key ? `${event}/${key}` : event),
         args: [{ url, sealed, payload: { ...payload, timestamp: new Date().toISOString() } }],
         parentClosePolicy: ParentClosePolicy.ABANDON,
+        ...childTimeout(WorkflowType.webhookDelivery),
         staticSummary: `webhook ${event} of ${turnId}`,
       });
     } catch (err) {

@@ -8,12 +8,13 @@
 import { log, proxyActivities, startChild, workflowInfo } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../activities';
-import type { DispatchResult, NotificationDelivery } from '../shared/dispatch';
+import type { DispatcherInput, DispatchResult, NotificationDelivery } from '../shared/dispatch';
 import { makeNotificationTurnId } from '../shared/ids';
 import { turnSearchAttributes } from '../shared/search-attributes';
 import { turnSummary } from '../shared/turn';
 import type { notificationTurn } from './notification-turn';
 import { HEARTBEAT_TIMEOUT } from './lib/liveness';
+import { childTimeout } from './lib/child-timeouts';
 
 // One poll: a backend that does not answer within two minutes fails this tick visibly; the next
 // tick polls again, so there is nothing to gain from retrying longer here.
@@ -26,7 +27,7 @@ const poll = proxyActivities<Activities>({
 
 type StartOutcome = 'started' | 'alreadyHandled';
 
-export async function dispatcher(): Promise<DispatchResult> {
+export async function dispatcher(input: DispatcherInput = {}): Promise<DispatchResult> {
   const batch = await poll.fetchDeliveries.executeWithOptions(
     { summary: 'fetch undelivered notifications' },
     [],
@@ -38,7 +39,9 @@ export async function dispatcher(): Promise<DispatchResult> {
       reason: m.reason,
     });
   }
-  const outcomes = await Promise.all(batch.deliveries.map((d) => startTurn(d, batch.maxToolIterations)));
+  const outcomes = await Promise.all(
+    batch.deliveries.map((d) => startTurn(d, batch.maxToolIterations, input)),
+  );
   const result: DispatchResult = {
     fetched: batch.fetched,
     started: outcomes.filter((o) => o === 'started').length,
@@ -50,12 +53,17 @@ export async function dispatcher(): Promise<DispatchResult> {
   return result;
 }
 
-async function startTurn(delivery: NotificationDelivery, maxToolIterations: number): Promise<StartOutcome> {
+async function startTurn(
+  delivery: NotificationDelivery,
+  maxToolIterations: number,
+  input: DispatcherInput,
+): Promise<StartOutcome> {
   const summary = turnSummary({ message: delivery.content, role: delivery.role, trigger: 'dispatcher' });
   try {
     await startChild<typeof notificationTurn>('notificationTurn', {
       workflowId: makeNotificationTurnId(delivery.notificationId),
-      args: [{ delivery, maxToolIterations }],
+      args: [{ delivery, maxToolIterations, ...(input.timeouts ? { timeouts: input.timeouts } : {}) }],
+      ...childTimeout('notificationTurn', input.timeouts),
       // The notification's turn must not end with this short dispatch run.
       parentClosePolicy: 'ABANDON',
       // A closed run with this id (replied, maybe not yet acked) must never start a second reply.

@@ -11,6 +11,7 @@ import { makeChildTurnId, makeSessionKey } from '../shared/ids';
 import { turnSearchAttributes } from '../shared/search-attributes';
 import { turnSummary, type AgentTurnInput } from '../shared/turn';
 import { BACKEND_CALLS, LOCAL_READS } from './lib/activity-options';
+import { childTimeout } from './lib/child-timeouts';
 import { HEARTBEAT_OK, type HeartbeatInput, type HeartbeatResult } from '../shared/heartbeat';
 
 const backend = proxyActivities<Activities>(BACKEND_CALLS);
@@ -53,6 +54,7 @@ export async function heartbeat(input: HeartbeatInput): Promise<HeartbeatResult>
     workflowId: turnId,
     args: [turnInput],
     workflowIdReusePolicy: 'REJECT_DUPLICATE',
+    ...childTimeout(WorkflowType.agentTurn, input.timeouts),
     typedSearchAttributes: turnSearchAttributes(turnInput),
     staticSummary: turnSummary(turnInput),
   });

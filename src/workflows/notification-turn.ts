@@ -28,6 +28,7 @@ import { turnSearchAttributes } from '../shared/search-attributes';
 import { describeFailure } from '../shared/failures';
 import { turnSummary, type AgentTurnInput, type AgentTurnResult } from '../shared/turn';
 import { HEARTBEAT_TIMEOUT } from './lib/liveness';
+import { childTimeout } from './lib/child-timeouts';
 
 // The ack must land or the notification is answered for nothing: unlimited attempts (the default
 // maximumAttempts), backing off to 5 min, bounded only by a 7-day schedule-to-close so a backend
@@ -63,6 +64,7 @@ export async function notificationTurn(input: NotificationTurnInput): Promise<No
       args: [turnInput],
       // Never a second turn for this notification, not even after this workflow is reset.
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      ...childTimeout(WorkflowType.agentTurn, input.timeouts),
       typedSearchAttributes: turnSearchAttributes(turnInput),
       staticSummary: turnSummary(turnInput),
     });

@@ -9,3 +9,9 @@
  * abandoned child workflow, fan-out and byte bounds. Before it: legacy/agent-turn-v1.ts.
  */
 export const TURN_V2_PATCH = 'turn-v2-local-steps';
+
+/**
+ * Children started with an execution timeout (src/shared/timeouts.ts): the dispatcher's
+ * notification turns, the turns of heartbeats and notifications, a turn's webhook deliveries.
+ */
+export const CHILD_TIMEOUTS_PATCH = 'child-execution-timeouts';

@@ -1,0 +1,147 @@
+/**
+ * Every workflow Clasper starts ends: each kind — turns from the API, compact and llm-task, the
+ * three schedules' runs, the children they start (notification turns, the turns of heartbeats and
+ * notifications, webhook deliveries) and a one-shot script's run — is started on the real dev
+ * server, and its execution timeout is read back from Temporal.
+ */
+import crypto from 'node:crypto';
+import { optionalTsToMs } from '@temporalio/common/lib/time';
+import { timeoutSettings } from '../../../src/config';
+import {
+  ensureDispatcherSchedule,
+  ensureHeartbeatSchedule,
+  ensureStandupSchedule,
+} from '../../../src/schedules/ensure';
+import { executionTimeoutMs, type WorkflowTypeName } from '../../../src/shared/timeouts';
+import { WorkflowType } from '../../../src/shared/workflow-types';
+import { runOnce } from '../../../scripts/lib/run-once';
+import { sendBody } from '../../support/stack';
+import {
+  enqueueNotification,
+  trackSchedule,
+  triggerAndAwait,
+  uniqueUser,
+  useScheduleStack,
+  waitFor,
+} from './helpers';
+
+const stack = useScheduleStack({
+  env: {
+    CLASPER_DEFAULT_TASK: 'Inbox',
+    DISPATCH_INTERVAL_SEC: '3600',
+    CLASPER_TURN_TIMEOUT_SEC: '600',
+    CLASPER_APPROVAL_TIMEOUT_SEC: '60',
+    CLASPER_MAX_TOOL_ITERATIONS: '3',
+    DISPATCH_TIMEOUT_SEC: '120',
+  },
+});
+
+/** Worked out by hand from the env above, so a slip in executionTimeoutMs shows too. */
+const EXPECTED_SEC: Record<WorkflowTypeName, number> = {
+  agentTurn: 600 + 3 * 60,
+  heartbeat: 780 + 600,
+  notificationTurn: 780 + 7 * 86_400 + 300,
+  dispatcher: 120,
+  standup: 600,
+  compactConversation: 600,
+  llmTask: 600,
+  webhookDelivery: 900,
+};
+
+describe('execution timeouts', () => {
+  it('every kind of workflow the system starts has one, from config', async () => {
+    const s = stack();
+    const settings = timeoutSettings(s.config);
+    for (const type of Object.values(WorkflowType))
+      expect(executionTimeoutMs(type, settings)).toBe(EXPECTED_SEC[type] * 1000);
+    s.llm.respond(() => ({ text: '{"city":"Berlin"}' }));
+    const user = uniqueUser('timeouts');
+    const agent = { userId: user, role: 'lead' };
+
+    // The API: a turn with a webhook (its delivery is a child), compact, llm-task.
+    const sent = await s.api.inject({
+      method: 'POST',
+      url: '/api/agents/send',
+      payload: sendBody({
+        user_id: user,
+        session_key: `user:${user}:lead`,
+        webhook: { url: `${s.backend.url}/no-such-hook` },
+      }),
+    });
+    expect(sent.statusCode).toBe(200);
+    const compact = await s.api.inject({
+      method: 'POST',
+      url: '/compact',
+      payload: {
+        messages: [
+          { role: 'user', content: 'hi' },
+          { role: 'assistant', content: 'hello' },
+          { role: 'user', content: 'plan' },
+        ],
+        keep_recent: 1,
+      },
+    });
+    expect(compact.statusCode).toBe(200);
+    const task = await s.api.inject({ method: 'POST', url: '/llm-task', payload: { prompt: 'city?' } });
+    expect(task.statusCode).toBe(200);
+
+    // The schedules: each action carries the timeout, and so does every run and child it starts.
+    const heartbeat = await ensureHeartbeatSchedule(s.client, s.config, agent);
+    const standup = await ensureStandupSchedule(s.client, s.config, agent);
+    const dispatcher = await ensureDispatcherSchedule(s.client, s.config, {
+      scheduleId: trackSchedule(`clasper-dispatcher/test-${crypto.randomUUID()}`),
+    });
+    trackSchedule(heartbeat.scheduleId);
+    trackSchedule(standup.scheduleId);
+    const expectedAction: [typeof heartbeat, WorkflowTypeName][] = [
+      [heartbeat, 'heartbeat'],
+      [standup, 'standup'],
+      [dispatcher, 'dispatcher'],
+    ];
+    for (const [ensured, type] of expectedAction) {
+      const { action } = await ensured.handle.describe();
+      expect(action.type === 'startWorkflow' && action.workflowExecutionTimeout).toBe(
+        EXPECTED_SEC[type] * 1000,
+      );
+    }
+    await triggerAndAwait(s.client, heartbeat.handle);
+    await triggerAndAwait(s.client, standup.handle);
+    await enqueueNotification(s, { user_id: user, session_key: `user:${user}:lead`, content: 'ping' });
+    const dispatched = await triggerAndAwait<{ started: number }>(s.client, dispatcher.handle);
+    expect(dispatched.result.started).toBe(1);
+
+    // A one-shot script's run (npm run standup): the same deadline as the schedule's.
+    const script = await runOnce(s.client, s.config, {
+      workflowType: 'standup',
+      workflowId: `${standup.scheduleId}/manual-${crypto.randomUUID()}`,
+      args: [{ userId: user, role: 'lead', timezone: 'UTC' }],
+    });
+    expect(script).toBeTruthy();
+
+    // Every workflow on the stack's task queue, read back from Temporal, once all have started.
+    const query = `TaskQueue = "${s.taskQueue}"`;
+    const byType = await waitFor(
+      'every workflow type on the task queue',
+      async () => {
+        const found = new Map<string, number[]>();
+        for await (const wf of s.client.workflow.list({ query })) {
+          const desc = await s.client.workflow.getHandle(wf.workflowId, wf.runId).describe();
+          const ms = optionalTsToMs(desc.raw.executionConfig?.workflowExecutionTimeout);
+          found.set(wf.type, [...(found.get(wf.type) ?? []), ms ?? 0]);
+        }
+        return Object.values(WorkflowType).every((t) => found.has(t)) && found;
+      },
+      { timeoutMs: 30_000, intervalMs: 500 },
+    );
+    for (const type of Object.values(WorkflowType)) {
+      const timeouts = byType.get(type) ?? [];
+      expect({ type, timeouts: [...new Set(timeouts)] }).toEqual({
+        type,
+        timeouts: [EXPECTED_SEC[type] * 1000],
+      });
+    }
+    // Two agent turns from the API and the schedules' children, two standups (schedule, script).
+    expect(byType.get('agentTurn')?.length).toBe(3);
+    expect(byType.get('standup')?.length).toBe(2);
+  });
+});
