@@ -46,6 +46,16 @@ export interface DevServerOptions {
   dynamicConfig?: Record<string, string | number | boolean>;
 }
 
+/**
+ * Set on every dev server (make dev, the tests): the server flags a workflow whose workflow tasks
+ * failed this many times in a row with the TemporalReportedProblems search attribute, which
+ * GET /health?deep=true and the worker's gauge read. Self-hosted servers leave it off (0) unless
+ * told; Temporal Cloud sets it.
+ */
+export const DEV_DYNAMIC_CONFIG = {
+  'system.numConsecutiveWorkflowTaskProblemsToTriggerSearchAttribute': 2,
+};
+
 export async function startDevServer(opts: DevServerOptions = {}): Promise<DevServer> {
   const cli = temporalCliPath();
   const port = opts.port ?? (await freePort());
@@ -63,7 +73,7 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
     ...(opts.uiPort ? ['--ui-port', String(opts.uiPort)] : ['--headless']),
     ...(opts.dbFilename ? ['--db-filename', opts.dbFilename] : []),
     ...devServerSearchAttributeArgs(),
-    ...Object.entries(opts.dynamicConfig ?? {}).flatMap(([k, v]) => [
+    ...Object.entries({ ...DEV_DYNAMIC_CONFIG, ...opts.dynamicConfig }).flatMap(([k, v]) => [
       '--dynamic-config-value',
       `${k}=${JSON.stringify(v)}`,
     ]),

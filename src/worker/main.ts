@@ -11,6 +11,7 @@ import {
 import { checkSearchAttributes, searchAttributeProblem } from '../clients/temporal/search-attributes';
 import { ensureSchedulesAtStart } from '../schedules/ensure';
 import { createClasperWorker } from './worker';
+import { watchWorkflowTasks, type WorkflowTaskWatch } from './workflow-task-watch';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit(['AGENT_JWT_SECRET']);
@@ -31,10 +32,32 @@ async function main(): Promise<void> {
       `clasper worker polling task queue '${config.temporal.taskQueue}' on ${describeTemporalTarget(config)}` +
         `${metricsPort > 0 ? `; metrics on :${metricsPort}/metrics` : ''}\n`,
     );
-    await worker.run();
+    const watch = metricsPort > 0 ? await startWorkflowTaskWatch(config) : undefined;
+    try {
+      await worker.run();
+    } finally {
+      await watch?.stop();
+    }
   } finally {
     await connection.close();
   }
+}
+
+/** The stuck-workflow gauge on the metrics endpoint (workflow-task-watch.ts), on its own client. */
+async function startWorkflowTaskWatch(config: Config): Promise<{ stop(): Promise<void> }> {
+  const { client, close } = await connectTemporalClient(config);
+  const watch: WorkflowTaskWatch = watchWorkflowTasks({
+    client,
+    taskQueue: config.temporal.taskQueue,
+    meter: Runtime.instance().metricMeter,
+    onError: (message) => process.stderr.write(`clasper worker: ${message}\n`),
+  });
+  return {
+    async stop() {
+      watch.stop();
+      await close();
+    },
+  };
 }
 
 /** Temporal's runtime, with its Prometheus endpoint unless the port is 0. */

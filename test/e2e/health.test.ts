@@ -31,6 +31,7 @@ describe('GET /health', () => {
         status: 'ok',
         temporal: { status: 'unchecked' },
         worker: { status: 'unchecked' },
+        workflow_tasks: { status: 'unchecked' },
         backend: { status: 'unchecked' },
       });
     });
@@ -102,6 +103,7 @@ describe('GET /health', () => {
         status: 'ok',
         temporal: { status: 'ok' },
         worker: { status: 'ok', pollers: 1 },
+        workflow_tasks: { status: 'ok', failing: 0 },
         backend: { status: 'ok', contract_version: 'v1', features: expect.any(Object) },
       });
     });

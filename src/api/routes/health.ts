@@ -19,6 +19,10 @@ import {
   searchAttributeProblem,
 } from '../../clients/temporal/search-attributes';
 import { describePollers, POLLER_FRESH_MS, type Poller } from '../../clients/temporal/task-queue';
+import {
+  findWorkflowTaskProblems,
+  ProblemsUnavailableError,
+} from '../../clients/temporal/workflow-task-problems';
 
 /** Each check gives up after this long, so a deep health check answers within a load balancer's patience. */
 const CHECK_TIMEOUT_MS = 5_000;
@@ -38,6 +42,22 @@ const HealthSchema = z
       pollers: z.number().int().optional().describe('Workers polling the task queue recently'),
       error: z.string().optional(),
     }),
+    workflow_tasks: z
+      .object({
+        status: CheckStatus,
+        failing: z
+          .number()
+          .int()
+          .optional()
+          .describe('Running workflows on the task queue whose workflow tasks keep failing'),
+        by_cause: z.record(z.string(), z.number().int()).optional(),
+        workflows: z
+          .array(z.object({ workflow_id: z.string(), workflow_type: z.string(), cause: z.string() }))
+          .optional()
+          .describe('The first few of them'),
+        error: z.string().optional(),
+      })
+      .describe("From Temporal's TemporalReportedProblems search attribute"),
     backend: z.object({
       status: CheckStatus,
       contract_version: z.string().optional(),
@@ -72,7 +92,13 @@ export const healthRoutes: FastifyPluginAsyncZod<HealthRoutesOptions> = async (
     async (request): Promise<Health> => {
       if (request.query.deep !== 'true') {
         const unchecked = { status: 'unchecked' as const };
-        return { status: 'ok', temporal: unchecked, worker: unchecked, backend: unchecked };
+        return {
+          status: 'ok',
+          temporal: unchecked,
+          worker: unchecked,
+          workflow_tasks: unchecked,
+          backend: unchecked,
+        };
       }
       const now = Date.now();
       if (!cached || now - cached.at > config.server.healthCacheSec * 1000) {
@@ -88,13 +114,22 @@ async function deepHealth(
   config: Config,
   missionControl: MissionControlClient,
 ): Promise<Health> {
-  const [temporalCheck, worker, backend] = await Promise.all([
+  const [temporalCheck, worker, workflowTasks, backend] = await Promise.all([
     checkTemporal(client, config),
     checkWorkers(client, config),
+    checkWorkflowTasks(client, config),
     checkBackend(config, missionControl),
   ]);
-  const allOk = [temporalCheck, worker, backend].every((c) => c.status === 'ok');
-  return { status: allOk ? 'ok' : 'degraded', temporal: temporalCheck, worker, backend };
+  // A server that cannot report failing workflow tasks leaves that check unchecked, not degraded.
+  const allOk =
+    [temporalCheck, worker, backend].every((c) => c.status === 'ok') && workflowTasks.status !== 'error';
+  return {
+    status: allOk ? 'ok' : 'degraded',
+    temporal: temporalCheck,
+    worker,
+    workflow_tasks: workflowTasks,
+    backend,
+  };
 }
 
 type Check = { status: 'ok' | 'error'; error?: string };
@@ -150,6 +185,34 @@ async function checkWorkers(client: Client, config: Config): Promise<Check & { p
     return { status: 'ok', pollers };
   } catch (err) {
     return { status: 'error', error: `could not describe task queue '${taskQueue}': ${reason(err)}` };
+  }
+}
+
+/**
+ * Workflows whose workflow tasks keep failing retry until their execution timeout: each one is a
+ * turn (or schedule run) that is stuck now, so the check fails and names a few of them.
+ */
+async function checkWorkflowTasks(client: Client, config: Config): Promise<Health['workflow_tasks']> {
+  const { taskQueue } = config.temporal;
+  try {
+    const found = await findWorkflowTaskProblems(client, { taskQueue, timeoutMs: CHECK_TIMEOUT_MS });
+    if (found.count === 0) return { status: 'ok', failing: 0 };
+    const causes = Object.entries(found.byCause)
+      .map(([cause, n]) => `${cause} ${n}`)
+      .join(', ');
+    return {
+      status: 'error',
+      failing: found.count,
+      by_cause: found.byCause,
+      workflows: found.sample,
+      error:
+        `${found.count} workflow(s) on task queue '${taskQueue}' have workflow tasks failing on every attempt (${causes}): ` +
+        'they retry until their execution timeout; a NonDeterministicError after a deploy is fixed by rolling back or patching, ' +
+        'anything else needs a fix in the workflow code; then they continue (or reset them in the Temporal UI)',
+    };
+  } catch (err) {
+    if (err instanceof ProblemsUnavailableError) return { status: 'unchecked', error: err.message };
+    return { status: 'error', error: reason(err) };
   }
 }
 
