@@ -8,9 +8,12 @@ import {
   WorkflowFailedError,
   WorkflowNotFoundError,
   type Client,
+  type WorkflowExecutionDescription,
   type WorkflowHandle,
 } from '@temporalio/client';
 import { type TypedSearchAttributes, type Workflow, type WorkflowResultType } from '@temporalio/common';
+import { optionalTsToMs } from '@temporalio/common/lib/time';
+import { problemCause, REPORTED_PROBLEMS } from '../clients/temporal/workflow-task-problems';
 import { timeoutSettings, type Config } from '../config';
 import { executionTimeoutMs, type WorkflowTypeName } from '../shared/timeouts';
 import { makeAgentTurnId } from '../shared/ids';
@@ -168,6 +171,7 @@ export class TurnService {
       const desc = await handle.describe();
       const status = desc.status.name;
       if (status === 'RUNNING') return { status: 'running', outcome: { state: 'pending' } };
+      if (status === 'TIMED_OUT') return { status: 'timed_out', outcome: timedOutOutcome(desc) };
       const cancelReason = typeof desc.memo?.cancel_reason === 'string' ? desc.memo.cancel_reason : undefined;
       return {
         status: STATUS_NAMES[status] ?? status.toLowerCase(),
@@ -180,6 +184,25 @@ export class TurnService {
       throw err;
     }
   }
+}
+
+/**
+ * Temporal ends a run at its execution timeout without a failure of its own ("Workflow execution
+ * timed out"): say which deadline it was and, when the server had flagged the run, why it was stuck.
+ */
+function timedOutOutcome(desc: WorkflowExecutionDescription): WorkflowOutcome<never> {
+  const timeoutMs = optionalTsToMs(desc.raw.executionConfig?.workflowExecutionTimeout);
+  const problems = desc.typedSearchAttributes.get(REPORTED_PROBLEMS);
+  const stuck = problems?.length
+    ? `; its workflow tasks were failing on every attempt (${problemCause(problems)})`
+    : '';
+  return {
+    state: 'failed',
+    failureType: 'Turn.TimedOut',
+    error: `the turn did not finish within its execution timeout${
+      timeoutMs ? ` of ${Math.round(timeoutMs / 1000)} s` : ''
+    }${stuck}`,
+  };
 }
 
 /** How often a synchronous send checks whether its turn started waiting for an approval. */

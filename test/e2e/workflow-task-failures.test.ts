@@ -163,7 +163,13 @@ describe('a turn stuck on a deterministic workflow-task failure', () => {
         },
         40_000,
       );
-      expect(status).toMatchObject({ turn_id: turnId, status: 'timed_out' });
+      expect(status).toEqual({
+        turn_id: turnId,
+        status: 'timed_out',
+        error:
+          'the turn did not finish within its execution timeout of 30 s; ' +
+          'its workflow tasks were failing on every attempt (NonDeterministicError)',
+      });
       expect(Date.now() - started).toBeGreaterThanOrEqual(29_000);
       expect((await deepHealth()).workflow_tasks).toEqual({ status: 'ok', failing: 0 });
       await gaugeReaches(0);

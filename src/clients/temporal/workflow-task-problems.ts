@@ -11,7 +11,7 @@ import type { Client } from '@temporalio/client';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 
 export const REPORTED_PROBLEMS_ATTRIBUTE = 'TemporalReportedProblems';
-const REPORTED_PROBLEMS = defineSearchAttributeKey(
+export const REPORTED_PROBLEMS = defineSearchAttributeKey(
   REPORTED_PROBLEMS_ATTRIBUTE,
   SearchAttributeType.KEYWORD_LIST,
 );
