@@ -13,6 +13,7 @@ import { loadConfig, type Config } from '../../src/config';
 import { buildApp } from '../../src/api/app';
 import { createWorkspace, type Workspace } from '../../src/clients/workspace';
 import { createClasperWorker } from '../../src/worker/worker';
+import { temporalDataConverter } from '../../src/clients/temporal/connection';
 import { buildMissionControlLite } from '../../examples/mission-control-lite/server';
 import type { AgentTurnInput, TurnTimings } from '../../src/shared/turn';
 import { startFakeOpenAI, type FakeOpenAI } from './fake-openai';
@@ -192,6 +193,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     const client = new Client({
       connection,
       namespace: config.temporal.namespace,
+      // The API's client as src/clients/temporal/connection.ts builds it (payload codec included).
+      dataConverter: temporalDataConverter(config),
       ...(opts.turnTimings ? { interceptors: { workflow: [turnTimingsInterceptor(opts.turnTimings)] } } : {}),
     });
     const workspace =

@@ -19,6 +19,7 @@ import {
   searchAttributeProblem,
 } from '../../clients/temporal/search-attributes';
 import { describePollers, POLLER_FRESH_MS, type Poller } from '../../clients/temporal/task-queue';
+import { payloadProtection } from '../../clients/temporal/payload-codec';
 
 /** Each check gives up after this long, so a deep health check answers within a load balancer's patience. */
 const CHECK_TIMEOUT_MS = 5_000;
@@ -44,6 +45,10 @@ const HealthSchema = z
       features: z.record(z.string(), z.unknown()).optional(),
       error: z.string().optional(),
     }),
+    warnings: z
+      .array(z.string())
+      .optional()
+      .describe('Things that work but should not be so in production, e.g. payload encryption off'),
   })
   .describe('Health');
 type Health = z.infer<typeof HealthSchema>;
@@ -94,7 +99,14 @@ async function deepHealth(
     checkBackend(config, missionControl),
   ]);
   const allOk = [temporalCheck, worker, backend].every((c) => c.status === 'ok');
-  return { status: allOk ? 'ok' : 'degraded', temporal: temporalCheck, worker, backend };
+  const warning = payloadProtection(config).warning;
+  return {
+    status: allOk ? 'ok' : 'degraded',
+    temporal: temporalCheck,
+    worker,
+    backend,
+    ...(warning ? { warnings: [warning] } : {}),
+  };
 }
 
 type Check = { status: 'ok' | 'error'; error?: string };
