@@ -116,6 +116,8 @@ export interface StackOptions {
    * so every e2e turn, tool loops included, proves its request shape works beyond OpenAI. Default true.
    */
   strictModel?: boolean;
+  /** A Temporal server of the test's own (e.g. one whose UI is configured); default: the run's. */
+  temporalAddress?: string;
 }
 
 /** Adds `timings` to the input of agentTurn workflows started through this client. */
@@ -144,7 +146,7 @@ function quietTemporalRuntime(): void {
 
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   quietTemporalRuntime();
-  const address = process.env.CLASPER_TEST_TEMPORAL_ADDRESS;
+  const address = opts.temporalAddress ?? process.env.CLASPER_TEST_TEMPORAL_ADDRESS;
   const bundle = process.env.CLASPER_TEST_WORKFLOW_BUNDLE;
   if (!address || !bundle) throw new Error('the jest global setup did not start Temporal / bundle workflows');
   const backend = await startBackend();
