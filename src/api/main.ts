@@ -4,7 +4,7 @@ import { connectTemporalClient } from '../clients/temporal/connection';
 import { createWorkspace } from '../clients/workspace';
 import { buildApp } from './app';
 import { createApiMetrics } from './metrics';
-import { redactCodecCredential } from './routes/codec';
+import { requestLogFields } from './routes/codec';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit(['AGENT_JWT_SECRET']);
@@ -25,14 +25,7 @@ async function main(): Promise<void> {
     // The Temporal UI's codec endpoint carries its token in the path: never into a log line.
     logger: {
       level: config.server.logLevel,
-      serializers: {
-        req: (req: { method: string; url: string; hostname?: string; ip?: string }) => ({
-          method: req.method,
-          url: redactCodecCredential(req.url),
-          host: req.hostname,
-          remoteAddress: req.ip,
-        }),
-      },
+      serializers: { req: requestLogFields },
     },
   });
 

@@ -17,6 +17,7 @@ import { createClasperWorker } from '../../src/worker/worker';
 import type { Config } from '../../src/config';
 import { temporalCliPath } from '../../scripts/lib/temporal-dev-server';
 import { sendBody } from '../support/stack';
+import { buildTestApp } from '../support/api-app';
 import { createTask, eventually, send, systemPromptOf, useStack } from './helpers';
 
 jest.setTimeout(120_000);
@@ -410,5 +411,27 @@ describe('data protection: payloads encrypted before they reach Temporal', () =>
     }, 60_000);
     expect(done.result.response).toContain(MARK.answer);
     await stopWorker(keyed);
+  });
+});
+
+describe('deep health warns when payloads are plain in production', () => {
+  it('NODE_ENV=production without keys: a warning; with a key, or outside production: none', async () => {
+    const deepHealth = async (env: Record<string, string>) => {
+      const t = await buildTestApp({ env });
+      try {
+        return (await t.app.inject({ method: 'GET', url: '/health?deep=true' })).json();
+      } finally {
+        await t.close();
+      }
+    };
+    expect((await deepHealth({ NODE_ENV: 'production' })).warnings).toEqual([
+      expect.stringMatching(
+        /^payload encryption is off: .*set CLASPER_PAYLOAD_KEYS and CLASPER_PAYLOAD_KEY_ID/,
+      ),
+    ]);
+    expect(
+      (await deepHealth({ NODE_ENV: 'production', CLASPER_PAYLOAD_KEYS: KEY_A })).warnings,
+    ).toBeUndefined();
+    expect((await deepHealth({})).warnings).toBeUndefined();
   });
 });

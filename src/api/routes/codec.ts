@@ -57,6 +57,16 @@ export function redactCodecCredential(url: string): string {
   return url.replace(/^\/codec\/[^/?]+\/(encode|decode)/, '/codec/<redacted>/$1');
 }
 
+/** pino's request serializer for the API's log lines: the fields Fastify logs, the codec token redacted. */
+export function requestLogFields(req: { method: string; url: string; hostname?: string; ip?: string }) {
+  return {
+    method: req.method,
+    url: redactCodecCredential(req.url),
+    host: req.hostname,
+    remoteAddress: req.ip,
+  };
+}
+
 export const codecRoutes: FastifyPluginAsyncZod<CodecRoutesOptions> = async (app, { config, codec }) => {
   const secrets = [config.codec.token, config.server.daemonApiKey].filter(
     (s): s is string => typeof s === 'string' && s !== '',
