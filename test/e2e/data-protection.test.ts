@@ -251,6 +251,14 @@ describe('data protection: payloads encrypted before they reach Temporal', () =>
       expect(refused.json().error).toEqual(expect.any(String));
     }
 
+    // Refused before the body is read: a malformed body without a credential is a 401, not a 400.
+    const anonymous = await s.api.inject({
+      method: 'POST',
+      url: '/codec/decode',
+      payload: { payloads: 'x' },
+    });
+    expect(anonymous.statusCode).toBe(401);
+
     // Encode is the same codec: what it seals, decode opens.
     const plain = {
       payloads: [

@@ -86,8 +86,6 @@ export const codecRoutes: FastifyPluginAsyncZod<CodecRoutesOptions> = async (app
     reply.header('access-control-allow-credentials', 'true');
     reply.header('access-control-max-age', '600');
   };
-  app.addHook('onRequest', async (request, reply) => cors(request, reply));
-
   // Preflights carry no credentials (browsers never send them on OPTIONS), so they are open.
   app.options('/codec/*', { schema: { hide: true } }, async (_request, reply) => reply.code(204).send());
 
@@ -120,14 +118,17 @@ export const codecRoutes: FastifyPluginAsyncZod<CodecRoutesOptions> = async (app
     return undefined;
   };
 
+  app.addHook('onRequest', async (request, reply) => {
+    cors(request, reply);
+    if (request.method === 'OPTIONS') return;
+    // Before the body is parsed or validated: an anonymous caller learns nothing but 401/403.
+    const refused = refusal(request, (request.params as { credential?: string }).credential);
+    if (refused) return reply.code(refused.status).send({ error: refused.error });
+  });
+
   const handle =
     (direction: 'encode' | 'decode') =>
-    async (
-      request: FastifyRequest<{ Body: { payloads: JsonPayload[] }; Params: { credential?: string } }>,
-      reply: FastifyReply,
-    ) => {
-      const refused = refusal(request, request.params.credential);
-      if (refused) return reply.code(refused.status).send({ error: refused.error });
+    async (request: FastifyRequest<{ Body: { payloads: JsonPayload[] } }>, reply: FastifyReply) => {
       if (config.payloads.keys.size === 0)
         return reply.code(404).send({
           error: 'payload encryption is off (no CLASPER_PAYLOAD_KEYS): there is nothing to encode or decode',
