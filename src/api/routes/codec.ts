@@ -15,6 +15,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Payload } from '@temporalio/common';
 import type { Config } from '../../config';
@@ -86,8 +87,6 @@ export const codecRoutes: FastifyPluginAsyncZod<CodecRoutesOptions> = async (app
     reply.header('access-control-allow-credentials', 'true');
     reply.header('access-control-max-age', '600');
   };
-  // Preflights carry no credentials (browsers never send them on OPTIONS), so they are open.
-  app.options('/codec/*', { schema: { hide: true } }, async (_request, reply) => reply.code(204).send());
 
   /** undefined when the caller may use the codec, else the refusal. */
   const refusal = (
@@ -149,6 +148,20 @@ export const codecRoutes: FastifyPluginAsyncZod<CodecRoutesOptions> = async (app
     };
 
   for (const direction of ['encode', 'decode'] as const) {
+    // Preflights carry no credentials (browsers never send them on OPTIONS), so they are open.
+    for (const url of [`/codec/${direction}`, `/codec/:credential/${direction}`])
+      app.options(
+        url,
+        {
+          schema: {
+            tags: ['operations'],
+            summary: `CORS preflight of ${url}: Access-Control-Allow-* for CLASPER_CODEC_CORS_ORIGINS`,
+            ...(url.includes(':credential') ? { params: CodecCredentialParamsSchema } : {}),
+            response: { 204: z.null().describe('No body; the CORS headers are the answer') },
+          },
+        },
+        async (_request, reply) => reply.code(204).send(null),
+      );
     const schema = {
       tags: ['operations'],
       summary:
