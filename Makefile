@@ -4,7 +4,7 @@ SHELL := /bin/bash
 
 NODE_STAMP := node_modules/.package-lock.json
 
-.PHONY: help install temporal-cli dev dev-local test typecheck lint format-check build jest test-local-llm local-llm \
+.PHONY: help install temporal-cli chromium dev dev-local test typecheck lint format-check build jest test-local-llm local-llm \
 	bench reliability clean cluster cluster-stop cluster-clean test-cluster cluster-faults
 
 help:
@@ -30,6 +30,11 @@ install: $(NODE_STAMP) temporal-cli
 temporal-cli:
 	@bash scripts/ensure-temporal.sh >/dev/null
 
+# Debian's Chromium for the headless check that the Temporal UI decodes through our codec server
+# (test/e2e/codec-ui.test.ts); installed once, before jest, so no test waits for apt.
+chromium:
+	@bash scripts/ensure-chromium.sh >/dev/null
+
 typecheck: $(NODE_STAMP)
 	npx tsc -p tsconfig.json --noEmit
 
@@ -44,7 +49,7 @@ build: $(NODE_STAMP)
 	npm run -s build
 	npm run -s build:workflows
 
-jest: install
+jest: install chromium
 	npx jest
 
 test: install typecheck lint format-check build jest

@@ -5,9 +5,11 @@
  * the environment names — what a team runs beside its own backend.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { loadConfig, ConfigError } from '../src/config';
+import { generatePayloadKey } from '../src/clients/temporal/payload-codec';
 import { REPO_ROOT, startDevServer, type DevServer } from './lib/temporal-dev-server';
 
 const runtimeOnly = process.argv.includes('--runtime-only');
@@ -81,9 +83,32 @@ async function stop(code: number): Promise<void> {
   process.exit(code);
 }
 
+/**
+ * A payload key and codec token for `make dev` when .env sets none, kept in .data/ beside the
+ * Temporal database: a new key each start would leave the turns stored under the last one unreadable.
+ */
+function devPayloadProtection(env: NodeJS.ProcessEnv, dataDir: string): void {
+  const file = path.join(dataDir, 'dev-payload-protection.json');
+  let saved: { keys?: string; token?: string } = {};
+  if (fs.existsSync(file)) saved = JSON.parse(fs.readFileSync(file, 'utf8')) as typeof saved;
+  const fresh = {
+    keys: saved.keys ?? generatePayloadKey('dev1'),
+    token: saved.token ?? crypto.randomBytes(24).toString('base64url'),
+  };
+  if (!saved.keys || !saved.token)
+    fs.writeFileSync(file, JSON.stringify(fresh, null, 2) + '\n', { mode: 0o600 });
+  env.CLASPER_PAYLOAD_KEYS ||= fresh.keys;
+  env.CLASPER_CODEC_TOKEN ||= fresh.token;
+}
+
 async function main(): Promise<void> {
   const env: NodeJS.ProcessEnv = { ...loadDotEnv(path.join(REPO_ROOT, '.env')), ...process.env };
-  if (!runtimeOnly) for (const [k, v] of Object.entries(DEV_DEFAULTS)) env[k] ||= v;
+  const dataDir = path.join(REPO_ROOT, '.data');
+  if (!runtimeOnly) {
+    for (const [k, v] of Object.entries(DEV_DEFAULTS)) env[k] ||= v;
+    fs.mkdirSync(dataDir, { recursive: true });
+    devPayloadProtection(env, dataDir);
+  }
 
   let config;
   try {
@@ -98,14 +123,22 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void stop(0));
   process.on('SIGTERM', () => void stop(0));
 
+  const codecUrl = `http://localhost:${config.server.port}/codec`;
+  const codecToken = config.codec.token ?? config.server.daemonApiKey;
   if (!runtimeOnly) {
-    const dataDir = path.join(REPO_ROOT, '.data');
-    fs.mkdirSync(dataDir, { recursive: true });
     const port = Number(config.temporal.address.split(':').pop() ?? 7233);
     process.stdout.write(
       `starting Temporal dev server on ${config.temporal.address} (UI 8233, data .data/temporal.db)\n`,
     );
-    temporal = await startDevServer({ port, uiPort: 8233, dbFilename: path.join(dataDir, 'temporal.db') });
+    temporal = await startDevServer({
+      port,
+      uiPort: 8233,
+      dbFilename: path.join(dataDir, 'temporal.db'),
+      // The UI sends no header of ours, so its endpoint carries the token (routes/codec.ts).
+      ...(codecToken && config.payloads.currentKeyId
+        ? { uiCodecEndpoint: `${codecUrl}/${encodeURIComponent(codecToken)}` }
+        : {}),
+    });
     run('backend', 'examples/mission-control-lite/main.ts', env);
     await waitForHttp(`${config.backend.url}/health`, 30_000);
   }
@@ -128,11 +161,22 @@ async function main(): Promise<void> {
       runtimeOnly ? `  Temporal     ${config.temporal.address}` : `  Temporal UI  http://localhost:8233`,
       `  Backend      ${config.backend.url}${runtimeOnly ? '' : '   (reference Mission Control, in memory)'}`,
       `  LLM          ${llm}`,
+      config.payloads.currentKeyId
+        ? `  Payloads     encrypted (key '${config.payloads.currentKeyId}'); the UI decodes them through ${codecUrl}`
+        : '  Payloads     plain JSON (CLASPER_PAYLOAD_KEYS unset)',
       '',
       'Try:',
       `  curl -s ${apiUrl}/api/agents/send -H 'Content-Type: application/json'${key} \\`,
       `    -d '{"user_id":"u1","session_key":"user:u1:lead","task_title":"Launch plan","message":"Create a task called \\"Draft press release\\" and plan the launch"}'`,
       '',
+      ...(config.payloads.currentKeyId && codecToken
+        ? [
+            'Raw history (what Temporal stores) vs decoded:',
+            `  temporal workflow show -w <turn_id> --output json`,
+            `  temporal workflow show -w <turn_id> --codec-endpoint ${codecUrl} --codec-auth 'Bearer ${codecToken}'`,
+            '',
+          ]
+        : []),
       'Ctrl-C stops everything.',
       '',
     ].join('\n'),

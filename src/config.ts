@@ -113,6 +113,76 @@ const agents = z.preprocess(
     }),
 );
 
+/** Key ids travel in every encrypted payload's metadata and in error lines: a short, safe alphabet. */
+export const PAYLOAD_KEY_ID_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
+/** AES-256: a payload key is 32 bytes. */
+export const PAYLOAD_KEY_BYTES = 32;
+
+/**
+ * `CLASPER_PAYLOAD_KEYS=k2:<base64>,k1:<base64>` → the keys that open payloads, by id. The values
+ * are never echoed in an error line: they are secrets.
+ */
+const payloadKeys = z.preprocess(
+  blankToUndefined,
+  z
+    .string()
+    .default('')
+    .transform((v, ctx) => {
+      const keys = new Map<string, Buffer>();
+      const items = v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
+      for (const [index, item] of items.entries()) {
+        const colon = item.indexOf(':');
+        const id = colon > 0 ? item.slice(0, colon) : '';
+        const encoded = colon > 0 ? item.slice(colon + 1).trim() : '';
+        const problem = !PAYLOAD_KEY_ID_PATTERN.test(id)
+          ? `entry ${index + 1} must look like id:base64key with an id of [A-Za-z0-9_.-]{1,64}`
+          : keys.has(id)
+            ? `names key '${id}' twice`
+            : !/^[A-Za-z0-9+/]+={0,2}$/.test(encoded) ||
+                Buffer.from(encoded, 'base64').length !== PAYLOAD_KEY_BYTES
+              ? `key '${id}' must be ${PAYLOAD_KEY_BYTES} bytes in base64 (openssl rand -base64 32)`
+              : undefined;
+        if (problem) {
+          ctx.addIssue({ code: 'custom', message: problem });
+          return z.NEVER;
+        }
+        keys.set(id, Buffer.from(encoded, 'base64'));
+      }
+      return keys;
+    }),
+);
+
+/** Comma-separated origins (`https://cloud.temporal.io`), each an http(s) origin without a path. */
+const origins = (fallback: string) =>
+  z.preprocess(
+    blankToUndefined,
+    z
+      .string()
+      .default(fallback)
+      .transform((v, ctx) => {
+        const list = v
+          .split(',')
+          .map((s) => s.trim().replace(/\/+$/, ''))
+          .filter(Boolean);
+        for (const origin of list) {
+          if (!isHttpUrl(origin) || new URL(origin).origin !== origin) {
+            ctx.addIssue({
+              code: 'custom',
+              message: `entry '${origin}' must be an origin such as https://cloud.temporal.io (scheme, host, port; no path)`,
+            });
+            return z.NEVER;
+          }
+        }
+        return list;
+      }),
+  );
+
+/** The Temporal UI of `temporal server start-dev` (port 8233), by both loopback names. */
+const DEV_UI_ORIGINS = 'http://localhost:8233,http://127.0.0.1:8233';
+
 const envSchema = z.object({
   CLASPER_PORT: int(8081, 1, 65535),
   CLASPER_HOST: str('0.0.0.0'),
@@ -186,6 +256,13 @@ const envSchema = z.object({
   TEMPORAL_PROFILE: optionalStr(),
   TEMPORAL_CONFIG_FILE: optionalStr(),
   CLASPER_TASK_QUEUE: str('clasper'),
+  CLASPER_PAYLOAD_KEYS: payloadKeys,
+  CLASPER_PAYLOAD_KEY_ID: optionalStr(),
+  CLASPER_PAYLOAD_COMPRESS_MIN_BYTES: int(2048, 0, 2_097_152),
+  CLASPER_CODEC_TOKEN: optionalStr(),
+  CLASPER_CODEC_CORS_ORIGINS: origins(DEV_UI_ORIGINS),
+  // Only `production` changes anything: doctor and /health?deep=true then warn about plain payloads.
+  NODE_ENV: optionalStr(),
   DISPATCH_INTERVAL_SEC: int(5, 1, 86_400),
   DISPATCH_TIMEOUT_SEC: int(DEFAULT_TIMEOUT_SETTINGS.dispatchTimeoutSec, 60, 86_400),
   DISPATCH_LIMIT_USERS: int(25, 1, 1000),
@@ -216,6 +293,8 @@ const envSchema = z.object({
 export type Env = z.infer<typeof envSchema>;
 
 export interface Config {
+  /** NODE_ENV=production (the image sets it): unprotected payloads are worth a warning there. */
+  production: boolean;
   server: {
     port: number;
     host: string;
@@ -243,6 +322,13 @@ export interface Config {
      */
     connection: ClientConfigProfile & { address: string; namespace: string };
   };
+  /**
+   * Payload encryption (src/clients/temporal/payload-codec.ts). Off when `currentKeyId` is unset;
+   * `keys` still open payloads sealed before a rotation. Holds secrets: never log it.
+   */
+  payloads: { keys: ReadonlyMap<string, Buffer>; currentKeyId?: string; compressMinBytes: number };
+  /** The codec server on the API (POST /codec/decode, /codec/encode) for the Temporal UI and CLI. */
+  codec: { token?: string; corsOrigins: string[] };
   backend: {
     url: string;
     jwtSecret?: string;
@@ -304,6 +390,9 @@ export class ConfigError extends Error {
   }
 }
 
+/** Variables whose values an error line must never echo. */
+const SECRET_VALUES = new Set(['CLASPER_PAYLOAD_KEYS']);
+
 function describeValue(value: unknown): string {
   return value === undefined ? 'nothing' : `'${String(value)}'`;
 }
@@ -319,7 +408,8 @@ export function loadConfig(env: Record<string, string | undefined>, require: (ke
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       const name = String(issue.path[0] ?? 'environment');
-      problems.push(`${name} ${issue.message}, got ${describeValue(env[name])}`);
+      const got = SECRET_VALUES.has(name) ? '(value hidden: it holds keys)' : describeValue(env[name]);
+      problems.push(`${name} ${issue.message}, got ${got}`);
     }
   }
   for (const name of require) {
@@ -327,9 +417,11 @@ export function loadConfig(env: Record<string, string | undefined>, require: (ke
       problems.push(`${name} is required for this process, got nothing`);
   }
   const temporalConnection = parsed.success ? temporalProfile(parsed.data, env, problems) : undefined;
+  const currentKeyId = parsed.success ? payloadKeyId(parsed.data, problems) : undefined;
   if (problems.length > 0 || !parsed.success || !temporalConnection) throw new ConfigError(problems);
   const e = parsed.data;
   return {
+    production: e.NODE_ENV === 'production',
     server: {
       port: e.CLASPER_PORT,
       host: e.CLASPER_HOST,
@@ -348,6 +440,12 @@ export function loadConfig(env: Record<string, string | undefined>, require: (ke
       taskQueue: e.CLASPER_TASK_QUEUE,
       connection: temporalConnection,
     },
+    payloads: {
+      keys: e.CLASPER_PAYLOAD_KEYS,
+      currentKeyId,
+      compressMinBytes: e.CLASPER_PAYLOAD_COMPRESS_MIN_BYTES,
+    },
+    codec: { token: e.CLASPER_CODEC_TOKEN, corsOrigins: e.CLASPER_CODEC_CORS_ORIGINS },
     backend: {
       url: e.BACKEND_URL,
       jwtSecret: e.AGENT_JWT_SECRET,
@@ -399,6 +497,26 @@ export function loadConfig(env: Record<string, string | undefined>, require: (ke
     missionControlLite: { port: e.MC_LITE_PORT, host: e.MC_LITE_HOST },
     script: { userId: e.USER_ID, agentRole: e.AGENT_ROLE },
   };
+}
+
+/** The key that seals new payloads: CLASPER_PAYLOAD_KEY_ID, or the only key when there is one. */
+function payloadKeyId(e: Env, problems: string[]): string | undefined {
+  const keys = e.CLASPER_PAYLOAD_KEYS;
+  const id = e.CLASPER_PAYLOAD_KEY_ID;
+  if (id === undefined) {
+    if (keys.size > 1)
+      problems.push(
+        `CLASPER_PAYLOAD_KEY_ID must name the key that encrypts when CLASPER_PAYLOAD_KEYS holds several (${[...keys.keys()].join(', ')}), got nothing`,
+      );
+    return keys.size === 1 ? [...keys.keys()][0] : undefined;
+  }
+  if (!keys.has(id))
+    problems.push(
+      keys.size === 0
+        ? `CLASPER_PAYLOAD_KEY_ID names key '${id}' but CLASPER_PAYLOAD_KEYS is empty: set CLASPER_PAYLOAD_KEYS=${id}:<base64 key>`
+        : `CLASPER_PAYLOAD_KEY_ID must be one of the ids in CLASPER_PAYLOAD_KEYS (${[...keys.keys()].join(', ')}), got '${id}'`,
+    );
+  return id;
 }
 
 const TEMPORAL_DEFAULTS = { address: 'localhost:7233', namespace: 'default' };

@@ -4,6 +4,7 @@
  * it cannot slow the latency figures.
  */
 import type { Scenario } from './scenario';
+import { codecScenario } from '../scenarios/codec';
 import { dispatchLatency } from '../scenarios/dispatch-latency';
 import { historySize } from '../scenarios/history-size';
 import { memory } from '../scenarios/memory';
@@ -23,6 +24,7 @@ export const SCENARIOS: Scenario[] = [
   tuning,
   // Last, so the sections the others cite by number keep their numbers.
   streaming,
+  codecScenario,
 ] as Scenario[];
 
 export const RUN_ORDER = [
@@ -32,6 +34,7 @@ export const RUN_ORDER = [
   'memory',
   'dispatch-latency',
   'streaming',
+  'codec',
   'tuning',
   'history-size',
 ];

@@ -41,6 +41,8 @@ export interface DevServerOptions {
   port?: number;
   dbFilename?: string;
   uiPort?: number;
+  /** The Temporal UI decodes payloads through this codec server (`--ui-codec-endpoint`). */
+  uiCodecEndpoint?: string;
   startTimeoutMs?: number;
   /** `--dynamic-config-value name=<JSON value>` pairs (e.g. the bench's unthrottled profile). */
   dynamicConfig?: Record<string, string | number | boolean>;
@@ -71,6 +73,7 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
     '--log-level',
     'error',
     ...(opts.uiPort ? ['--ui-port', String(opts.uiPort)] : ['--headless']),
+    ...(opts.uiCodecEndpoint ? ['--ui-codec-endpoint', opts.uiCodecEndpoint] : []),
     ...(opts.dbFilename ? ['--db-filename', opts.dbFilename] : []),
     ...devServerSearchAttributeArgs(),
     ...Object.entries({ ...DEV_DYNAMIC_CONFIG, ...opts.dynamicConfig }).flatMap(([k, v]) => [

@@ -9,6 +9,7 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fast
 import type { Client } from '@temporalio/client';
 import type { Config } from '../config';
 import { MissionControlClient } from '../clients/mission-control';
+import { payloadCodec } from '../clients/temporal/connection';
 import type { Workspace } from '../clients/workspace';
 import { registerDaemonKeyAuth } from './auth';
 import { registerBodyDepthLimit } from './body-depth';
@@ -17,6 +18,7 @@ import { createApiMetrics, registerRequestMetrics, type ApiMetrics } from './met
 import { TurnRateLimiter } from './rate-limit';
 import { REQUEST_ID_LOG_LABEL, registerRequestIdEcho, requestIdFrom } from './request-id';
 import { agentRoutes } from './routes/agents';
+import { codecRoutes } from './routes/codec';
 import { controlRoutes } from './routes/control';
 import { healthRoutes } from './routes/health';
 import { introspectionRoutes } from './routes/introspection';
@@ -89,5 +91,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(streamRoutes, turnRoute());
   await app.register(compactRoutes, { config, turns, limiter });
   await app.register(llmTaskRoutes, { config, turns, limiter });
+  await app.register(codecRoutes, { config, codec: payloadCodec(config) });
   return app;
 }

@@ -4,6 +4,7 @@ import { connectTemporalClient } from '../clients/temporal/connection';
 import { createWorkspace } from '../clients/workspace';
 import { buildApp } from './app';
 import { createApiMetrics } from './metrics';
+import { requestLogFields } from './routes/codec';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit(['AGENT_JWT_SECRET']);
@@ -21,7 +22,11 @@ async function main(): Promise<void> {
     workspace,
     metrics: createApiMetrics({ processMetrics: true }),
     // pino JSON lines; each request's lines carry request_id, turn lines also turn_id.
-    logger: { level: config.server.logLevel },
+    // The Temporal UI's codec endpoint carries its token in the path: never into a log line.
+    logger: {
+      level: config.server.logLevel,
+      serializers: { req: requestLogFields },
+    },
   });
 
   let closing = false;

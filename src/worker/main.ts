@@ -9,6 +9,7 @@ import {
   describeTemporalTarget,
 } from '../clients/temporal/connection';
 import { checkSearchAttributes, searchAttributeProblem } from '../clients/temporal/search-attributes';
+import { payloadProtection } from '../clients/temporal/payload-codec';
 import { ensureSchedulesAtStart } from '../schedules/ensure';
 import { createClasperWorker } from './worker';
 import { watchWorkflowTasks, type WorkflowTaskWatch } from './workflow-task-watch';
@@ -28,6 +29,8 @@ async function main(): Promise<void> {
       workflowBundlePath: fs.existsSync(prebuilt) ? prebuilt : undefined,
     });
     await ensureSchedulesAtStart(config, (line) => process.stdout.write(line));
+    const protection = payloadProtection(config);
+    process.stdout.write(protection.warning ? `warning: ${protection.warning}\n` : `${protection.line}\n`);
     process.stdout.write(
       `clasper worker polling task queue '${config.temporal.taskQueue}' on ${describeTemporalTarget(config)}` +
         `${metricsPort > 0 ? `; metrics on :${metricsPort}/metrics` : ''}\n`,

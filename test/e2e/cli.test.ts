@@ -350,6 +350,7 @@ describe('clasper doctor', () => {
     const c = byName(checks);
     expect(Object.keys(c)).toEqual([
       'config',
+      'payload encryption',
       'temporal',
       'worker',
       'backend',

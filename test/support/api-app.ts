@@ -7,10 +7,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { Client, Connection } from '@temporalio/client';
+import { Connection, type Client } from '@temporalio/client';
 import { buildApp } from '../../src/api/app';
 import { createWorkspace, type Workspace } from '../../src/clients/workspace';
 import { loadConfig, type Config } from '../../src/config';
+import { temporalClient } from '../../src/clients/temporal/connection';
 import { REPO_ROOT } from '../../scripts/lib/temporal-dev-server';
 import { TEST_JWT_SECRET } from './stack';
 
@@ -34,7 +35,7 @@ export async function buildTestApp(
     ...opts.env,
   });
   const connection = await Connection.connect({ address });
-  const client = new Client({ connection, namespace: config.temporal.namespace });
+  const client = temporalClient(config, connection);
   const workspace = opts.workspace ?? quietWorkspace(config.agent.workspace);
   const app = await buildApp({ config, client, workspace });
   return {

@@ -13,6 +13,7 @@ import { loadConfig, type Config } from '../../src/config';
 import { buildApp } from '../../src/api/app';
 import { createWorkspace, type Workspace } from '../../src/clients/workspace';
 import { createClasperWorker } from '../../src/worker/worker';
+import { temporalDataConverter } from '../../src/clients/temporal/connection';
 import { buildMissionControlLite } from '../../examples/mission-control-lite/server';
 import type { AgentTurnInput, TurnTimings } from '../../src/shared/turn';
 import { startFakeOpenAI, type FakeOpenAI } from './fake-openai';
@@ -115,6 +116,8 @@ export interface StackOptions {
    * so every e2e turn, tool loops included, proves its request shape works beyond OpenAI. Default true.
    */
   strictModel?: boolean;
+  /** A Temporal server of the test's own (e.g. one whose UI is configured); default: the run's. */
+  temporalAddress?: string;
 }
 
 /** Adds `timings` to the input of agentTurn workflows started through this client. */
@@ -143,7 +146,7 @@ function quietTemporalRuntime(): void {
 
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   quietTemporalRuntime();
-  const address = process.env.CLASPER_TEST_TEMPORAL_ADDRESS;
+  const address = opts.temporalAddress ?? process.env.CLASPER_TEST_TEMPORAL_ADDRESS;
   const bundle = process.env.CLASPER_TEST_WORKFLOW_BUNDLE;
   if (!address || !bundle) throw new Error('the jest global setup did not start Temporal / bundle workflows');
   const backend = await startBackend();
@@ -192,6 +195,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     const client = new Client({
       connection,
       namespace: config.temporal.namespace,
+      // The API's client as src/clients/temporal/connection.ts builds it (payload codec included).
+      dataConverter: temporalDataConverter(config),
       ...(opts.turnTimings ? { interceptors: { workflow: [turnTimingsInterceptor(opts.turnTimings)] } } : {}),
     });
     const workspace =

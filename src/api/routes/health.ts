@@ -23,6 +23,7 @@ import {
   findWorkflowTaskProblems,
   ProblemsUnavailableError,
 } from '../../clients/temporal/workflow-task-problems';
+import { payloadProtection } from '../../clients/temporal/payload-codec';
 
 /** Each check gives up after this long, so a deep health check answers within a load balancer's patience. */
 const CHECK_TIMEOUT_MS = 5_000;
@@ -64,6 +65,10 @@ const HealthSchema = z
       features: z.record(z.string(), z.unknown()).optional(),
       error: z.string().optional(),
     }),
+    warnings: z
+      .array(z.string())
+      .optional()
+      .describe('Things that work but should not be so in production, e.g. payload encryption off'),
   })
   .describe('Health');
 type Health = z.infer<typeof HealthSchema>;
@@ -123,12 +128,14 @@ async function deepHealth(
   // A server that cannot report failing workflow tasks leaves that check unchecked, not degraded.
   const allOk =
     [temporalCheck, worker, backend].every((c) => c.status === 'ok') && workflowTasks.status !== 'error';
+  const warning = payloadProtection(config).warning;
   return {
     status: allOk ? 'ok' : 'degraded',
     temporal: temporalCheck,
     worker,
     workflow_tasks: workflowTasks,
     backend,
+    ...(warning ? { warnings: [warning] } : {}),
   };
 }
 

@@ -1,6 +1,7 @@
 /**
  * `clasper doctor`: is this installation able to run a turn? Checks, each ok / warn / fail with
- * a one-line reason: the configuration parses; Temporal answers for the namespace; a worker polls
+ * a one-line reason: the configuration parses; payload encryption is on (a warning when off in
+ * production); Temporal answers for the namespace; a worker polls
  * the task queue; the backend is reachable and speaks contract v1; the backend ACCEPTS our agent
  * JWT (an authenticated read, not just the open capabilities probe); the model endpoint answers
  * with our key, answers a completion in time, honours tools and fits the prompt; the API answers with our daemon key; the workspace checks out. Exit 1 if any fail.
@@ -16,6 +17,7 @@ import type { DoctorCheck } from './check';
 import { checkModel } from './model';
 import { checkTemporal } from './temporal';
 import { checkWorkspace } from './workspace';
+import { payloadProtection } from '../../clients/temporal/payload-codec';
 
 export type { CheckStatus, DoctorCheck } from './check';
 export { JWT_REJECTED } from './backend';
@@ -66,12 +68,24 @@ export async function doctorChecks(opts: DoctorOptions, deps: DoctorDeps): Promi
   ]);
   return [
     { name: 'config', status: 'ok', reason: 'environment is valid' },
+    checkPayloadEncryption(config),
     ...temporalChecks,
     ...backendChecks,
     ...model,
     api,
     workspace,
   ];
+}
+
+/** On: which key seals. Off: fine in development, a warning in production. */
+export function checkPayloadEncryption(config: Config): DoctorCheck {
+  const state = payloadProtection(config);
+  if (state.warning) return { name: 'payload encryption', status: 'warn', reason: state.warning };
+  return {
+    name: 'payload encryption',
+    status: 'ok',
+    reason: state.encrypting ? state.line : `${state.line} (fine in development)`,
+  };
 }
 
 export async function runDoctor(opts: DoctorOptions, deps: DoctorDeps): Promise<number> {

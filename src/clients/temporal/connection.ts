@@ -2,23 +2,32 @@
  * The one way every Clasper process reaches Temporal: the API, the worker (its native connection
  * and its schedules client), the CLI and the scripts all connect through here, from the profile
  * src/config.ts merged (address, namespace, API key, TLS and mTLS, as @temporalio/envconfig reads
- * them). A payload codec, when we add one, goes in `temporalDataConverter` and reaches every
- * client and worker from there.
+ * them). The payload codec is set in `temporalDataConverter` and reaches every client and worker
+ * from there.
  */
 import { Client, Connection, type ConnectionOptions, type DataConverter } from '@temporalio/client';
 import { toClientOptions } from '@temporalio/envconfig';
 import type { NativeConnection, NativeConnectionOptions } from '@temporalio/worker';
 import type { Config } from '../../config';
+import { EncryptionCodec } from './payload-codec';
 
 /** How long a connect waits for the server's first answer before it fails (plain or TLS). */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 
 /**
- * The data converter of every client and worker. Today the SDK's default (JSON); the single place
- * where an encrypting payload codec will be set, so that API, worker and CLI always agree.
+ * The data converter of every client and worker: the SDK's JSON payloads through the encryption
+ * codec (payload-codec.ts), the one place it is set, so that API, worker, schedules, CLI and
+ * scripts always agree. With no key configured the codec seals nothing but still names the key an
+ * encrypted payload needs. Workflow code gets it through the worker (codecs run outside the
+ * workflow sandbox), so the workflow bundle does not change.
  */
-export function temporalDataConverter(_config: Config): DataConverter | undefined {
-  return undefined;
+export function temporalDataConverter(config: Config): DataConverter {
+  return { payloadCodecs: [payloadCodec(config)] };
+}
+
+/** The codec itself, for the API's codec server (/codec/encode, /codec/decode). */
+export function payloadCodec(config: Config): EncryptionCodec {
+  return new EncryptionCodec(config.payloads);
 }
 
 /** Connection options for `Connection.connect` and `NativeConnection.connect` alike. */

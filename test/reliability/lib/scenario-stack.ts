@@ -14,6 +14,7 @@ import { Client, Connection, WorkflowFailedError, type WorkflowClientInterceptor
 import { buildApp } from '../../../src/api/app';
 import { createWorkspace } from '../../../src/clients/workspace';
 import { loadConfig } from '../../../src/config';
+import { temporalDataConverter } from '../../../src/clients/temporal/connection';
 import type { AgentTurnInput, AgentTurnResult, TurnTimings } from '../../../src/shared/turn';
 import { buildMissionControlLite } from '../../../examples/mission-control-lite/server';
 import { REPO_ROOT, startDevServer, type DevServer } from '../../../scripts/lib/temporal-dev-server';
@@ -179,16 +180,18 @@ export async function startScenarioStack(opts: ScenarioStackOptions): Promise<Sc
 
     const connection = await Connection.connect({ address: temporalAddress });
     cleanups.push(() => connection.close());
-    const client = new Client({
-      connection,
-      ...(opts.turnTimings ? { interceptors: { workflow: [timingsInterceptor(opts.turnTimings)] } } : {}),
-    });
     const config = loadConfig({
       ...common,
       BACKEND_URL: backendUrl,
       AGENT_DAEMON_API_KEY: daemonKey,
       CLASPER_RATE_LIMIT_PER_MINUTE: '0',
       ...opts.apiEnv,
+    });
+    const client = new Client({
+      connection,
+      // As src/clients/temporal/connection.ts builds every client (the payload codec included).
+      dataConverter: temporalDataConverter(config),
+      ...(opts.turnTimings ? { interceptors: { workflow: [timingsInterceptor(opts.turnTimings)] } } : {}),
     });
     const apiLog: string[] = [];
     const api = await buildApp({

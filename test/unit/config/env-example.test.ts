@@ -49,6 +49,10 @@ describe('.env.example', () => {
       'USER_ID',
       'CLASPER_AGENTS',
       'CLASPER_APPROVAL_TOOLS',
+      'CLASPER_PAYLOAD_KEYS',
+      'CLASPER_PAYLOAD_KEY_ID',
+      'CLASPER_CODEC_TOKEN',
+      'NODE_ENV',
       // Temporal's variables: blank means "from the profile file, else the default".
       ...ENV_NAMES.filter((n) => n.startsWith('TEMPORAL_')),
     ];
@@ -63,7 +67,14 @@ describe('.env.example', () => {
   });
 
   it('leaves secrets blank', () => {
-    for (const name of ['AGENT_JWT_SECRET', 'INTERNAL_API_TOKEN', 'AGENT_DAEMON_API_KEY', 'OPENAI_API_KEY'])
+    for (const name of [
+      'AGENT_JWT_SECRET',
+      'INTERNAL_API_TOKEN',
+      'AGENT_DAEMON_API_KEY',
+      'OPENAI_API_KEY',
+      'CLASPER_PAYLOAD_KEYS',
+      'CLASPER_CODEC_TOKEN',
+    ])
       expect(env[name]).toBe('');
   });
 
