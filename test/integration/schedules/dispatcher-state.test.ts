@@ -9,7 +9,6 @@ import { Client, Connection } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../../src/api/app';
 import { checkDispatcher } from '../../../src/cli/doctor/dispatcher';
-import { createWorkspace } from '../../../src/clients/workspace';
 import { loadConfig, type Config } from '../../../src/config';
 import {
   DISPATCH_UNSUPPORTED_NOTE,
@@ -18,6 +17,7 @@ import {
   ensureSchedules,
 } from '../../../src/schedules/ensure';
 import { REPO_ROOT } from '../../../scripts/lib/temporal-dev-server';
+import { quietWorkspace } from '../../support/api-app';
 import { INTERNAL, SECRET, startBackend, type TestBackend } from '../clients/mission-control/backend';
 import { startFastApiStarter, STARTER_SECRET } from '../clients/mission-control/fastapi-starter';
 
@@ -59,7 +59,7 @@ function config(backend: 'reference' | 'starter', env: Record<string, string> = 
 
 /** The deep health answer's dispatcher part, from the real app. */
 async function health(cfg: Config): Promise<{ state: string; reason?: string }> {
-  const workspace = createWorkspace({ root: path.join(REPO_ROOT, 'workspace'), env: {} });
+  const workspace = quietWorkspace(path.join(REPO_ROOT, 'workspace'));
   const app = await buildApp({ config: cfg, client, workspace, dispatcherScheduleId: scheduleId });
   apps.push(app);
   const body = (await app.inject({ method: 'GET', url: '/health?deep=true' })).json();
