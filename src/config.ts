@@ -114,7 +114,8 @@ const agents = z.preprocess(
 
 const envSchema = z.object({
   CLASPER_PORT: int(8081, 1, 65535),
-  CLASPER_HOST: str('0.0.0.0'),
+  // Loopback by default, like every dev server here: exposing the API is a decision (compose sets 0.0.0.0).
+  CLASPER_HOST: str('127.0.0.1'),
   LOG_LEVEL: z.preprocess(
     blankToUndefined,
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -157,6 +158,7 @@ const envSchema = z.object({
   CLASPER_RATE_LIMIT_PER_MINUTE: int(60, 0, 1_000_000),
   CLASPER_RATE_LIMIT_PER_CALLER_PER_MINUTE: int(1_200, 0, 10_000_000),
   CLASPER_WORKER_METRICS_PORT: int(9464, 0, 65535),
+  CLASPER_WORKER_METRICS_HOST: str('127.0.0.1'),
   OPENAI_API_KEY: optionalStr(),
   OPENAI_BASE_URL: optionalUrl(),
   LLM_MODEL_DEFAULT: str('gpt-4o-mini'),
@@ -229,7 +231,7 @@ export interface Config {
     rateLimitPerCallerPerMinute: number;
   };
   /** Worker process: Prometheus endpoint of the Temporal runtime's metrics; port 0 = off. */
-  worker: { metricsPort: number };
+  worker: { metricsPort: number; metricsHost: string };
   temporal: {
     address: string;
     namespace: string;
@@ -333,7 +335,7 @@ export function loadConfig(env: Record<string, string | undefined>, require: (ke
       rateLimitPerMinute: e.CLASPER_RATE_LIMIT_PER_MINUTE,
       rateLimitPerCallerPerMinute: e.CLASPER_RATE_LIMIT_PER_CALLER_PER_MINUTE,
     },
-    worker: { metricsPort: e.CLASPER_WORKER_METRICS_PORT },
+    worker: { metricsPort: e.CLASPER_WORKER_METRICS_PORT, metricsHost: e.CLASPER_WORKER_METRICS_HOST },
     temporal: {
       address: temporalConnection.address,
       namespace: temporalConnection.namespace,

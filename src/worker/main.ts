@@ -14,8 +14,9 @@ import { createClasperWorker } from './worker';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit(['AGENT_JWT_SECRET']);
-  const { metricsPort } = config.worker;
-  installRuntime(metricsPort);
+  const { metricsPort, metricsHost } = config.worker;
+  const metricsAddress = `${metricsHost.includes(':') ? `[${metricsHost}]` : metricsHost}:${metricsPort}`;
+  installRuntime(metricsPort, metricsAddress);
   const connection = await connectTemporalWorker(config);
   try {
     await checkSearchAttributesAtStart(config);
@@ -29,7 +30,7 @@ async function main(): Promise<void> {
     await ensureSchedulesAtStart(config, (line) => process.stdout.write(line));
     process.stdout.write(
       `clasper worker polling task queue '${config.temporal.taskQueue}' on ${describeTemporalTarget(config)}` +
-        `${metricsPort > 0 ? `; metrics on :${metricsPort}/metrics` : ''}\n`,
+        `${metricsPort > 0 ? `; metrics on ${metricsAddress}/metrics` : ''}\n`,
     );
     await worker.run();
   } finally {
@@ -38,14 +39,12 @@ async function main(): Promise<void> {
 }
 
 /** Temporal's runtime, with its Prometheus endpoint unless the port is 0. */
-function installRuntime(metricsPort: number): void {
+function installRuntime(metricsPort: number, bindAddress: string): void {
   try {
     Runtime.install({
       shutdownSignals: ['SIGINT', 'SIGTERM'],
       // Temporal's worker metrics plus ours (activities/metrics.ts), for Prometheus at :<port>/metrics.
-      ...(metricsPort > 0
-        ? { telemetryOptions: { metrics: { prometheus: { bindAddress: `0.0.0.0:${metricsPort}` } } } }
-        : {}),
+      ...(metricsPort > 0 ? { telemetryOptions: { metrics: { prometheus: { bindAddress } } } } : {}),
     });
   } catch (err) {
     if (/in use/i.test(err instanceof Error ? err.message : String(err)))
