@@ -173,6 +173,11 @@ describe('Dockerfile', () => {
     expect(dockerfile).toMatch(/npm prune --omit=dev/);
   });
 
+  it('serves on every interface of the container (the processes default to loopback)', () => {
+    expect(dockerfile).toMatch(/^ENV .*\bCLASPER_HOST=0\.0\.0\.0\b/m);
+    expect(dockerfile).toMatch(/^ENV .*\bCLASPER_WORKER_METRICS_HOST=0\.0\.0\.0\b/m);
+  });
+
   it('runs as a non-root user with an overridable CMD', () => {
     expect(dockerfile).toMatch(/^USER (?!root)\S+/m);
     expect(dockerfile).toMatch(/^CMD \["node", "dist\/src\/api\/main\.js"\]/m);
