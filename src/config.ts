@@ -513,3 +513,19 @@ export function loadConfigOrExit(require: (keyof Env)[] = []): Config {
 
 /** Every variable the schema knows, for docs and the docker-compose check. */
 export const ENV_NAMES = Object.keys(envSchema.shape) as (keyof Env)[];
+
+/**
+ * A `.env` file's `NAME=value` lines (comments and blanks skipped, one pair of quotes removed);
+ * empty when there is no such file. make dev, the one-shot scripts and the CLI put it under the
+ * real environment, which wins.
+ */
+export function readDotEnvFile(file: string): Record<string, string> {
+  if (!fs.existsSync(file)) return {};
+  const out: Record<string, string> = {};
+  for (const line of fs.readFileSync(file, 'utf8').split(/\r?\n/)) {
+    const m = /^\s*([A-Z0-9_]+)\s*=\s*(.*?)\s*$/.exec(line);
+    if (!m || line.trim().startsWith('#')) continue;
+    out[m[1] as string] = (m[2] as string).replace(/^(['"])(.*)\1$/, '$2');
+  }
+  return out;
+}
