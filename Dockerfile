@@ -30,7 +30,9 @@ RUN npm prune --omit=dev --no-audit --no-fund
 
 # ---- runtime ----
 FROM node:20-bookworm-slim
-ENV NODE_ENV=production
+# A container is its own network namespace: serve the API and the worker's metrics on every
+# interface of it (outside a container both default to 127.0.0.1).
+ENV NODE_ENV=production CLASPER_HOST=0.0.0.0 CLASPER_WORKER_METRICS_HOST=0.0.0.0
 WORKDIR /app
 
 COPY --from=build /app/package.json /app/package-lock.json ./

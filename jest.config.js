@@ -7,9 +7,6 @@ module.exports = {
   // Against a real local model server, minutes long: `make test-local-llm` runs it, never `make test`.
   testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/local-llm/'],
   transform: { '^.+\\.(ts|js)$': ['@swc/jest'] },
-  // light-my-request (fastify.inject) and @fastify/static require the ESM-only cookie@2 and content-disposition@1; jest's CommonJS runtime cannot
-  // load them untransformed, so swc turns those packages into CommonJS.
-  transformIgnorePatterns: ['/node_modules/(?!(cookie|content-disposition)/)'],
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   // One Temporal dev server serves every file; two workers keep a 2-core box responsive.

@@ -1,39 +1,36 @@
 /**
  * `make dev` (full): Temporal dev server with a SQLite file under .data/, the reference Mission
- * Control backend, the worker and the API, on embedded defaults; Ctrl-C stops them all.
+ * Control backend, the worker and the API, on embedded defaults; Ctrl-C stops them all. When there
+ * is no `.env`, it writes one with the built-in secrets, so `clasper doctor` and the scripts see
+ * what make dev runs with (an existing `.env` is never changed). When only the backend exits the
+ * rest keeps running, so a backend outage can be tried; any other process exiting stops all.
  * `npm run dev` (`--runtime-only`): just the worker and the API, against the Temporal and backend
  * the environment names — what a team runs beside its own backend.
+ *
+ * `--dir <path>` (default: the repo root) holds `.env` and `.data/`, and `--ui-port <n>` moves the
+ * Temporal UI off 8233: for running a second copy beside a first, as the tests do.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { loadConfig, ConfigError } from '../src/config';
+import { loadConfig, ConfigError, readDotEnvFile } from '../src/config';
 import { generatePayloadKey } from '../src/clients/temporal/payload-codec';
+import { DEV_DEFAULTS, ensureDotEnv } from './lib/dev-env';
 import { REPO_ROOT, startDevServer, type DevServer } from './lib/temporal-dev-server';
 
 const runtimeOnly = process.argv.includes('--runtime-only');
+const dir = path.resolve(flag('--dir') ?? REPO_ROOT);
+const uiPort = Number(flag('--ui-port') ?? 8233);
 
-/** Embedded defaults for a local demo only; a real deployment sets its own secrets. */
-const DEV_DEFAULTS: Record<string, string> = {
-  AGENT_JWT_SECRET: 'dev-only-agent-jwt-secret-change-me',
-  INTERNAL_API_TOKEN: 'dev-only-internal-token-change-me',
-};
+function flag(name: string): string | undefined {
+  const at = process.argv.indexOf(name);
+  return at >= 0 ? process.argv[at + 1] : undefined;
+}
 
 const children: ChildProcess[] = [];
 let temporal: DevServer | undefined;
 let stopping = false;
-
-function loadDotEnv(file: string): Record<string, string> {
-  if (!fs.existsSync(file)) return {};
-  const out: Record<string, string> = {};
-  for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
-    const m = /^\s*([A-Z0-9_]+)\s*=\s*(.*)\s*$/.exec(line);
-    if (!m || line.trim().startsWith('#')) continue;
-    out[m[1] as string] = (m[2] as string).replace(/^(['"])(.*)\1$/, '$2');
-  }
-  return out;
-}
 
 function run(name: string, script: string, env: NodeJS.ProcessEnv): ChildProcess {
   const child = spawn(process.execPath, [path.join(REPO_ROOT, 'node_modules/tsx/dist/cli.mjs'), script], {
@@ -49,10 +46,17 @@ function run(name: string, script: string, env: NodeJS.ProcessEnv): ChildProcess
   pipe(child.stdout, process.stdout);
   pipe(child.stderr, process.stderr);
   child.on('exit', (code, signal) => {
-    if (!stopping) {
-      process.stderr.write(`${prefix}exited (${signal ?? code}); stopping everything\n`);
-      void stop(1);
+    if (stopping) return;
+    if (name === 'backend') {
+      // A backend outage is worth trying: turns retry until it answers again.
+      process.stderr.write(
+        `${prefix}exited (${signal ?? code}); the worker, the API and Temporal keep running: turns wait and ` +
+          'retry until a backend answers at BACKEND_URL again. Ctrl-C stops everything.\n',
+      );
+      return;
     }
+    process.stderr.write(`${prefix}exited (${signal ?? code}); stopping everything\n`);
+    void stop(1);
   });
   children.push(child);
   return child;
@@ -75,9 +79,11 @@ async function waitForHttp(url: string, timeoutMs: number): Promise<void> {
 async function stop(code: number): Promise<void> {
   if (stopping) return;
   stopping = true;
-  for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
+  // A child killed by a signal has no exit code, only a signal code: it is gone all the same.
+  const running = (c: ChildProcess) => c.exitCode === null && c.signalCode === null;
+  for (const c of children) if (running(c)) c.kill('SIGTERM');
   await Promise.all(
-    children.map((c) => (c.exitCode === null ? new Promise((r) => c.once('exit', r)) : Promise.resolve())),
+    children.map((c) => (running(c) ? new Promise((r) => c.once('exit', r)) : Promise.resolve())),
   );
   await temporal?.stop();
   process.exit(code);
@@ -102,8 +108,10 @@ function devPayloadProtection(env: NodeJS.ProcessEnv, dataDir: string): void {
 }
 
 async function main(): Promise<void> {
-  const env: NodeJS.ProcessEnv = { ...loadDotEnv(path.join(REPO_ROOT, '.env')), ...process.env };
-  const dataDir = path.join(REPO_ROOT, '.data');
+  const dotEnv = path.join(dir, '.env');
+  const dotEnvLines = runtimeOnly ? [] : ensureDotEnv(dotEnv, process.env);
+  const env: NodeJS.ProcessEnv = { ...readDotEnvFile(dotEnv), ...process.env };
+  const dataDir = path.join(dir, '.data');
   if (!runtimeOnly) {
     for (const [k, v] of Object.entries(DEV_DEFAULTS)) env[k] ||= v;
     fs.mkdirSync(dataDir, { recursive: true });
@@ -126,13 +134,14 @@ async function main(): Promise<void> {
   const codecUrl = `http://localhost:${config.server.port}/codec`;
   const codecToken = config.codec.token ?? config.server.daemonApiKey;
   if (!runtimeOnly) {
+    for (const line of dotEnvLines) process.stdout.write(`${line}\n`);
     const port = Number(config.temporal.address.split(':').pop() ?? 7233);
     process.stdout.write(
-      `starting Temporal dev server on ${config.temporal.address} (UI 8233, data .data/temporal.db)\n`,
+      `starting Temporal dev server on ${config.temporal.address} (UI ${uiPort}, data .data/temporal.db)\n`,
     );
     temporal = await startDevServer({
       port,
-      uiPort: 8233,
+      uiPort,
       dbFilename: path.join(dataDir, 'temporal.db'),
       // The UI sends no header of ours, so its endpoint carries the token (routes/codec.ts).
       ...(codecToken && config.payloads.currentKeyId
@@ -158,7 +167,7 @@ async function main(): Promise<void> {
       '',
       'Clasper on Temporal is running',
       `  API          ${apiUrl}   (OpenAPI: ${apiUrl}/docs)`,
-      runtimeOnly ? `  Temporal     ${config.temporal.address}` : `  Temporal UI  http://localhost:8233`,
+      runtimeOnly ? `  Temporal     ${config.temporal.address}` : `  Temporal UI  http://localhost:${uiPort}`,
       `  Backend      ${config.backend.url}${runtimeOnly ? '' : '   (reference Mission Control, in memory)'}`,
       `  LLM          ${llm}`,
       config.payloads.currentKeyId

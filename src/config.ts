@@ -185,7 +185,8 @@ const DEV_UI_ORIGINS = 'http://localhost:8233,http://127.0.0.1:8233';
 
 const envSchema = z.object({
   CLASPER_PORT: int(8081, 1, 65535),
-  CLASPER_HOST: str('0.0.0.0'),
+  // Loopback by default, like every dev server here: exposing the API is a decision (compose sets 0.0.0.0).
+  CLASPER_HOST: str('127.0.0.1'),
   LOG_LEVEL: z.preprocess(
     blankToUndefined,
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -228,6 +229,7 @@ const envSchema = z.object({
   CLASPER_RATE_LIMIT_PER_MINUTE: int(60, 0, 1_000_000),
   CLASPER_RATE_LIMIT_PER_CALLER_PER_MINUTE: int(1_200, 0, 10_000_000),
   CLASPER_WORKER_METRICS_PORT: int(9464, 0, 65535),
+  CLASPER_WORKER_METRICS_HOST: str('127.0.0.1'),
   OPENAI_API_KEY: optionalStr(),
   OPENAI_BASE_URL: optionalUrl(),
   LLM_MODEL_DEFAULT: str('gpt-4o-mini'),
@@ -310,7 +312,7 @@ export interface Config {
     rateLimitPerCallerPerMinute: number;
   };
   /** Worker process: Prometheus endpoint of the Temporal runtime's metrics; port 0 = off. */
-  worker: { metricsPort: number };
+  worker: { metricsPort: number; metricsHost: string };
   temporal: {
     address: string;
     namespace: string;
@@ -433,7 +435,7 @@ export function loadConfig(env: Record<string, string | undefined>, require: (ke
       rateLimitPerMinute: e.CLASPER_RATE_LIMIT_PER_MINUTE,
       rateLimitPerCallerPerMinute: e.CLASPER_RATE_LIMIT_PER_CALLER_PER_MINUTE,
     },
-    worker: { metricsPort: e.CLASPER_WORKER_METRICS_PORT },
+    worker: { metricsPort: e.CLASPER_WORKER_METRICS_PORT, metricsHost: e.CLASPER_WORKER_METRICS_HOST },
     temporal: {
       address: temporalConnection.address,
       namespace: temporalConnection.namespace,
@@ -648,3 +650,19 @@ export function timeoutSettings(config: Config): TimeoutSettings {
 }
 
 export const ENV_NAMES = Object.keys(envSchema.shape) as (keyof Env)[];
+
+/**
+ * A `.env` file's `NAME=value` lines (comments and blanks skipped, one pair of quotes removed);
+ * empty when there is no such file. make dev, the one-shot scripts and the CLI put it under the
+ * real environment, which wins.
+ */
+export function readDotEnvFile(file: string): Record<string, string> {
+  if (!fs.existsSync(file)) return {};
+  const out: Record<string, string> = {};
+  for (const line of fs.readFileSync(file, 'utf8').split(/\r?\n/)) {
+    const m = /^\s*([A-Z0-9_]+)\s*=\s*(.*?)\s*$/.exec(line);
+    if (!m || line.trim().startsWith('#')) continue;
+    out[m[1] as string] = (m[2] as string).replace(/^(['"])(.*)\1$/, '$2');
+  }
+  return out;
+}

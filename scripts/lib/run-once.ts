@@ -4,12 +4,11 @@
  * Temporal, start one workflow on the worker's task queue and wait for it under a deadline. Every
  * failure ends in one clear line on stderr and exit code 1.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import { type Client, WorkflowFailedError } from '@temporalio/client';
 import type { SearchAttributePair } from '@temporalio/common';
 import { describeFailure } from '../../src/shared/failures';
-import { ConfigError, loadConfig, timeoutSettings, type Config, type Env } from '../../src/config';
+import { ConfigError, loadConfig, readDotEnvFile, timeoutSettings, type Config, type Env } from '../../src/config';
 import { executionTimeoutMs, type WorkflowTypeName } from '../../src/shared/timeouts';
 import { connectTemporalClient } from '../../src/clients/temporal/connection';
 import { REPO_ROOT } from './temporal-dev-server';
@@ -19,16 +18,7 @@ export class ScriptError extends Error {}
 
 /** `.env` in the repo root (if any) under the real environment, which wins. */
 function environment(): Record<string, string | undefined> {
-  const file = path.join(REPO_ROOT, '.env');
-  const fromFile: Record<string, string> = {};
-  if (fs.existsSync(file)) {
-    for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
-      const m = /^\s*([A-Z0-9_]+)\s*=\s*(.*)\s*$/.exec(line);
-      if (m && !line.trim().startsWith('#'))
-        fromFile[m[1] as string] = (m[2] as string).replace(/^(['"])(.*)\1$/, '$2');
-    }
-  }
-  return { ...fromFile, ...process.env };
+  return { ...readDotEnvFile(path.join(REPO_ROOT, '.env')), ...process.env };
 }
 
 export function scriptConfig(required: (keyof Env)[] = []): Config {

@@ -1,8 +1,13 @@
-/** `resolveTask`: the task a turn replies on, as given or found-or-created by title. */
+/**
+ * `resolveTask`: the task a turn replies on, as given (once the backend confirms it exists) or
+ * found-or-created by title. It runs before the first model call, so a turn on a task that does
+ * not exist fails here instead of after the model was paid for.
+ */
 import { ApplicationFailure } from '@temporalio/common';
 import type { Config } from '../config';
 import { isFailureOfType } from '../shared/failures';
 import { makeTaskIdempotencyKey } from '../shared/ids';
+import { TaskFailure } from '../shared/turn';
 import {
   MissionControlError,
   type AgentIdentity,
@@ -19,14 +24,17 @@ export interface ResolveTaskInput extends AgentIdentity {
 
 export function createTaskActivities({ config, mc }: { config: Config; mc: MissionControlClient }) {
   return {
-    /** task_id as given; else find-or-create by title (or CLASPER_DEFAULT_TASK), created at most once. */
+    /** task_id, looked up first; else find-or-create by title (or CLASPER_DEFAULT_TASK), created at most once. */
     async resolveTask(input: ResolveTaskInput): Promise<{ taskId: string; created: boolean }> {
-      if (input.taskId) return { taskId: input.taskId, created: false };
+      if (input.taskId) {
+        await checkTaskExists(mc, { userId: input.userId, role: input.role }, input.taskId);
+        return { taskId: input.taskId, created: false };
+      }
       const title = input.taskTitle ?? config.agent.defaultTask;
       if (!title) {
         throw ApplicationFailure.nonRetryable(
           'no task to reply on: pass task_id or task_title, or set CLASPER_DEFAULT_TASK',
-          'Task.NotResolvable',
+          TaskFailure.NotResolvable,
         );
       }
       const identity = { userId: input.userId, role: input.role };
@@ -56,4 +64,26 @@ export function createTaskActivities({ config, mc }: { config: Config; mc: Missi
       }
     },
   };
+}
+
+/**
+ * The contract has no single-task read, so the user's task list is walked. A list too long to
+ * walk (TooManyPages) means the backend cannot tell: the id is used as given, and a wrong one
+ * fails where it is first written to, as before.
+ */
+async function checkTaskExists(
+  mc: MissionControlClient,
+  identity: AgentIdentity,
+  taskId: string,
+): Promise<void> {
+  try {
+    if (await mc.findTaskById(identity, taskId, callOptions())) return;
+  } catch (err) {
+    if (isFailureOfType(err, MissionControlError.TooManyPages)) return;
+    throw err;
+  }
+  throw ApplicationFailure.nonRetryable(
+    `task '${taskId}' does not exist for user '${identity.userId}' in the backend: pass the id of one of its tasks, or task_title to find or create one`,
+    TaskFailure.NotFound,
+  );
 }

@@ -40,6 +40,8 @@ export interface AppDeps {
   metrics?: ApiMetrics;
   /** For the deep health check; built from Config.backend when omitted. */
   missionControl?: MissionControlClient;
+  /** The dispatcher schedule the deep health check reads; tests use their own. */
+  dispatcherScheduleId?: string;
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -83,7 +85,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(controlRoutes, { control });
   // POST send and POST stream start the same turns, under the same budgets (one limiter).
   const turnRoute = () => ({ config, turns, control, metrics: metrics.turns, limiter });
-  await app.register(healthRoutes, { config, client, missionControl });
+  await app.register(healthRoutes, {
+    config,
+    client,
+    missionControl,
+    dispatcherScheduleId: deps.dispatcherScheduleId,
+  });
   await app.register(agentRoutes, turnRoute());
   await app.register(introspectionRoutes, { workspace, client });
   await app.register(metricsRoutes, { metrics });

@@ -24,7 +24,7 @@ import {
   ClasperUserId,
 } from '../shared/search-attributes';
 import { describeFailure, failureType } from '../shared/failures';
-import { turnSummary, type AgentTurnInput, type AgentTurnResult } from '../shared/turn';
+import { TaskFailure, turnSummary, type AgentTurnInput, type AgentTurnResult } from '../shared/turn';
 import { WorkflowType, type AgentTurnWorkflow } from '../shared/workflow-types';
 
 export type WorkflowOutcome<T> =
@@ -44,15 +44,17 @@ export interface OneShotStart<W extends OneInputWorkflow> {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the input type is taken from W
 type OneInputWorkflow = (input: any) => Promise<unknown>;
 
-/** Failure types that mean the caller asked for something impossible (→ 400, not 502). */
-const CALLER_ERROR_TYPES = new Set([
-  'Task.NotResolvable',
-  'Workspace.InvalidRole',
-  'Workspace.InvalidTimezone',
-]);
+/** Failure types that mean the caller asked for something impossible (→ 4xx, not 502). */
+const CALLER_ERROR_STATUS: Record<string, 400 | 404> = {
+  [TaskFailure.NotResolvable]: 400,
+  [TaskFailure.NotFound]: 404,
+  'Workspace.InvalidRole': 400,
+  'Workspace.InvalidTimezone': 400,
+};
 
-export function isCallerError(outcome: TurnOutcome): boolean {
-  return outcome.state === 'failed' && CALLER_ERROR_TYPES.has(outcome.failureType ?? '');
+/** The 4xx for a turn that failed on the caller's request; undefined for any other outcome. */
+export function callerErrorStatus(outcome: TurnOutcome): 400 | 404 | undefined {
+  return outcome.state === 'failed' ? CALLER_ERROR_STATUS[outcome.failureType ?? ''] : undefined;
 }
 
 export class TurnService {

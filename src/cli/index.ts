@@ -1,10 +1,12 @@
 /**
  * The `clasper` CLI program. Thin on purpose: it parses arguments with commander, reads the
- * environment once (`loadConfig(process.env)`) and hands typed options to the command modules,
- * which do the work and return an exit code. `bin/clasper.js` calls `main()`.
+ * environment once (`.env` in the current directory under the real environment, like make dev
+ * and the scripts, so `clasper doctor` sees what make dev runs with) and hands typed options to
+ * the command modules, which do the work and return an exit code. `bin/clasper.js` calls `main()`.
  */
+import path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
-import { ConfigError, loadConfig, type Config } from '../config';
+import { ConfigError, loadConfig, readDotEnvFile, type Config } from '../config';
 import { runDoctor } from './doctor';
 import { runInit } from './init';
 import { fail, processOut, type Out } from './output';
@@ -227,7 +229,7 @@ export function buildProgram(out: Out, env: NodeJS.ProcessEnv, setExit: (code: n
 export async function main(
   argv: string[] = process.argv,
   out: Out = processOut(),
-  env: NodeJS.ProcessEnv = process.env,
+  env: NodeJS.ProcessEnv = { ...readDotEnvFile(path.join(process.cwd(), '.env')), ...process.env },
 ): Promise<number> {
   let code = 0;
   const program = buildProgram(out, env, (c) => (code = c));

@@ -1,7 +1,8 @@
 /**
  * `clasper send`: one agent turn through the runtime's HTTP API (POST /api/agents/send). Waits for
  * the reply; when the API hands back 202 (the turn outlived CLASPER_SEND_TIMEOUT_SEC) it polls the
- * turn resource until the turn is done.
+ * turn resource until the turn is done. The reply goes to stdout (so it pipes); the turn id to
+ * stderr, so `clasper turns show` can follow up on it.
  */
 import type { Config } from '../config';
 import { makeSessionKey, parseSessionKey } from '../shared/ids';
@@ -91,6 +92,7 @@ export async function runSend(opts: SendOptions, deps: SendDeps): Promise<number
     if (res.status !== 202) {
       spinner.stop();
       const turnId = turnIdOf(res.body);
+      printTurnId(p, turnId);
       return fail(p, apiErrorText(res), undefined, turnId ? { turn_id: turnId } : {});
     }
     const accepted = res.body as { turn_id: string; status_url: string };
@@ -106,6 +108,7 @@ export async function runSend(opts: SendOptions, deps: SendDeps): Promise<number
     const outcome = await pollTurn(target, accepted, deadline, deps.pollIntervalMs ?? 1000);
     spinner.stop();
     if (outcome.kind === 'completed') return printResult(p, outcome.result);
+    printTurnId(p, accepted.turn_id);
     if (outcome.kind === 'still-running') {
       return fail(
         p,
@@ -179,10 +182,16 @@ function printResult(p: Printer, result: TurnResult): number {
     return 0;
   }
   printLine(p.out, result.response);
+  printTurnId(p, result.turn_id);
   if (result.capped)
     p.out.stderr('note: the turn hit the tool-iteration cap (CLASPER_MAX_TOOL_ITERATIONS)\n');
   if (result.context_warning) p.out.stderr(`warning: ${result.context_warning}\n`);
   return 0;
+}
+
+/** Human mode only: JSON output carries `turn_id` in its object. */
+function printTurnId(p: Printer, turnId: string | undefined): void {
+  if (!p.json && turnId) p.out.stderr(`turn ${turnId}\n`);
 }
 
 function turnIdOf(body: unknown): string | undefined {

@@ -57,8 +57,10 @@ export const API_OWNED_NOTE =
  * Why the dispatcher schedule is paused when the worker paused it: the backend stopped offering
  * dispatch. The next ensure that finds dispatch offered again unpauses it and clears the note.
  */
-export const DISPATCH_UNSUPPORTED_NOTE =
-  "paused by the worker: the backend's capabilities do not include notifications_dispatch";
+export const DISPATCH_UNSUPPORTED_REASON = "the backend's capabilities do not include notifications_dispatch";
+export const DISPATCH_UNSUPPORTED_NOTE = `paused by the worker: ${DISPATCH_UNSUPPORTED_REASON}`;
+export const NO_INTERNAL_TOKEN_REASON =
+  'INTERNAL_API_TOKEN is not set, so notification dispatch cannot poll the backend';
 
 export interface Agent {
   userId: string;
@@ -272,7 +274,7 @@ export async function ensureSchedules(
     reports.push({
       scheduleId: opts.dispatcherScheduleId ?? DISPATCHER_SCHEDULE_ID,
       outcome: 'skipped',
-      reason: 'INTERNAL_API_TOKEN is not set, so notification dispatch cannot poll the backend',
+      reason: NO_INTERNAL_TOKEN_REASON,
     });
   }
   for (const agent of config.schedules.agents) {
@@ -333,7 +335,7 @@ export async function backendOffersDispatch(
 
 /** A dispatcher on a backend without dispatch would fail every tick: not created, or paused with the reason. */
 export async function pauseUnsupportedDispatcher(client: Client, scheduleId: string): Promise<EnsureReport> {
-  const reason = "the backend's capabilities do not include notifications_dispatch";
+  const reason = DISPATCH_UNSUPPORTED_REASON;
   const handle = client.schedule.getHandle(scheduleId);
   try {
     const { state } = await handle.describe();

@@ -48,17 +48,23 @@ export interface ValidateJsonInput {
 
 export type ValidateJsonResult = { ok: true; value: unknown } | { ok: false; error: string };
 
+/** Heads the schema in the system prompt; the offline demo model finds the schema after it. */
+export const LLM_TASK_SCHEMA_INTRO = 'The JSON must match this JSON Schema:';
+
 export function llmTaskSystemPrompt(schema?: Record<string, unknown>): string {
   const base =
     'You complete one task and answer with a single JSON value only: no code fences, no commentary, ' +
     'nothing before or after the JSON.';
-  return schema
-    ? `${base}\n\nThe JSON must match this JSON Schema:\n${JSON.stringify(schema, null, 2)}`
-    : base;
+  return schema ? `${base}\n\n${LLM_TASK_SCHEMA_INTRO}\n${JSON.stringify(schema, null, 2)}` : base;
 }
 
+/** Heads the caller's input in the user prompt. */
+export const LLM_TASK_INPUT_INTRO = 'Input:';
+
 export function llmTaskUserPrompt(prompt: string, input: unknown): string {
-  return input === undefined ? prompt : `${prompt}\n\nInput:\n${JSON.stringify(input, null, 2)}`;
+  return input === undefined
+    ? prompt
+    : `${prompt}\n\n${LLM_TASK_INPUT_INTRO}\n${JSON.stringify(input, null, 2)}`;
 }
 
 export function llmTaskMessages(task: Pick<LlmTaskInput, 'prompt' | 'input' | 'schema'>): ChatMessage[] {

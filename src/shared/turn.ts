@@ -108,6 +108,14 @@ export const DEFAULT_TURN_LIMITS: TurnLimits = {
 /** Execution timeout of a turn (CLASPER_TURN_TIMEOUT_SEC): every retry window fits well inside. */
 export const DEFAULT_TURN_TIMEOUT_SEC = 30 * 60;
 
+/** Why a turn has no task to reply on: the caller's mistake, answered 400 / 404 by the API. */
+export const TaskFailure = {
+  /** No task_id, no task_title and no CLASPER_DEFAULT_TASK. */
+  NotResolvable: 'Task.NotResolvable',
+  /** task_id names no task of the user's in the backend. */
+  NotFound: 'Task.NotFound',
+} as const;
+
 export const DEFAULT_KICKOFF_NOTE =
   'Write a concise, actionable plan for the request below: numbered steps, owners where obvious, and the first thing to do now.';
 

@@ -16,8 +16,9 @@ import { watchWorkflowTasks, type WorkflowTaskWatch } from './workflow-task-watc
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit(['AGENT_JWT_SECRET']);
-  const { metricsPort } = config.worker;
-  installRuntime(metricsPort);
+  const { metricsPort, metricsHost } = config.worker;
+  const metricsAddress = `${metricsHost.includes(':') ? `[${metricsHost}]` : metricsHost}:${metricsPort}`;
+  installRuntime(metricsPort, metricsAddress);
   const connection = await connectTemporalWorker(config);
   try {
     await checkSearchAttributesAtStart(config);
@@ -33,7 +34,7 @@ async function main(): Promise<void> {
     process.stdout.write(protection.warning ? `warning: ${protection.warning}\n` : `${protection.line}\n`);
     process.stdout.write(
       `clasper worker polling task queue '${config.temporal.taskQueue}' on ${describeTemporalTarget(config)}` +
-        `${metricsPort > 0 ? `; metrics on :${metricsPort}/metrics` : ''}\n`,
+        `${metricsPort > 0 ? `; metrics on ${metricsAddress}/metrics` : ''}\n`,
     );
     const watch = metricsPort > 0 ? await startWorkflowTaskWatch(config) : undefined;
     try {
@@ -64,14 +65,12 @@ async function startWorkflowTaskWatch(config: Config): Promise<{ stop(): Promise
 }
 
 /** Temporal's runtime, with its Prometheus endpoint unless the port is 0. */
-function installRuntime(metricsPort: number): void {
+function installRuntime(metricsPort: number, bindAddress: string): void {
   try {
     Runtime.install({
       shutdownSignals: ['SIGINT', 'SIGTERM'],
       // Temporal's worker metrics plus ours (activities/metrics.ts), for Prometheus at :<port>/metrics.
-      ...(metricsPort > 0
-        ? { telemetryOptions: { metrics: { prometheus: { bindAddress: `0.0.0.0:${metricsPort}` } } } }
-        : {}),
+      ...(metricsPort > 0 ? { telemetryOptions: { metrics: { prometheus: { bindAddress } } } } : {}),
     });
   } catch (err) {
     if (/in use/i.test(err instanceof Error ? err.message : String(err)))

@@ -4,8 +4,11 @@
  * back; a second bad answer is a 502 with the reason (`LlmTask.InvalidOutput`). max_tokens reaches
  * the model (the original ignored it), and a schema ajv cannot compile is a 400 before anything runs.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
+import { REPO_ROOT } from '../../scripts/lib/temporal-dev-server';
 import { messagesOf, useStack } from './helpers';
 
 const CHEAP = 'gpt-4.1-mini';
@@ -168,5 +171,28 @@ describe('POST /llm-task', () => {
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({ output: ['a', 'b'], validated: true });
     expect(stack().llm.lastRequest().body?.response_format).toBeUndefined();
+  });
+});
+
+describe('POST /llm-task on the offline demo model (make dev without a model)', () => {
+  const stack = useStack({ env: { OPENAI_BASE_URL: '', OPENAI_API_KEY: '' } });
+
+  it("the README's example answers 200 with a value its schema accepts", async () => {
+    const readme = fs.readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8');
+    const example = /curl -s -X POST localhost:8081\/llm-task [^\n]*\\\n\s*-d '([^']+)'/.exec(readme)?.[1];
+    expect(example).toBeDefined();
+    const res = await stack().api.inject({
+      method: 'POST',
+      url: '/llm-task',
+      payload: JSON.parse(example as string) as Record<string, unknown>,
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({
+      status: 'ok',
+      output: { city: expect.any(String) },
+      validated: true,
+      model: 'clasper-demo',
+    });
+    expect(stack().llm.requests).toHaveLength(0);
   });
 });

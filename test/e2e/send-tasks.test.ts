@@ -1,5 +1,6 @@
 /**
- * Which task a turn replies on (docs/architecture.md, "The AgentTurn step shape", step 1): task_id as given; else
+ * Which task a turn replies on (docs/architecture.md, "The AgentTurn step shape", step 1): task_id as given,
+ * once the backend's task list confirms it (404 before any model call otherwise); else
  * find-or-create by task_title, searching every page of the user's tasks; else
  * CLASPER_DEFAULT_TASK. Find-or-create is keyed, so two concurrent turns with the same new title
  * create one task. (No task at all → 400 needs a runtime without CLASPER_DEFAULT_TASK: see
@@ -143,6 +144,29 @@ describe('task resolution', () => {
     expect(data.messages).toEqual([
       expect.objectContaining({ task_id: taskId, content: 'On the given task.' }),
     ]);
+  });
+
+  it('an unknown task_id (or another user’s) is a 404 before the model is called', async () => {
+    const owner = 'task-owner';
+    const theirs = await createTask(stack(), owner, 'Not yours');
+    const before = stack().llm.requests.length;
+    for (const taskId of ['no-such-task', theirs]) {
+      const res = await send(
+        stack(),
+        sendBody({ user_id: 'stranger', session_key: 'user:stranger:lead', task_id: taskId }),
+      );
+      expect(res.statusCode).toBe(404);
+      expect(res.json()).toEqual({
+        error: expect.stringContaining(`task '${taskId}' does not exist for user 'stranger'`),
+        turn_id: expect.stringMatching(/^agent-turn\/stranger\//),
+      });
+    }
+    expect(
+      stack()
+        .llm.requests.slice(before)
+        .filter((r) => r.path.includes('chat')),
+    ).toEqual([]);
+    expect((await stack().backend.inspect('stranger')).messages).toEqual([]);
   });
 
   it('CLASPER_DEFAULT_TASK is used when the request names no task, and found again next time', async () => {

@@ -18,7 +18,7 @@ import { startSendTurn, statusUrlOf } from '../send-input';
 import { abortOnClose } from '../stream-turn';
 import { startAndStream } from './stream';
 import type { TurnControlService } from '../turn-control';
-import { isCallerError, type TurnService } from '../turns';
+import { callerErrorStatus, type TurnService } from '../turns';
 import type { Config } from '../../config';
 import type { TurnMetrics } from '../metrics';
 import { sendRefusal } from './refusal';
@@ -89,7 +89,7 @@ export const agentRoutes: FastifyPluginAsyncZod<AgentRoutesOptions> = async (
       request.log.info({ turn_id: turnId, outcome: outcome.state }, 'turn answered');
       if (outcome.state === 'completed') return reply.code(200).send(outcome.result);
       if (outcome.state === 'pending') return reply.code(202).send(accepted);
-      return reply.code(isCallerError(outcome) ? 400 : 502).send({ error: outcome.error, turn_id: turnId });
+      return reply.code(callerErrorStatus(outcome) ?? 502).send({ error: outcome.error, turn_id: turnId });
     },
   );
 

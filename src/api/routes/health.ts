@@ -1,7 +1,8 @@
 /**
  * GET /health, the one route without the daemon key: liveness for load balancers. `?deep=true`
  * also checks Temporal (the namespace answers), the workers (someone polls our task queue) and the
- * backend (its /health, and capabilities speaking contract v1). Always 200; a failed check makes
+ * backend (its /health, and capabilities speaking contract v1), and says whether notification
+ * dispatch runs and why not (schedules/dispatcher-state.ts). Always 200; a failed check makes
  * the status `degraded` with a message saying what to fix. The deep answer is reused for
  * CLASPER_HEALTH_CACHE_SEC (concurrent probes share one round of checks), and needs the daemon key
  * when one is set (auth.ts).
@@ -24,6 +25,7 @@ import {
   ProblemsUnavailableError,
 } from '../../clients/temporal/workflow-task-problems';
 import { payloadProtection } from '../../clients/temporal/payload-codec';
+import { dispatcherState } from '../../schedules/dispatcher-state';
 
 /** Each check gives up after this long, so a deep health check answers within a load balancer's patience. */
 const CHECK_TIMEOUT_MS = 5_000;
@@ -69,6 +71,13 @@ const HealthSchema = z
       .array(z.string())
       .optional()
       .describe('Things that work but should not be so in production, e.g. payload encryption off'),
+    dispatcher: z
+      .object({
+        state: z.enum(['active', 'paused', 'not_created', 'unknown']),
+        reason: z.string().optional(),
+      })
+      .optional()
+      .describe('Deep only: the notification dispatcher schedule, and why it does not run'),
   })
   .describe('Health');
 type Health = z.infer<typeof HealthSchema>;
@@ -77,11 +86,13 @@ export interface HealthRoutesOptions {
   config: Config;
   client: Client;
   missionControl: MissionControlClient;
+  /** Tests use their own; default `clasper-dispatcher`. */
+  dispatcherScheduleId?: string;
 }
 
 export const healthRoutes: FastifyPluginAsyncZod<HealthRoutesOptions> = async (
   app,
-  { config, client, missionControl },
+  { config, client, missionControl, dispatcherScheduleId },
 ) => {
   let cached: { at: number; health: Promise<Health> } | undefined;
   app.get(
@@ -107,7 +118,7 @@ export const healthRoutes: FastifyPluginAsyncZod<HealthRoutesOptions> = async (
       }
       const now = Date.now();
       if (!cached || now - cached.at > config.server.healthCacheSec * 1000) {
-        cached = { at: now, health: deepHealth(client, config, missionControl) };
+        cached = { at: now, health: deepHealth(client, config, missionControl, dispatcherScheduleId) };
       }
       return cached.health;
     },
@@ -118,6 +129,7 @@ async function deepHealth(
   client: Client,
   config: Config,
   missionControl: MissionControlClient,
+  dispatcherScheduleId: string | undefined,
 ): Promise<Health> {
   const [temporalCheck, worker, workflowTasks, backend] = await Promise.all([
     checkTemporal(client, config),
@@ -126,8 +138,11 @@ async function deepHealth(
     checkBackend(config, missionControl),
   ]);
   // A server that cannot report failing workflow tasks leaves that check unchecked, not degraded.
+  const dispatcher = await checkDispatcher(client, config, backend, dispatcherScheduleId);
   const allOk =
-    [temporalCheck, worker, backend].every((c) => c.status === 'ok') && workflowTasks.status !== 'error';
+    [temporalCheck, worker, backend].every((c) => c.status === 'ok') &&
+    workflowTasks.status !== 'error' &&
+    !dispatcher.failing;
   const warning = payloadProtection(config).warning;
   return {
     status: allOk ? 'ok' : 'degraded',
@@ -135,8 +150,33 @@ async function deepHealth(
     worker,
     workflow_tasks: workflowTasks,
     backend,
+    dispatcher: { state: dispatcher.state, ...(dispatcher.reason ? { reason: dispatcher.reason } : {}) },
     ...(warning ? { warnings: [warning] } : {}),
   };
+}
+
+/** Read from the schedule's state and the capabilities just fetched; unknown when Temporal cannot say. */
+async function checkDispatcher(
+  client: Client,
+  config: Config,
+  backend: { status: string; features?: Record<string, unknown> },
+  scheduleId: string | undefined,
+): Promise<{ state: NonNullable<Health['dispatcher']>['state']; reason?: string; failing: boolean }> {
+  try {
+    return await dispatcherState(client, {
+      dispatchOffered: backend.features ? backend.features.notifications_dispatch === true : undefined,
+      internalTokenSet: config.backend.internalToken !== undefined,
+      scheduleId,
+      timeoutMs: CHECK_TIMEOUT_MS,
+    });
+  } catch (err) {
+    // Temporal's own trouble is the temporal check's to report; this one only says it could not tell.
+    return {
+      state: 'unknown',
+      reason: `could not describe the dispatcher schedule: ${reason(err)}`,
+      failing: false,
+    };
+  }
 }
 
 type Check = { status: 'ok' | 'error'; error?: string };

@@ -101,7 +101,7 @@ export const scheduleRoutes: FastifyPluginAsyncZod<ScheduleRoutesOptions> = asyn
     async (request, reply) => {
       const { user_id: userId, role } = request.params;
       const body = request.body;
-      const timing = { cron: body.cron, timezone: body.timezone };
+      const timing = { cron: body.cron, timezone: body.timezone ?? config.schedules.standupTimezone };
       return applySpec(client, reply, () =>
         ensureStandupSchedule(client, config, { userId, role }, timing, {
           paused: body.paused,

@@ -64,7 +64,7 @@ export const HeartbeatScheduleBodySchema = z
 export const StandupScheduleBodySchema = z
   .object({
     cron: CronSchema,
-    timezone: TimezoneSchema,
+    timezone: TimezoneSchema.optional().describe('STANDUP_TIMEZONE when omitted'),
     paused: z.boolean().optional().describe('Omitted: a new schedule runs, an existing one keeps its state'),
   })
   .describe('StandupSchedule');

@@ -4,7 +4,7 @@
  * production); Temporal answers for the namespace; a worker polls
  * the task queue; the backend is reachable and speaks contract v1; the backend ACCEPTS our agent
  * JWT (an authenticated read, not just the open capabilities probe); the model endpoint answers
- * with our key, answers a completion in time, honours tools and fits the prompt; the API answers with our daemon key; the workspace checks out. Exit 1 if any fail.
+ * with our key, answers a completion in time, honours tools and fits the prompt; the API answers with our daemon key; the workspace checks out; notification dispatch runs, or why not. Exit 1 if any fail.
  * One module per check, each over the project's own clients.
  */
 import type { Client } from '@temporalio/client';
@@ -13,6 +13,7 @@ import type { FetchFn } from '../http';
 import { printJson, type Out, type Printer } from '../output';
 import { checkApi } from './api';
 import { checkBackend } from './backend';
+import { checkDispatcher } from './dispatcher';
 import type { DoctorCheck } from './check';
 import { checkModel } from './model';
 import { checkTemporal } from './temporal';
@@ -42,6 +43,8 @@ export interface DoctorDeps {
   env?: Record<string, string | undefined>;
   /** Per-probe timeout; default 5000 ms. */
   timeoutMs?: number;
+  /** The dispatcher schedule to read; tests use their own. Default `clasper-dispatcher`. */
+  dispatcherScheduleId?: string;
 }
 
 export async function doctorChecks(opts: DoctorOptions, deps: DoctorDeps): Promise<DoctorCheck[]> {
@@ -59,12 +62,13 @@ export async function doctorChecks(opts: DoctorOptions, deps: DoctorDeps): Promi
   }
   const timeoutMs = deps.timeoutMs ?? 5000;
   const fetchImpl = deps.fetch ?? fetch;
-  const [temporalChecks, backendChecks, model, api, workspace] = await Promise.all([
+  const [temporalChecks, backendChecks, model, api, workspace, dispatcher] = await Promise.all([
     checkTemporal(config, deps.client, timeoutMs),
     checkBackend(config, timeoutMs),
     checkModel(config, timeoutMs, deps.env ?? {}),
     checkApi(config, opts.api, fetchImpl, timeoutMs),
     checkWorkspace(config, deps.env ?? {}),
+    checkDispatcher(config, deps.client, timeoutMs, deps.dispatcherScheduleId),
   ]);
   return [
     { name: 'config', status: 'ok', reason: 'environment is valid' },
@@ -74,6 +78,7 @@ export async function doctorChecks(opts: DoctorOptions, deps: DoctorDeps): Promi
     ...model,
     api,
     workspace,
+    dispatcher,
   ];
 }
 

@@ -116,13 +116,16 @@ export class MissionControlClient {
   }
 
   /** The first task whose title equals `title` exactly, searching every page; null when none does. */
-  async findTaskByTitle(id: AgentIdentity, title: string, opts: PagingOptions = {}): Promise<Task | null> {
-    let found: Task | null = null;
-    await this.walkTasks(id, opts, (items) => {
-      found = items.find((t) => t.title === title) ?? null;
-      return found !== null;
-    });
-    return found;
+  findTaskByTitle(id: AgentIdentity, title: string, opts: PagingOptions = {}): Promise<Task | null> {
+    return this.findTask(id, (t) => t.title === title, opts);
+  }
+
+  /**
+   * The task with this id (compared as strings: ids may be numbers), searching every page; null
+   * when the user has none. The contract has no single-task read, so this walks the list.
+   */
+  findTaskById(id: AgentIdentity, taskId: string, opts: PagingOptions = {}): Promise<Task | null> {
+    return this.findTask(id, (t) => String(t.id) === taskId, opts);
   }
 
   createTask(
@@ -217,6 +220,19 @@ export class MissionControlClient {
       body: { arguments: args },
       extraHeaders,
     });
+  }
+
+  private async findTask(
+    id: AgentIdentity,
+    matches: (task: Task) => boolean,
+    opts: PagingOptions,
+  ): Promise<Task | null> {
+    let found: Task | null = null;
+    await this.walkTasks(id, opts, (items) => {
+      found = items.find(matches) ?? null;
+      return found !== null;
+    });
+    return found;
   }
 
   private walkTasks(

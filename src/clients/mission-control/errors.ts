@@ -137,21 +137,44 @@ function hintFor(status: number, auth: AuthKind): string | undefined {
   return undefined;
 }
 
-/** The contract's error body is `{error, code?, details?}`; anything else is quoted as text, shortened. */
+/**
+ * The contract's error body is `{error, code?, details?}`. FastAPI backends (the original Clasper
+ * control-plane starter) answer `{detail}` instead: a string, or on a 422 a list of
+ * `{loc, msg, type}`, read as `body.title: Field required`. Anything else is quoted as text.
+ */
 function readBackendError(bodyText: string): { text: string; code?: string } {
   const trimmed = bodyText.trim();
   if (trimmed === '') return { text: 'no error text in the response' };
   try {
     const body: unknown = JSON.parse(trimmed);
     if (body && typeof body === 'object' && !Array.isArray(body)) {
-      const { error, message, code } = body as Record<string, unknown>;
-      const text = typeof error === 'string' ? error : typeof message === 'string' ? message : trimmed;
+      const { error, message, code, detail } = body as Record<string, unknown>;
+      const text =
+        typeof error === 'string'
+          ? error
+          : typeof message === 'string'
+            ? message
+            : (fastApiDetail(detail) ?? trimmed);
       return { text: shortenTo(text, MAX_ERROR_TEXT_CHARS), ...(typeof code === 'string' ? { code } : {}) };
     }
   } catch {
     // Not JSON (a proxy's HTML page, plain text): quote it as is.
   }
   return { text: shortenTo(trimmed, MAX_ERROR_TEXT_CHARS) };
+}
+
+/** FastAPI's `detail`: a sentence, or pydantic's validation errors one `loc: msg` each. */
+function fastApiDetail(detail: unknown): string | undefined {
+  if (typeof detail === 'string') return detail;
+  if (!Array.isArray(detail) || detail.length === 0) return undefined;
+  const problems = detail.map((d: unknown) => {
+    if (!d || typeof d !== 'object') return JSON.stringify(d);
+    const { loc, msg } = d as Record<string, unknown>;
+    const where = Array.isArray(loc) ? loc.map(String).join('.') : undefined;
+    const what = typeof msg === 'string' ? msg : JSON.stringify(d);
+    return where ? `${where}: ${what}` : what;
+  });
+  return problems.join('; ');
 }
 
 export interface FetchFailureFacts {

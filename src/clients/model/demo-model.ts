@@ -12,9 +12,11 @@
  *     reference-backend tool that waits for a person's approval) is offered → that tool call;
  *  4. otherwise text: a summary of the tool results if there were any, else a 3-step plan.
  * A heartbeat checklist that names HEARTBEAT_OK is answered with exactly `HEARTBEAT_OK`, so a dev
- * setup's heartbeats stay quiet.
+ * setup's heartbeats stay quiet. Asked for JSON (POST /llm-task), it answers a value shaped by the
+ * prompt's JSON Schema (demo-json.ts), or without one `{demo, note, answer}`.
  */
 import type { CallModelInput, CallModelResult, ChatMessage, ToolCall } from '../../shared/types';
+import { schemaShapedAnswer } from './demo-json';
 
 export const DEMO_MODEL_NAME = 'clasper-demo';
 export const DEMO_BANNER = '[offline demo model — set OPENAI_API_KEY or OPENAI_BASE_URL for a real LLM]';
@@ -69,7 +71,8 @@ export function demoCallModel(input: CallModelInput): CallModelResult {
   if (/\bHEARTBEAT_OK\b/.test(request) && done.length === 0) text = 'HEARTBEAT_OK';
   else if (done.length > 0) text = `${DEMO_BANNER}\n${summary(done)}`;
   else text = `${DEMO_BANNER}\n${plan(request)}`;
-  if (input.json) text = JSON.stringify({ demo: true, note: DEMO_BANNER, answer: text });
+  if (input.json)
+    text = schemaShapedAnswer(messages) ?? JSON.stringify({ demo: true, note: DEMO_BANNER, answer: text });
   return result(input, text, []);
 }
 

@@ -24,7 +24,8 @@ import {
 } from '../workflows/helpers';
 
 const DAEMON_KEY = 'schedules-test-daemon-key';
-const stack = useScheduleStack({ env: { AGENT_DAEMON_API_KEY: DAEMON_KEY } });
+const STANDUP_TIMEZONE = 'America/Sao_Paulo';
+const stack = useScheduleStack({ env: { AGENT_DAEMON_API_KEY: DAEMON_KEY, STANDUP_TIMEZONE } });
 
 function api(
   method: 'GET' | 'PUT' | 'POST' | 'DELETE',
@@ -214,6 +215,17 @@ describe('/api/schedules', () => {
       paused: true,
     });
     expect(paused.json()).toMatchObject({ paused: true });
+  });
+
+  it('PUT standup without a timezone runs in STANDUP_TIMEZONE, like the worker-made standups', async () => {
+    const user = uniqueUser();
+    const id = trackSchedule(makeStandupScheduleId(user, 'lead'));
+    const res = await api('PUT', `/api/schedules/standup/${user}/lead`, { cron: '0 9 * * *', paused: true });
+    expect(res.statusCode).toBe(200);
+    expect((res.json() as ScheduleView).spec.timezone).toBe(STANDUP_TIMEZONE);
+    // The standup itself dates its document in the same zone.
+    const { action } = await stack().client.schedule.getHandle(id).describe();
+    expect(action.args).toEqual([{ userId: user, role: 'lead', timezone: STANDUP_TIMEZONE }]);
   });
 
   it.each([

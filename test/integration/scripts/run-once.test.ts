@@ -1,7 +1,8 @@
 /**
  * The one-shot scripts as a user runs them (`tsx scripts/<name>.ts` with env, as `npm run …`
  * does): against the real stack they print what they did and exit 0; with nothing listening at
- * BACKEND_URL, or without USER_ID, they exit 1 with one clear line.
+ * BACKEND_URL, or without USER_ID, they exit 1 with one clear line; a run that fails on the real
+ * dev server prints its root cause (through activity and child-workflow failures).
  */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
@@ -84,6 +85,40 @@ describe('scripts', () => {
     expect(out.stdout).toContain('answered HEARTBEAT_OK (nothing posted)');
     expect(out.stdout.trim().endsWith('heartbeat_ok')).toBe(true);
     expect((await stack().backend.inspect(user)).heartbeats).toHaveLength(1);
+  });
+
+  it('a heartbeat whose workflow fails prints the root cause, not "Workflow execution failed"', async () => {
+    const user = uniqueUser();
+    const faults = await stack().backend.internal('POST', '/api/mission-control/_faults', {
+      rules: [
+        { method: 'POST', path: '/api/mission-control/heartbeat', mode: 'status', status: 400, times: 1 },
+      ],
+    });
+    expect(faults.ok).toBe(true);
+    const out = await runScript('heartbeat', { ...stackEnv(stack()), USER_ID: user, AGENT_ROLE: 'lead' });
+    expect(out.code).toBe(1);
+    expect(out.stderr).toMatch(
+      /^heartbeat failed: heartbeat clasper-heartbeat\/\S+ failed: POST \/api\/mission-control\/heartbeat answered 400: /,
+    );
+    expect(out.stderr).not.toContain('Workflow execution failed');
+    expect(out.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('a standup whose child turn fails prints the innermost cause through the child workflow', async () => {
+    const user = uniqueUser();
+    // The model answers 400 (never retried): the standup's agent turn, a child workflow, fails.
+    stack().llm.script({ status: 400, error: 'model refused the prompt' });
+    const out = await runScript('standup', {
+      ...stackEnv(stack()),
+      USER_ID: user,
+      AGENT_ROLE: 'lead',
+      STANDUP_TIMEZONE: 'UTC',
+    });
+    expect(out.code).toBe(1);
+    expect(out.stderr).toMatch(
+      /^standup failed: standup clasper-standup\/\S+ failed: .*model refused the prompt/,
+    );
+    expect(out.stderr).not.toContain('Workflow execution failed');
   });
 
   it('standup posts one standup and prints it', async () => {

@@ -29,6 +29,15 @@ describe('.env.example', () => {
     expect([...names].sort()).toEqual([...ENV_NAMES].sort());
   });
 
+  it('binds the API and the worker metrics to loopback unless told otherwise', () => {
+    const { server, worker, missionControlLite } = loadConfig({});
+    expect([server.host, worker.metricsHost, missionControlLite.host]).toEqual([
+      '127.0.0.1',
+      '127.0.0.1',
+      '127.0.0.1',
+    ]);
+  });
+
   it('shows the real defaults: loading it gives the same config as an empty environment', () => {
     expect(loadConfig(env)).toEqual(loadConfig({}));
   });

@@ -123,8 +123,14 @@ describe('docker-compose.yml', () => {
         'CLASPER_WORKSPACE',
       ]),
     );
+    // Loopback is the default bind outside containers; the compose network needs every interface.
+    expect(worker).toMatchObject({ CLASPER_WORKER_METRICS_HOST: '0.0.0.0' });
     const api = envOf(services.api!);
-    expect(api).toMatchObject({ CLASPER_PORT: '8081', TEMPORAL_ADDRESS: 'temporal:7233' });
+    expect(api).toMatchObject({
+      CLASPER_PORT: '8081',
+      TEMPORAL_ADDRESS: 'temporal:7233',
+      CLASPER_HOST: '0.0.0.0',
+    });
     expect(Object.keys(api)).toEqual(expect.arrayContaining(['AGENT_DAEMON_API_KEY', 'AGENT_JWT_SECRET']));
     const mc = envOf(services['mission-control']!);
     expect(mc).toMatchObject({ MC_LITE_PORT: '8000', MC_LITE_HOST: '0.0.0.0' });
@@ -165,6 +171,11 @@ describe('Dockerfile', () => {
     expect(dockerfile).toMatch(/npm run build\b/);
     expect(dockerfile).toMatch(/npm run build:workflows/);
     expect(dockerfile).toMatch(/npm prune --omit=dev/);
+  });
+
+  it('serves on every interface of the container (the processes default to loopback)', () => {
+    expect(dockerfile).toMatch(/^ENV .*\bCLASPER_HOST=0\.0\.0\.0\b/m);
+    expect(dockerfile).toMatch(/^ENV .*\bCLASPER_WORKER_METRICS_HOST=0\.0\.0\.0\b/m);
   });
 
   it('runs as a non-root user with an overridable CMD', () => {
