@@ -114,10 +114,10 @@ export const introspectionRoutes: FastifyPluginAsyncZod<IntrospectionRoutesOptio
     {
       schema: {
         tags: ['operations'],
-        summary: 'Tokens and cost of completed turns per user over a window, from Temporal visibility',
+        summary: 'Tokens and cost of finished turns per user over a window, from Temporal visibility',
         description:
-          'Sums the usage each completed AgentTurn records on itself (search attributes). Visibility is ' +
-          'eventually consistent: a turn that just finished may be counted a moment later. Failed turns are not counted.',
+          'Sums the usage each completed or failed AgentTurn records on itself (search attributes). Visibility is ' +
+          'eventually consistent: a turn that just finished may be counted a moment later. Cancelled turns are not counted.',
         querystring: UsageQuerySchema,
         response: { 200: UsageReportSchema, ...errorResponses },
       },
@@ -134,6 +134,7 @@ export const introspectionRoutes: FastifyPluginAsyncZod<IntrospectionRoutesOptio
         until: usage.until.toISOString(),
         ...(userId ? { user_id: userId } : {}),
         requestCount: total.turns,
+        failedCount: total.failedTurns,
         totalInputTokens: total.promptTokens,
         totalOutputTokens: total.completionTokens,
         totalTokens: total.totalTokens,
@@ -151,6 +152,7 @@ function userUsage(userId: string, t: UsageTotals) {
   return {
     user_id: userId,
     turns: t.turns,
+    failed_turns: t.failedTurns,
     prompt_tokens: t.promptTokens,
     completion_tokens: t.completionTokens,
     total_tokens: t.totalTokens,

@@ -90,7 +90,8 @@ export const UsageQuerySchema = z.object({
 
 const UserUsageSchema = z.object({
   user_id: z.string(),
-  turns: z.number().int(),
+  turns: z.number().int().describe('Completed and failed turns'),
+  failed_turns: z.number().int().describe('Of those, failed turns (their model calls count too)'),
   prompt_tokens: z.number().int(),
   completion_tokens: z.number().int(),
   total_tokens: z.number().int(),
@@ -110,7 +111,11 @@ export const UsageReportSchema = z
     since: z.string(),
     until: z.string(),
     user_id: z.string().optional(),
-    requestCount: z.number().int().describe('Completed turns in the window (original Clasper field)'),
+    requestCount: z
+      .number()
+      .int()
+      .describe('Completed and failed turns in the window (original Clasper field)'),
+    failedCount: z.number().int().describe('Of those, failed turns'),
     totalInputTokens: z.number().int(),
     totalOutputTokens: z.number().int(),
     totalTokens: z.number().int(),

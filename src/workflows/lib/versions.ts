@@ -9,3 +9,6 @@
  * abandoned child workflow, fan-out and byte bounds. Before it: legacy/agent-turn-v1.ts.
  */
 export const TURN_V2_PATCH = 'turn-v2-local-steps';
+
+/** A failed AgentTurn records the usage of the model calls it made, so GET /usage counts it. */
+export const FAILED_TURN_USAGE_PATCH = 'turn-failed-usage';
