@@ -83,7 +83,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const turnRoute = () => ({ config, turns, control, metrics: metrics.turns, limiter });
   await app.register(healthRoutes, { config, client, missionControl });
   await app.register(agentRoutes, turnRoute());
-  await app.register(introspectionRoutes, { workspace, client });
+  await app.register(introspectionRoutes, { workspace, client, llm: config.llm });
   await app.register(metricsRoutes, { metrics });
   await app.register(scheduleRoutes, { config, client });
   await app.register(streamRoutes, turnRoute());

@@ -24,29 +24,37 @@ import {
 } from '../schemas/introspection';
 import { errorResponses } from '../schemas/common';
 import { DEFAULT_USAGE_WINDOW_MS, parseSince, queryUsage } from '../usage';
+import { contextTokens } from '../context-tokens';
+import type { LlmConfig } from '../../clients/model/openai-client';
 
 export interface IntrospectionRoutesOptions {
   workspace: Workspace;
   client: Client;
+  /** The model settings: /context counts tokens for the default model against its window. */
+  llm: LlmConfig;
 }
 
 export const introspectionRoutes: FastifyPluginAsyncZod<IntrospectionRoutesOptions> = async (
   app,
-  { workspace, client },
+  { workspace, client, llm },
 ) => {
   app.get(
     '/context',
     {
       schema: {
         tags: ['workspace'],
-        summary: 'Prompt size per workspace file (after the per-file cut) and of the whole system prompt',
+        summary:
+          'Prompt size per workspace file (after the per-file cut), of the whole system prompt and of the tool schemas, in tokens for the model',
         querystring: ContextQuerySchema,
         response: { 200: ContextReportSchema, ...introspectionErrors },
       },
     },
     async (request, reply) => {
       try {
-        return await workspace.contextReport(request.query.role);
+        const { role } = request.query;
+        const report = await workspace.contextReport(role);
+        const tokens = contextTokens(llm, (await workspace.buildSystemPrompt({ role })).systemPrompt);
+        return { ...report, estimatedSystemPromptTokens: tokens.systemPromptTokens, tokens };
       } catch (err) {
         return workspaceFailure(reply, err);
       }
