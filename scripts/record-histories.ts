@@ -216,7 +216,8 @@ const RECORDINGS: Recording[] = [
   {
     name: 'agentTurn-failed',
     workflowType: 'agentTurn',
-    description: 'quota exhausted (429 insufficient_quota): the turn fails at once, agent.failed webhook',
+    description:
+      'quota exhausted (429 insufficient_quota): the turn fails at once, records its usage, agent.failed webhook',
     run: (s, ctx) => sendTurn(s, 'quota', { webhook: { url: ctx.webhookUrl } }),
   },
   {

@@ -30,6 +30,8 @@ export OPENAI_API_KEY=
 export LLM_MODEL_DEFAULT="${LOCAL_LLM_ALIAS:-smollm2-135m}"
 export LLM_MODEL_LABEL="${LOCAL_LLM_ALIAS:-smollm2-135m}"
 export LLM_CONTEXT_WINDOW="$ctx"
+# llama-cpp-python cannot stream a request that offers tools (it answers 500, then crashes).
+export LLM_STREAM_WITH_TOOLS=false
 export LLM_MAX_OUTPUT_TOKENS="${LLM_MAX_OUTPUT_TOKENS:-256}"
 # A 135M model on 2 shared cores takes tens of seconds for a prompt with tools.
 export LLM_REQUEST_TIMEOUT_SEC="${LLM_REQUEST_TIMEOUT_SEC:-300}"

@@ -241,6 +241,10 @@ const envSchema = z.object({
   LLM_MAX_OUTPUT_TOKENS: optionalInt(1, 1_000_000),
   // Below the model activity's 10 min start-to-close (src/workflows/lib/activity-options.ts).
   LLM_REQUEST_TIMEOUT_SEC: int(60, 1, 540),
+  // A stream that stops mid-answer (a server stuck after its headers) hangs no longer than this.
+  LLM_STREAM_IDLE_TIMEOUT_SEC: int(30, 1, 540),
+  // llama-cpp-python's server cannot stream a request that offers tools (and crashes trying).
+  LLM_STREAM_WITH_TOOLS: bool(true),
   LLM_MODEL_LABEL: optionalStr(),
   // Temporal's own client variables (@temporalio/envconfig); blank ones fall back to the profile
   // file, then to the defaults below (temporalProfile).
@@ -348,8 +352,12 @@ export interface Config {
     contextWindow?: number;
     /** `max_tokens` of every call that does not set its own. */
     maxOutputTokens?: number;
-    /** Per attempt of a model call; with streaming, the longest wait between two chunks. Unset: 60 s. */
+    /** Per attempt of a model call, until its answer (streamed: its first chunk) arrives. Unset: 60 s. */
     requestTimeoutSec?: number;
+    /** Streamed calls: the longest wait between two chunks once the answer has begun. Unset: 30 s. */
+    streamIdleTimeoutSec?: number;
+    /** False: a call that offers tools is never streamed (its text reaches the stream when the step settles). Unset: true. */
+    streamWithTools?: boolean;
     /** The name results, metrics and the UI show for LLM_MODEL_DEFAULT, instead of what the server calls it. */
     modelLabel?: string;
   };
@@ -464,6 +472,8 @@ export function loadConfig(env: Record<string, string | undefined>, require: (ke
       contextWindow: e.LLM_CONTEXT_WINDOW,
       maxOutputTokens: e.LLM_MAX_OUTPUT_TOKENS,
       requestTimeoutSec: e.LLM_REQUEST_TIMEOUT_SEC,
+      streamIdleTimeoutSec: e.LLM_STREAM_IDLE_TIMEOUT_SEC,
+      streamWithTools: e.LLM_STREAM_WITH_TOOLS,
       modelLabel: e.LLM_MODEL_LABEL,
     },
     agent: {

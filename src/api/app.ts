@@ -92,7 +92,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     dispatcherScheduleId: deps.dispatcherScheduleId,
   });
   await app.register(agentRoutes, turnRoute());
-  await app.register(introspectionRoutes, { workspace, client });
+  await app.register(introspectionRoutes, { workspace, client, llm: config.llm });
   await app.register(metricsRoutes, { metrics });
   await app.register(scheduleRoutes, { config, client });
   await app.register(streamRoutes, turnRoute());

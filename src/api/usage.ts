@@ -1,12 +1,14 @@
 /**
- * GET /usage from Temporal visibility: the completed AgentTurns of a window, summed per user from
- * the usage search attributes each turn upserts when it finishes (src/shared/usage.ts). Every
+ * GET /usage from Temporal visibility: the completed and failed AgentTurns of a window, summed per
+ * user from the usage search attributes each turn upserts when it finishes (src/shared/usage.ts). Every
  * API replica gives the same answer and nothing resets on restart, unlike the original's
  * process-lifetime counter.
  *
  * Visibility is eventually consistent: a turn that completed a moment ago may be missing from the
- * sums for a second or so (longer on a busy cluster with Elasticsearch). Failed turns are not
- * counted, even though their model calls may have used tokens.
+ * sums for a second or so (longer on a busy cluster with Elasticsearch). A failed turn counts the
+ * tokens of the model calls it made; one that failed before that was recorded (a run begun before
+ * the turn-failed-usage patch) counts in `turnsWithoutUsage`. Cancelled and timed-out turns are not
+ * counted.
  */
 import type { Client } from '@temporalio/client';
 import { ClasperUserId } from '../shared/search-attributes';
@@ -53,11 +55,11 @@ export interface UsageResult {
   truncated: boolean;
 }
 
-/** The visibility query for completed turns closed after `since`; ids are pattern-checked, so quoting is safe. */
+/** The visibility query for completed and failed turns closed after `since`; ids are pattern-checked, so quoting is safe. */
 export function usageVisibilityQuery({ userId, since }: UsageQuery): string {
   const clauses = [
     "WorkflowType = 'agentTurn'",
-    "ExecutionStatus = 'Completed'",
+    "(ExecutionStatus = 'Completed' OR ExecutionStatus = 'Failed')",
     `CloseTime > '${since.toISOString()}'`,
   ];
   if (userId !== undefined) clauses.push(`${ClasperUserId.name} = '${userId.replace(/'/g, '')}'`);
@@ -75,7 +77,7 @@ export async function queryUsage(client: Client, query: UsageQuery, now = new Da
       truncated = true;
       break;
     }
-    turns.push(turnUsageFrom(execution.typedSearchAttributes));
+    turns.push(turnUsageFrom(execution.typedSearchAttributes, execution.status.name === 'FAILED'));
   }
   const { users, total } = sumByUser(turns);
   return { since: query.since, until: now, users, total, truncated };

@@ -1,6 +1,6 @@
 /**
  * A turn's token usage and cost as search attributes, and back. AgentTurn upserts them when it
- * finishes, so `GET /usage` can sum any user's turns over any window from Temporal visibility:
+ * finishes, completed or failed, so `GET /usage` can sum any user's turns over any window from Temporal visibility:
  * nothing is counted in a process, nothing is lost on restart, every API replica answers alike.
  * Workflow-safe: pure functions, no Node imports.
  */
@@ -48,6 +48,8 @@ export function usageSearchAttributes(
 export interface TurnUsage {
   userId: string;
   recorded: boolean;
+  /** The turn failed (its model calls' tokens still count). */
+  failed: boolean;
   promptTokens: number;
   completionTokens: number;
   totalTokens: number;
@@ -56,13 +58,14 @@ export interface TurnUsage {
 }
 
 /** Total tokens are prompt + completion, as OpenAI defines them. */
-export function turnUsageFrom(attrs: TypedSearchAttributes): TurnUsage {
+export function turnUsageFrom(attrs: TypedSearchAttributes, failed = false): TurnUsage {
   const prompt = attrs.get(ClasperPromptTokens);
   const completion = attrs.get(ClasperCompletionTokens);
   const recorded = prompt !== undefined && completion !== undefined;
   return {
     userId: attrs.get(ClasperUserId) ?? '',
     recorded,
+    failed,
     promptTokens: prompt ?? 0,
     completionTokens: completion ?? 0,
     totalTokens: (prompt ?? 0) + (completion ?? 0),
@@ -71,8 +74,10 @@ export function turnUsageFrom(attrs: TypedSearchAttributes): TurnUsage {
 }
 
 export interface UsageTotals {
-  /** Completed turns in the window. */
+  /** Completed and failed turns in the window. */
   turns: number;
+  /** Of those, the failed ones. */
+  failedTurns: number;
   promptTokens: number;
   completionTokens: number;
   totalTokens: number;
@@ -86,6 +91,7 @@ export interface UsageTotals {
 
 export const EMPTY_TOTALS: UsageTotals = {
   turns: 0,
+  failedTurns: 0,
   promptTokens: 0,
   completionTokens: 0,
   totalTokens: 0,
@@ -98,6 +104,7 @@ export function addTurn(totals: UsageTotals, turn: TurnUsage): UsageTotals {
   const costKnown = turn.recorded && turn.costMicros >= 0;
   return {
     turns: totals.turns + 1,
+    failedTurns: totals.failedTurns + (turn.failed ? 1 : 0),
     promptTokens: totals.promptTokens + turn.promptTokens,
     completionTokens: totals.completionTokens + turn.completionTokens,
     totalTokens: totals.totalTokens + turn.totalTokens,

@@ -43,6 +43,7 @@ import {
   DEFAULT_TURN_LIMITS,
   planTitle,
   userPrompt,
+  ZERO_USAGE,
   type AgentTurnInput,
   type AgentTurnResult,
   type TurnLimits,
@@ -64,7 +65,7 @@ import {
   summariseArguments,
 } from './lib/turn-webhook';
 import { childTimeout } from './lib/child-timeouts';
-import { TURN_V2_PATCH } from './lib/versions';
+import { FAILED_TURN_USAGE_PATCH, TURN_V2_PATCH } from './lib/versions';
 import { agentTurnV1 } from './legacy/agent-turn-v1';
 
 const backendSteps = proxyLocalActivities<Activities>(LOCAL_BACKEND_STEPS);
@@ -110,10 +111,13 @@ export async function agentTurn(input: AgentTurnInput): Promise<AgentTurnResult>
     progress.approvalsPending(approvals.view());
     upsertSearchAttributes([{ key: ClasperAwaitingApproval, value: pending > 0 }]);
   });
+  // The model usage so far, for a turn that fails before it completes.
+  let spent: TurnLedger | undefined;
   try {
     const prompt = userPrompt(input.message, input.metadata);
     const turn = await control.step(() => prepare(input, { progress, stream, control, approvals }, prompt));
     const ledger = new TurnLedger(turn.workspace.systemPrompt, input.history, prompt);
+    spent = ledger;
 
     for (let step = 1; step <= input.maxToolIterations; step++) {
       progress.stepStarted(step);
@@ -132,7 +136,7 @@ export async function agentTurn(input: AgentTurnInput): Promise<AgentTurnResult>
     return await finishCapped(turn, ledger);
   } catch (err) {
     if (isCancellation(err)) await finishCancelled(input, control, approvals);
-    else await finishFailed(input, err);
+    else await finishFailed(input, err, spent);
     throw err;
   }
 }
@@ -384,8 +388,13 @@ async function complete(
   return result;
 }
 
-/** Any step failed for good: tell the webhook and let the error end the turn. */
-async function finishFailed(input: AgentTurnInput, err: unknown): Promise<void> {
+/**
+ * Any step failed for good: record the tokens the turn's model calls used (GET /usage counts
+ * failed turns too), tell the webhook and let the error end the turn.
+ */
+async function finishFailed(input: AgentTurnInput, err: unknown, spent?: TurnLedger): Promise<void> {
+  if (patched(FAILED_TURN_USAGE_PATCH))
+    upsertSearchAttributes(usageSearchAttributes(input.userId, spent ?? { usage: ZERO_USAGE, cost: 0 }));
   await notify(input, failedWebhook(input, workflowInfo().workflowId, describeFailure(err)));
 }
 

@@ -366,6 +366,7 @@ describe('clasper doctor', () => {
       'model',
       'model answer',
       'model tools',
+      'model streaming',
       'model context',
       'api',
       'workspace',

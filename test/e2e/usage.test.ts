@@ -1,5 +1,5 @@
 /**
- * GET /usage sums completed turns per user from Temporal visibility (the usage search attributes
+ * GET /usage sums completed and failed turns per user from Temporal visibility (the usage search attributes
  * each AgentTurn upserts when it finishes), not from a counter in the API process.
  */
 import crypto from 'node:crypto';
@@ -83,6 +83,7 @@ describe('GET /usage (real turns, Temporal visibility)', () => {
       {
         user_id: alice,
         turns: 2,
+        failed_turns: 0,
         prompt_tokens: 3000,
         completion_tokens: 700,
         total_tokens: 3700,
@@ -143,6 +144,44 @@ describe('GET /usage (real turns, Temporal visibility)', () => {
     }
   });
 
+  it('counts a failed turn with the tokens its model calls used before it failed', async () => {
+    const dave = `usage-dave-${run}`;
+    stack.llm.script(
+      {
+        toolCalls: [{ name: 'add_numbers', arguments: { a: 1, b: 2 } }],
+        usage: { prompt_tokens: 700, completion_tokens: 30 },
+      },
+      // Non-retryable: the turn fails at step 2, after step 1's tokens were spent.
+      { status: 400, error: 'This model does not accept that request' },
+    );
+    const res = await stack.api.inject({
+      method: 'POST',
+      url: '/api/agents/send',
+      payload: sendBody({ user_id: dave, session_key: `user:${dave}:lead` }),
+    });
+    expect(res.statusCode).toBeGreaterThanOrEqual(500);
+    const body = await eventually(
+      async () => {
+        const b = (await stack.api.inject({ method: 'GET', url: `/usage?user_id=${dave}` })).json();
+        return b.requestCount === 1 ? b : undefined;
+      },
+      20_000,
+      'the failed turn of dave in visibility',
+    );
+    expect(body).toMatchObject({
+      requestCount: 1,
+      failedCount: 1,
+      totalInputTokens: 700,
+      totalOutputTokens: 30,
+      totalTokens: 730,
+    });
+    // gpt-4o-mini: 700 × $0.15/1M + 30 × $0.60/1M.
+    expect(body.totalCost).toBeCloseTo(0.000123, 9);
+    expect(body.users).toEqual([
+      expect.objectContaining({ user_id: dave, turns: 1, failed_turns: 1, turns_without_usage: 0 }),
+    ]);
+  });
+
   it('honours since: a window that starts now holds none of the turns', async () => {
     const since = new Date().toISOString();
     const none = (
@@ -196,10 +235,10 @@ describe('usage helpers', () => {
     expect(parseSince(text, now)).toBeNull();
   });
 
-  it('queries completed agent turns closed after since, optionally for one user', () => {
+  it('queries completed and failed agent turns closed after since, optionally for one user', () => {
     const since = new Date('2025-06-14T12:00:00Z');
     expect(usageVisibilityQuery({ since })).toBe(
-      "WorkflowType = 'agentTurn' AND ExecutionStatus = 'Completed' AND CloseTime > '2025-06-14T12:00:00.000Z'",
+      "WorkflowType = 'agentTurn' AND (ExecutionStatus = 'Completed' OR ExecutionStatus = 'Failed') AND CloseTime > '2025-06-14T12:00:00.000Z'",
     );
     expect(usageVisibilityQuery({ since, userId: 'u1' })).toMatch(/ AND ClasperUserId = 'u1'$/);
   });
@@ -211,6 +250,7 @@ describe('usage helpers', () => {
     expect(turnUsageFrom(attrs)).toEqual({
       userId: 'u1',
       recorded: true,
+      failed: false,
       promptTokens: 10,
       completionTokens: 5,
       totalTokens: 15,
@@ -224,13 +264,14 @@ describe('usage helpers', () => {
     const turns = [
       turnUsageFrom(asAttributes(usageSearchAttributes('b', { usage: u(1, 1), cost: 0.1 }))),
       turnUsageFrom(asAttributes(usageSearchAttributes('a', { usage: u(2, 3), cost: 0.2 }))),
-      turnUsageFrom(asAttributes(usageSearchAttributes('a', { usage: u(4, 5), cost: null }))),
+      turnUsageFrom(asAttributes(usageSearchAttributes('a', { usage: u(4, 5), cost: null })), true),
       turnUsageFrom(asAttributes([{ key: ClasperUserId, value: 'a' }])), // finished before usage was recorded
     ];
     const { users, total } = sumByUser(turns);
     expect([...users.keys()]).toEqual(['a', 'b']);
     expect(users.get('a')).toEqual({
       turns: 3,
+      failedTurns: 1,
       promptTokens: 6,
       completionTokens: 8,
       totalTokens: 14,
@@ -238,7 +279,7 @@ describe('usage helpers', () => {
       turnsWithoutCost: 2,
       turnsWithoutUsage: 1,
     });
-    expect(total).toMatchObject({ turns: 4, totalTokens: 16, costMicros: 300_000 });
+    expect(total).toMatchObject({ turns: 4, failedTurns: 1, totalTokens: 16, costMicros: 300_000 });
     expect(costToMicros(0.1) + costToMicros(0.2)).toBe(300_000); // 0.1 + 0.2 would not be 0.3
   });
 });

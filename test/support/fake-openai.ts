@@ -54,6 +54,8 @@ export interface FakeStep {
   delayMs?: number;
   /** Streaming only: wait this long between chunks. */
   chunkDelayMs?: number;
+  /** Streaming only: after this many chunks, send nothing more and hold the connection open (a stalled server). */
+  stallAfterChunks?: number;
   /** Streaming only: called right after the first non-empty text delta is written (time to first token). */
   onFirstText?: () => void;
   /** Defaults to rough counts (characters / 4). */
@@ -112,6 +114,8 @@ export type FakeResponder = (
 export interface FakeOpenAIOptions {
   /** Models listed by `GET /v1/models`. */
   models?: string[];
+  /** Their `owned_by` ('fake-openai'); llama-cpp-python's server says 'me'. */
+  ownedBy?: string;
   /** When set, requests must carry `Authorization: Bearer <apiKey>` or get a 401. */
   requireApiKey?: string;
   /** Status answered when the script is exhausted; 500 by default. */
@@ -124,6 +128,12 @@ export interface FakeOpenAIOptions {
    * real compatible server fails.
    */
   strict?: boolean;
+  /**
+   * Refuse a streamed request that offers tools as llama-cpp-python's server does with its
+   * function-calling chat formats: 500 "Automatic streaming tool choice is not supported",
+   * recorded in `unexpectedCalls` (the real server crashes after answering it).
+   */
+  rejectStreamedTools?: boolean;
 }
 
 export interface FakeOpenAI {
@@ -207,12 +217,13 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     }
 
     if (recorded.method === 'GET' && path === '/v1/models') {
-      const data = (options.models ?? DEFAULT_MODELS).map((id) => modelObject(id));
+      const data = (options.models ?? DEFAULT_MODELS).map((id) => modelObject(id, options.ownedBy));
       return sendJson(res, 200, { object: 'list', data });
     }
     if (recorded.method === 'GET' && path.startsWith('/v1/models/')) {
       const id = decodeURIComponent(path.slice('/v1/models/'.length));
-      if ((options.models ?? DEFAULT_MODELS).includes(id)) return sendJson(res, 200, modelObject(id));
+      if ((options.models ?? DEFAULT_MODELS).includes(id))
+        return sendJson(res, 200, modelObject(id, options.ownedBy));
       return sendError(res, 404, { error: `The model '${id}' does not exist`, errorCode: 'model_not_found' });
     }
     if (recorded.method !== 'POST' || path !== CHAT_PATH) {
@@ -228,6 +239,14 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
       const reason = `strict mode rejected the request: ${issues.map(describeIssue).join('; ')}`;
       unexpectedCalls.push({ request: recorded, reason });
       return sendError(res, 500, { error: pydanticText(issues), errorType: 'internal_server_error' });
+    }
+
+    if (options.rejectStreamedTools && recorded.stream && (body.tools ?? []).length > 0) {
+      unexpectedCalls.push({ request: recorded, reason: 'a streamed request offered tools' });
+      return sendError(res, 500, {
+        error: 'Automatic streaming tool choice is not supported',
+        errorType: 'internal_server_error',
+      });
     }
 
     const step = takeStep(recorded.model) ?? (responder ? await responder(recorded) : undefined);
@@ -553,7 +572,7 @@ async function streamAnswer(
   a: Answer,
   body: ChatRequestBody,
   headers: Record<string, string>,
-  step: Pick<FakeStep, 'chunkDelayMs' | 'onFirstText'>,
+  step: Pick<FakeStep, 'chunkDelayMs' | 'onFirstText' | 'stallAfterChunks'>,
   sleep: (ms: number) => Promise<void>,
 ): Promise<void> {
   const chunkDelayMs = step.chunkDelayMs ?? 0;
@@ -595,8 +614,10 @@ async function streamAnswer(
     ...headers,
   });
   let textSent = false;
-  for (const c of chunks) {
+  for (const [i, c] of chunks.entries()) {
     if (clientGone(res)) return;
+    // Stalled: the client's own watchdog must give up; close() ends the connection at the latest.
+    if (step.stallAfterChunks !== undefined && i >= step.stallAfterChunks) return;
     res.write(`data: ${JSON.stringify(c)}\n\n`);
     if (!textSent && c.choices[0]?.delta.content) {
       textSent = true;
@@ -702,8 +723,8 @@ function sendJson(
   res.end(JSON.stringify(body));
 }
 
-function modelObject(id: string) {
-  return { id, object: 'model', created: 1_700_000_000, owned_by: 'fake-openai' };
+function modelObject(id: string, ownedBy = 'fake-openai') {
+  return { id, object: 'model', created: 1_700_000_000, owned_by: ownedBy };
 }
 
 function readBody(req: http.IncomingMessage): Promise<string> {

@@ -118,6 +118,8 @@ export interface StackOptions {
   strictModel?: boolean;
   /** A Temporal server of the test's own (e.g. one whose UI is configured); default: the run's. */
   temporalAddress?: string;
+  /** The fake model server refuses streamed requests that offer tools, as llama-cpp-python's does. */
+  modelRejectsStreamedTools?: boolean;
 }
 
 /** Adds `timings` to the input of agentTurn workflows started through this client. */
@@ -150,7 +152,10 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const bundle = process.env.CLASPER_TEST_WORKFLOW_BUNDLE;
   if (!address || !bundle) throw new Error('the jest global setup did not start Temporal / bundle workflows');
   const backend = await startBackend();
-  const llm = await startFakeOpenAI({ strict: opts.strictModel ?? true });
+  const llm = await startFakeOpenAI({
+    strict: opts.strictModel ?? true,
+    rejectStreamedTools: opts.modelRejectsStreamedTools ?? false,
+  });
   const taskQueue = `test-${crypto.randomUUID()}`;
   const config = loadConfig({
     BACKEND_URL: backend.url,

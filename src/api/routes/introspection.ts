@@ -24,29 +24,37 @@ import {
 } from '../schemas/introspection';
 import { errorResponses } from '../schemas/common';
 import { DEFAULT_USAGE_WINDOW_MS, parseSince, queryUsage } from '../usage';
+import { contextTokens } from '../context-tokens';
+import type { LlmConfig } from '../../clients/model/openai-client';
 
 export interface IntrospectionRoutesOptions {
   workspace: Workspace;
   client: Client;
+  /** The model settings: /context counts tokens for the default model against its window. */
+  llm: LlmConfig;
 }
 
 export const introspectionRoutes: FastifyPluginAsyncZod<IntrospectionRoutesOptions> = async (
   app,
-  { workspace, client },
+  { workspace, client, llm },
 ) => {
   app.get(
     '/context',
     {
       schema: {
         tags: ['workspace'],
-        summary: 'Prompt size per workspace file (after the per-file cut) and of the whole system prompt',
+        summary:
+          'Prompt size per workspace file (after the per-file cut), of the whole system prompt and of the tool schemas, in tokens for the model',
         querystring: ContextQuerySchema,
         response: { 200: ContextReportSchema, ...introspectionErrors },
       },
     },
     async (request, reply) => {
       try {
-        return await workspace.contextReport(request.query.role);
+        const { role } = request.query;
+        const report = await workspace.contextReport(role);
+        const tokens = contextTokens(llm, (await workspace.buildSystemPrompt({ role })).systemPrompt);
+        return { ...report, estimatedSystemPromptTokens: tokens.systemPromptTokens, tokens };
       } catch (err) {
         return workspaceFailure(reply, err);
       }
@@ -114,10 +122,10 @@ export const introspectionRoutes: FastifyPluginAsyncZod<IntrospectionRoutesOptio
     {
       schema: {
         tags: ['operations'],
-        summary: 'Tokens and cost of completed turns per user over a window, from Temporal visibility',
+        summary: 'Tokens and cost of finished turns per user over a window, from Temporal visibility',
         description:
-          'Sums the usage each completed AgentTurn records on itself (search attributes). Visibility is ' +
-          'eventually consistent: a turn that just finished may be counted a moment later. Failed turns are not counted.',
+          'Sums the usage each completed or failed AgentTurn records on itself (search attributes). Visibility is ' +
+          'eventually consistent: a turn that just finished may be counted a moment later. Cancelled turns are not counted.',
         querystring: UsageQuerySchema,
         response: { 200: UsageReportSchema, ...errorResponses },
       },
@@ -134,6 +142,7 @@ export const introspectionRoutes: FastifyPluginAsyncZod<IntrospectionRoutesOptio
         until: usage.until.toISOString(),
         ...(userId ? { user_id: userId } : {}),
         requestCount: total.turns,
+        failedCount: total.failedTurns,
         totalInputTokens: total.promptTokens,
         totalOutputTokens: total.completionTokens,
         totalTokens: total.totalTokens,
@@ -151,6 +160,7 @@ function userUsage(userId: string, t: UsageTotals) {
   return {
     user_id: userId,
     turns: t.turns,
+    failed_turns: t.failedTurns,
     prompt_tokens: t.promptTokens,
     completion_tokens: t.completionTokens,
     total_tokens: t.totalTokens,

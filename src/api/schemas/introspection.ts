@@ -25,7 +25,7 @@ export const ContextFileSchema = z.object({
   rawChars: z.number().int(),
   injectedChars: z.number().int().describe('Characters that reach the prompt, after the per-file cut'),
   truncated: z.boolean(),
-  estimatedTokens: z.number().int().describe('ceil(injectedChars / 4)'),
+  estimatedTokens: z.number().int().describe('ceil(injectedChars / 4), a rough per-file share'),
 });
 
 export const ContextReportSchema = z
@@ -38,7 +38,24 @@ export const ContextReportSchema = z
       .number()
       .int()
       .describe('The whole system prompt a turn for this role would get now'),
-    estimatedSystemPromptTokens: z.number().int(),
+    estimatedSystemPromptTokens: z
+      .number()
+      .int()
+      .describe('The system prompt in tokens, counted as the model step counts it (tokens.method)'),
+    tokens: z
+      .object({
+        model: z.string().describe('The default model as results name it (LLM_MODEL_LABEL, else its name)'),
+        method: z.enum(['tiktoken:o200k_base', 'tiktoken:cl100k_base', 'rough:chars/4']),
+        methodDescription: z.string().describe('How the counts were made; the rough estimate says so'),
+        systemPromptTokens: z.number().int(),
+        toolSchemas: z.number().int().describe('Built-in tool schemas offered to every turn'),
+        toolTokens: z.number().int(),
+        totalTokens: z.number().int().describe('System prompt and tool schemas, before any conversation'),
+        contextWindow: z.number().int(),
+        contextWindowSource: z.enum(['LLM_CONTEXT_WINDOW', 'known model window']),
+        windowPercent: z.number().describe('totalTokens as a percentage of contextWindow'),
+      })
+      .describe('The prompt before any conversation, in tokens for the default model'),
   })
   .describe('ContextReport');
 
@@ -90,7 +107,8 @@ export const UsageQuerySchema = z.object({
 
 const UserUsageSchema = z.object({
   user_id: z.string(),
-  turns: z.number().int(),
+  turns: z.number().int().describe('Completed and failed turns'),
+  failed_turns: z.number().int().describe('Of those, failed turns (their model calls count too)'),
   prompt_tokens: z.number().int(),
   completion_tokens: z.number().int(),
   total_tokens: z.number().int(),
@@ -110,7 +128,11 @@ export const UsageReportSchema = z
     since: z.string(),
     until: z.string(),
     user_id: z.string().optional(),
-    requestCount: z.number().int().describe('Completed turns in the window (original Clasper field)'),
+    requestCount: z
+      .number()
+      .int()
+      .describe('Completed and failed turns in the window (original Clasper field)'),
+    failedCount: z.number().int().describe('Of those, failed turns'),
     totalInputTokens: z.number().int(),
     totalOutputTokens: z.number().int(),
     totalTokens: z.number().int(),

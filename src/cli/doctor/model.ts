@@ -8,7 +8,7 @@
 import type { Config } from '../../config';
 import { describeFailure, isFailureOfType } from '../../shared/failures';
 import { ModelError, modelFailureDetails } from '../../clients/model/errors';
-import { listModelIds } from '../../clients/model/models';
+import { listModels, looksLikeLlamaCppPython, type ListedModel } from '../../clients/model/models';
 import { isDemoMode, modelBaseUrl } from '../../clients/model/openai-client';
 import { contextWindowOf } from '../../clients/model/pricing';
 import { PROBE_TOOL, probeChat, type ProbeAnswer } from '../../clients/model/probe';
@@ -32,7 +32,7 @@ export async function checkModel(
   // Building tiktoken's table blocks the event loop for a second or more; done before any request,
   // so it never stalls between two of them (an idle keep-alive socket would be closed meanwhile).
   tokenCounter(config.llm.model).count('');
-  const listed = await checkModelList(config, timeoutMs);
+  const { check: listed, models } = await checkModelList(config, timeoutMs);
   if (isDemoMode(config.llm)) return [listed];
   if (listed.status === 'fail') {
     const why = 'model endpoint not usable';
@@ -40,6 +40,7 @@ export async function checkModel(
       listed,
       notChecked('model answer', why),
       notChecked('model tools', why),
+      notChecked('model streaming', why),
       notChecked('model context', why),
     ];
   }
@@ -48,11 +49,18 @@ export async function checkModel(
   const answer = await checkAnswer(config, probeTimeoutMs);
   if (answer.status === 'fail') {
     const why = 'the model does not answer';
-    return [listed, answer, notChecked('model tools', why), notChecked('model context', why)];
+    return [
+      listed,
+      answer,
+      notChecked('model tools', why),
+      notChecked('model streaming', why),
+      notChecked('model context', why),
+    ];
   }
   const tools = await checkTools(config, probeTimeoutMs);
+  const streaming = await checkStreamingTools(config, probeTimeoutMs, models);
   const context = await checkContext(config, probeTimeoutMs, env);
-  return [listed, answer, tools, context];
+  return [listed, answer, tools, streaming, context];
 }
 
 async function checkAnswer(config: Config, timeoutMs: number): Promise<DoctorCheck> {
@@ -115,6 +123,49 @@ async function checkTools(config: Config, timeoutMs: number): Promise<DoctorChec
   };
 }
 
+/**
+ * Can the server stream an answer to a request that offers tools, as every streamed turn's steps
+ * do? Asked for real only when it is both needed (LLM_STREAM_WITH_TOOLS on) and safe:
+ * llama-cpp-python's server, recognised by its model list, refuses such a request and then
+ * crashes, so it is told apart without one.
+ */
+async function checkStreamingTools(
+  config: Config,
+  timeoutMs: number,
+  models: readonly ListedModel[],
+): Promise<DoctorCheck> {
+  const name = 'model streaming';
+  if (config.llm.streamWithTools === false)
+    return {
+      name,
+      status: 'ok',
+      reason: 'LLM_STREAM_WITH_TOOLS=false: steps that offer tools are not streamed (not probed)',
+    };
+  if (looksLikeLlamaCppPython(models))
+    return {
+      name,
+      status: 'fail',
+      reason: `the server lists its models as llama-cpp-python's does (owned_by 'me'), and that server cannot stream a request that offers tools (it answers 500 and may crash; not probed): ${STREAM_TOOLS_OFF}`,
+    };
+  try {
+    await probeChat(
+      config.llm,
+      { messages: [{ role: 'user', content: 'Say OK.' }], maxTokens: 8, tools: [PROBE_TOOL], stream: true },
+      { timeoutMs },
+    );
+  } catch (err) {
+    return {
+      name,
+      status: 'fail',
+      reason: `a streamed request that offers a tool failed: ${describeFailure(err)}; if the server cannot stream with tools, ${STREAM_TOOLS_OFF}`,
+    };
+  }
+  return { name, status: 'ok', reason: 'a streamed request that offers a tool was answered' };
+}
+
+export const STREAM_TOOLS_OFF =
+  'set LLM_STREAM_WITH_TOOLS=false (streamed turns then show each step that offers tools when it is done)';
+
 async function checkContext(
   config: Config,
   timeoutMs: number,
@@ -166,37 +217,46 @@ async function checkContext(
   return { name, status: 'ok', reason: `${size}; the server accepted it` };
 }
 
-async function checkModelList(config: Config, timeoutMs: number): Promise<DoctorCheck> {
+async function checkModelList(
+  config: Config,
+  timeoutMs: number,
+): Promise<{ check: DoctorCheck; models: ListedModel[] }> {
   const { llm } = config;
   if (isDemoMode(llm)) {
     return {
-      name: 'model',
-      status: 'warn',
-      reason:
-        'demo mode: neither OPENAI_API_KEY nor OPENAI_BASE_URL is set, so turns answer from the offline demo model (not checked over the network)',
+      models: [],
+      check: {
+        name: 'model',
+        status: 'warn',
+        reason:
+          'demo mode: neither OPENAI_API_KEY nor OPENAI_BASE_URL is set, so turns answer from the offline demo model (not checked over the network)',
+      },
     };
   }
   const base = modelBaseUrl(llm);
-  let ids: string[];
+  let models: ListedModel[];
   try {
-    ids = await listModelIds(llm, { timeoutMs });
+    models = await listModels(llm, { timeoutMs });
   } catch (err) {
-    return failedCheck(err, base, llm.model);
+    return { models: [], check: failedCheck(err, base, llm.model) };
   }
+  const ids = models.map((m) => m.id);
   const wanted = [llm.model, llm.fallbackModel, llm.cheapModel].filter((m): m is string => Boolean(m));
   const unlisted = ids.length > 0 ? wanted.filter((m) => !ids.includes(m)) : [];
   if (unlisted.length > 0) {
-    return {
+    const check: DoctorCheck = {
       name: 'model',
       status: 'warn',
       reason: `model endpoint ${base} reachable, but it does not list ${unlisted.map((m) => `'${m}'`).join(', ')} among its ${ids.length} models`,
     };
+    return { models, check };
   }
-  return {
+  const check: DoctorCheck = {
     name: 'model',
     status: 'ok',
     reason: `model endpoint ${base} reachable; '${llm.model}' ${ids.length > 0 ? 'listed' : 'configured'}`,
   };
+  return { models, check };
 }
 
 function failedCheck(err: unknown, base: string, model: string): DoctorCheck {

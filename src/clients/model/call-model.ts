@@ -24,10 +24,12 @@ import {
   invalidResponse,
   noFallbackConfigured,
   promptTooLong,
+  streamStalled,
   type ModelErrorContext,
 } from './errors';
 import { buildOpenAiClient, errorContextOf, isDemoMode, type LlmConfig } from './openai-client';
 import { costOf } from './pricing';
+import { StreamStalled, streamCompletion } from './stream-completion';
 import { estimatePromptTokens } from './tokens';
 
 /**
@@ -37,13 +39,16 @@ import { estimatePromptTokens } from './tokens';
  */
 export const DEFAULT_MODEL_TIMEOUT_SEC = 60;
 export const MODEL_REQUEST_TIMEOUT_MS = DEFAULT_MODEL_TIMEOUT_SEC * 1000;
+/** Between two chunks of a streamed answer: even a CPU-bound local model writes a token a second. */
+export const DEFAULT_STREAM_IDLE_TIMEOUT_SEC = 30;
 
 /** Per call: the activity's cancellation signal, passed through to the HTTP request, and its attempt. */
 export interface ModelCallOptions {
   signal?: AbortSignal;
   /**
    * Set: the call streams (`stream: true`) and hands each text delta here as it arrives; the
-   * result is the same as without streaming, assembled from the chunks by the openai client.
+   * result is the same as without streaming, assembled from the chunks by the openai client. With
+   * LLM_STREAM_WITH_TOOLS=false a call that offers tools does not stream and never calls it.
    */
   onText?: (delta: string) => void;
   /** 1-based activity attempt; a server's validation 500 is retried once, then fails for good. */
@@ -86,6 +91,7 @@ export function createModelClient(options: {
     (config.requestTimeoutSec !== undefined ? config.requestTimeoutSec * 1000 : MODEL_REQUEST_TIMEOUT_MS);
   const client = options.openai ?? (isDemoMode(config) ? undefined : buildOpenAiClient(config, timeout));
   const errorContext = errorContextOf(config, timeout);
+  const idleMs = (config.streamIdleTimeoutSec ?? DEFAULT_STREAM_IDLE_TIMEOUT_SEC) * 1000;
 
   return {
     async callModel(input: CallModelInput, opts: ModelCallOptions = {}): Promise<CallModelResult> {
@@ -97,20 +103,16 @@ export function createModelClient(options: {
       try {
         // Per-request options too, so an injected client obeys the same no-retry, bounded-time rule.
         const request = chatRequest(model, { ...input, maxTokens });
-        const options = { maxRetries: 0, timeout, signal };
-        if (onText) {
-          const stream = client.chat.completions.stream(
-            { ...request, stream: true, stream_options: { include_usage: true } },
-            options,
-          );
-          stream.on('content', (delta) => onText(delta));
-          response = await stream.finalChatCompletion();
-        } else {
-          response = await client.chat.completions.create(request, options);
-        }
+        // LLM_STREAM_WITH_TOOLS=false: a step that offers tools is asked whole; the turn's stream
+        // log shows its text when the step settles.
+        const streams = onText !== undefined && (config.streamWithTools !== false || !request.tools);
+        response = streams
+          ? await streamCompletion(client, request, { signal, firstChunkMs: timeout, idleMs, onText })
+          : await client.chat.completions.create(request, { maxRetries: 0, timeout, signal });
       } catch (err) {
         // A cancelled activity must end as a cancellation, not as a model failure that gets retried.
         if (signal?.aborted) throw signal.reason ?? err;
+        if (err instanceof StreamStalled) throw streamStalled(err, { ...errorContext, model });
         throw classifyModelError(err, { ...errorContext, model, attempt: opts.attempt });
       }
       const shown = model === config.model ? config.modelLabel : undefined;

@@ -39,6 +39,10 @@ export const ModelError = {
   NoFallback: 'Model.NoFallback',
   /** A 422/500 whose text is a validation error of our request's shape: retried once at most. */
   RequestRejected: 'Model.RequestRejected',
+  /** A streamed answer stopped mid-way for longer than LLM_STREAM_IDLE_TIMEOUT_SEC; retried. */
+  StreamStalled: 'Model.StreamStalled',
+  /** The server cannot stream a request that offers tools (llama-cpp-python); never retried. */
+  StreamingToolsUnsupported: 'Model.StreamingToolsUnsupported',
   /** With LLM_CONTEXT_WINDOW set: the prompt (tool schemas included) leaves no room for an answer; the call is not made. */
   PromptTooLong: 'Model.PromptTooLong',
   /** Our own code asked for something that cannot work (e.g. an unknown tier); never retried. */
@@ -104,6 +108,14 @@ export function isValidationText(text: string): boolean {
 }
 
 /**
+ * llama-cpp-python's function-calling chat formats refuse a streamed request with tools
+ * ("Automatic streaming tool choice is not supported"); other servers word it alike.
+ */
+export function isStreamingToolsText(text: string): boolean {
+  return /\bstreaming\b[^.\n]*\b(?:tool|function)[^.\n]*\bnot supported\b/i.test(text);
+}
+
+/**
  * A provider asking for a long pause (OpenAI sometimes says minutes on a 429) would park the turn
  * far beyond any sensible wait; past this the activity's own retry policy decides instead.
  */
@@ -143,10 +155,13 @@ export function classifyModelError(err: unknown, ctx: ModelErrorContext = {}): A
     const text = providerText(err);
     const code = typeof err.code === 'string' ? err.code : undefined;
     const rejected = (status === 500 || status === 422) && isValidationText(text);
-    const [type, retryable] = rejected
-      ? // One retry for a 500, in case the text was a coincidence; the same request fails the same way.
-        [ModelError.RequestRejected, status === 500 && (ctx.attempt ?? 1) < 2]
-      : statusClass(status, code);
+    const [type, retryable] = isStreamingToolsText(text)
+      ? // Not even once: llama-cpp-python's server crashes after answering this.
+        [ModelError.StreamingToolsUnsupported, false]
+      : rejected
+        ? // One retry for a 500, in case the text was a coincidence; the same request fails the same way.
+          [ModelError.RequestRejected, status === 500 && (ctx.attempt ?? 1) < 2]
+        : statusClass(status, code);
     const hint = hintFor(type, ctx.model);
     const delayMs = retryable ? retryAfterMs(err.headers, ctx.now) : undefined;
     return ApplicationFailure.create({
@@ -216,6 +231,25 @@ export function promptTooLong(
   });
 }
 
+/**
+ * A streamed answer whose chunks stopped: retryable (a stuck server or connection usually answers
+ * the next attempt). Before the first chunk it is the request timeout, after it the idle timeout.
+ */
+export function streamStalled(
+  stall: { waitedMs: number; began: boolean },
+  ctx: ModelErrorContext = {},
+): ApplicationFailure {
+  const [what, setting] = stall.began
+    ? ['stopped sending in the middle of a streamed answer', 'LLM_STREAM_IDLE_TIMEOUT_SEC']
+    : ['sent no chunk of a streamed answer', 'LLM_REQUEST_TIMEOUT_SEC'];
+  return ApplicationFailure.create({
+    message: `The ${serverOf(ctx)} ${what} for ${stall.waitedMs} ms; the attempt was abandoned to be retried (if the server is only slow, raise ${setting})`,
+    type: stall.began ? ModelError.StreamStalled : ModelError.Network,
+    nonRetryable: false,
+    details: [details(200, ctx)],
+  });
+}
+
 /** A 2xx whose body is not a chat completion; retrying the same server will not fix it. */
 export function invalidResponse(problem: string, ctx: ModelErrorContext = {}): ApplicationFailure {
   return ApplicationFailure.create({
@@ -251,6 +285,8 @@ function hintFor(type: ModelErrorType, model: string | undefined): string | unde
       return `check LLM_MODEL_DEFAULT / LLM_MODEL_FALLBACK / LLM_MODEL_CHEAP${model ? ` (asked for '${model}')` : ''} and OPENAI_BASE_URL`;
     case ModelError.RequestRejected:
       return 'the server rejects the shape of this request, so retrying cannot help; check that it speaks the OpenAI chat-completions API, or report it with the server name and version';
+    case ModelError.StreamingToolsUnsupported:
+      return 'this server cannot stream a request that offers tools: set LLM_STREAM_WITH_TOOLS=false';
     case ModelError.QuotaExceeded:
       return "the account's quota is used up: check the provider's plan and billing";
     default:

@@ -36,6 +36,8 @@ export async function probeChat(
     tools?: ToolSpec[];
     /** Name a tool to force it (`tool_choice: {type: 'function', ...}`). */
     forceTool?: string;
+    /** Ask for the answer streamed (`stream: true`), as a streamed turn does. */
+    stream?: boolean;
   },
   opts: { timeoutMs: number; signal?: AbortSignal },
 ): Promise<ProbeAnswer> {
@@ -52,7 +54,11 @@ export async function probeChat(
   };
   const started = Date.now();
   try {
-    const response = await client.chat.completions.create(body, { signal: opts.signal });
+    const response = request.stream
+      ? await client.chat.completions
+          .stream({ ...body, stream: true }, { signal: opts.signal })
+          .finalChatCompletion()
+      : await client.chat.completions.create(body, { signal: opts.signal });
     const message = response.choices?.[0]?.message;
     return {
       ms: Date.now() - started,

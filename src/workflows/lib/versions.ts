@@ -15,3 +15,6 @@ export const TURN_V2_PATCH = 'turn-v2-local-steps';
  * notification turns, the turns of heartbeats and notifications, a turn's webhook deliveries.
  */
 export const CHILD_TIMEOUTS_PATCH = 'child-execution-timeouts';
+
+/** A failed AgentTurn records the usage of the model calls it made, so GET /usage counts it. */
+export const FAILED_TURN_USAGE_PATCH = 'turn-failed-usage';

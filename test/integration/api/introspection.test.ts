@@ -9,6 +9,8 @@ import {
   removeTempDirs,
   type TestApp,
 } from '../../support/api-app';
+import { builtinToolSpecs } from '../../../src/clients/mission-control/tool-schemas';
+import { tokenCounter } from '../../../src/clients/model/tokens';
 
 describe('workspace introspection', () => {
   let t: TestApp;
@@ -55,7 +57,53 @@ describe('workspace introspection', () => {
         body.files.reduce((n: number, f: { injectedChars: number }) => n + f.injectedChars, 0),
       );
       expect(body.systemPromptChars).toBeGreaterThan(body.totalBootstrapChars);
-      expect(body.estimatedSystemPromptTokens).toBe(Math.ceil(body.systemPromptChars / 4));
+      // Counted with the model's tokenizer (gpt-4o-mini: o200k), as the model step counts the prompt.
+      const { systemPrompt } = await quietWorkspace(root).buildSystemPrompt({ role: 'lead' });
+      const counted = tokenCounter('gpt-4o-mini').count(systemPrompt) + 4 + 3;
+      const tools = builtinToolSpecs();
+      const toolTokens = tokenCounter('gpt-4o-mini').count(JSON.stringify(tools));
+      expect(body.estimatedSystemPromptTokens).toBe(counted);
+      expect(body.tokens).toEqual({
+        model: 'gpt-4o-mini',
+        method: 'tiktoken:o200k_base',
+        methodDescription: 'counted with o200k_base (js-tiktoken)',
+        systemPromptTokens: counted,
+        toolSchemas: tools.length,
+        toolTokens,
+        totalTokens: counted + toolTokens,
+        contextWindow: 128_000,
+        contextWindowSource: 'known model window',
+        windowPercent: Math.round(((counted + toolTokens) / 128_000) * 1000) / 10,
+      });
+      expect(toolTokens).toBeGreaterThan(500);
+    });
+
+    it('names a local model by its label, estimates roughly (and says so) against LLM_CONTEXT_WINDOW', async () => {
+      const local = await buildTestApp({
+        workspace: quietWorkspace(root),
+        env: {
+          OPENAI_BASE_URL: 'http://127.0.0.1:8090/v1',
+          LLM_MODEL_DEFAULT: '/models/SmolLM2-135M-Instruct.Q8_0.gguf',
+          LLM_CONTEXT_WINDOW: '4096',
+        },
+      });
+      try {
+        const body = (await local.app.inject({ method: 'GET', url: '/context?role=lead' })).json();
+        expect(body.tokens).toMatchObject({
+          model: 'SmolLM2-135M-Instruct.Q8_0',
+          method: 'rough:chars/4',
+          methodDescription: expect.stringContaining('rough estimate'),
+          toolSchemas: builtinToolSpecs().length,
+          contextWindow: 4096,
+          contextWindowSource: 'LLM_CONTEXT_WINDOW',
+        });
+        expect(body.tokens.toolTokens).toBe(Math.ceil(JSON.stringify(builtinToolSpecs()).length / 4));
+        expect(body.tokens.windowPercent).toBeCloseTo((body.tokens.totalTokens / 4096) * 100, 1);
+        // A 4k window holds the prompt with tools, but not with much room to spare.
+        expect(body.tokens.windowPercent).toBeGreaterThan(20);
+      } finally {
+        await local.close();
+      }
     });
 
     it('uses SOUL.md without a role, and shows a cut file as truncated', async () => {

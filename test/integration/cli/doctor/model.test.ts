@@ -5,16 +5,22 @@
  */
 import path from 'node:path';
 import type { DoctorCheck } from '../../../../src/cli/doctor';
-import { checkModel, TOOLS_IGNORED } from '../../../../src/cli/doctor/model';
+import { checkModel, STREAM_TOOLS_OFF, TOOLS_IGNORED } from '../../../../src/cli/doctor/model';
 import { loadConfig } from '../../../../src/config';
-import { modelServerResponder, useFakeOpenAI } from '../../../support/fake-openai';
+import {
+  type FakeOpenAI,
+  type FakeOpenAIOptions,
+  modelServerResponder,
+  startFakeOpenAI,
+  useFakeOpenAI,
+} from '../../../support/fake-openai';
 
 const fake = useFakeOpenAI({ strict: true });
 const WORKSPACE = path.resolve(__dirname, '../../../../workspace');
 
-function config(env: Record<string, string> = {}) {
+function config(env: Record<string, string> = {}, server: Pick<FakeOpenAI, 'url'> = fake()) {
   return loadConfig({
-    OPENAI_BASE_URL: fake().url,
+    OPENAI_BASE_URL: server.url,
     LLM_MODEL_DEFAULT: 'smollm2',
     CLASPER_WORKSPACE: WORKSPACE,
     ...env,
@@ -35,6 +41,11 @@ describe('doctor model probes', () => {
       ),
     });
     expect(c['model tools']).toMatchObject({ status: 'ok' });
+    expect(c['model streaming']).toEqual({
+      name: 'model streaming',
+      status: 'ok',
+      reason: 'a streamed request that offers a tool was answered',
+    });
     expect(c['model context']).toMatchObject({
       status: 'ok',
       reason: expect.stringMatching(
@@ -44,8 +55,12 @@ describe('doctor model probes', () => {
     const chats = fake().chatRequests();
     expect(chats[0]?.body?.max_tokens).toBe(1);
     expect(chats[2]?.body?.tool_choice).toEqual({ type: 'function', function: { name: 'report_ready' } });
+    expect(chats[3]).toMatchObject({
+      stream: true,
+      body: { tools: [{ function: { name: 'report_ready' } }] },
+    });
     // The context probe sends the real prompt with every built-in tool.
-    expect(chats[3]?.body?.tools?.map((t) => t.function.name)).toContain('create_task');
+    expect(chats[4]?.body?.tools?.map((t) => t.function.name)).toContain('create_task');
   });
 
   it('fail the tool probe against a server that ignores tools, and say how to start llama.cpp', async () => {
@@ -88,6 +103,52 @@ describe('doctor model probes', () => {
     expect(c['model answer']).toMatchObject({
       status: 'warn',
       reason: expect.stringContaining('raise LLM_REQUEST_TIMEOUT_SEC'),
+    });
+  });
+});
+
+describe('the doctor on a server that cannot stream with tools', () => {
+  async function withServer<T>(
+    options: FakeOpenAIOptions,
+    fn: (server: FakeOpenAI) => Promise<T>,
+  ): Promise<T> {
+    const server = await startFakeOpenAI({ strict: true, ...options });
+    server.respond(modelServerResponder());
+    try {
+      return await fn(server);
+    } finally {
+      await server.close();
+    }
+  }
+
+  it('fails the streaming probe when the server refuses it, and names the setting', async () => {
+    await withServer({ rejectStreamedTools: true }, async (server) => {
+      const c = byName(await checkModel(config({}, server), 5000));
+      expect(c['model streaming']).toMatchObject({ status: 'fail' });
+      expect(c['model streaming']?.reason).toContain('Automatic streaming tool choice is not supported');
+      expect(c['model streaming']?.reason).toContain(STREAM_TOOLS_OFF);
+      expect(c['model context']).toMatchObject({ status: 'ok' });
+    });
+  });
+
+  it('does not probe with LLM_STREAM_WITH_TOOLS=false', async () => {
+    await withServer({ rejectStreamedTools: true }, async (server) => {
+      const c = byName(await checkModel(config({ LLM_STREAM_WITH_TOOLS: 'false' }, server), 5000));
+      expect(c['model streaming']).toMatchObject({
+        status: 'ok',
+        reason: expect.stringContaining('not probed'),
+      });
+      expect(server.chatRequests().filter((r) => r.stream)).toEqual([]);
+    });
+  });
+
+  it("recognises llama-cpp-python's server by its model list and fails without sending the request that would crash it", async () => {
+    await withServer({ ownedBy: 'me', models: ['smollm2'] }, async (server) => {
+      const c = byName(await checkModel(config({}, server), 5000));
+      expect(c['model streaming']).toMatchObject({ status: 'fail' });
+      expect(c['model streaming']?.reason).toContain("llama-cpp-python's");
+      expect(c['model streaming']?.reason).toContain(STREAM_TOOLS_OFF);
+      expect(server.chatRequests().filter((r) => r.stream)).toEqual([]);
     });
   });
 });

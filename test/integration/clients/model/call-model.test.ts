@@ -2,13 +2,14 @@
  * `callModel` against the fake OpenAI server through the real `openai` client: the request we send
  * and the failure classes Temporal retries on are both checked at the HTTP boundary.
  */
-import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import { CancelledFailure } from '@temporalio/common';
 import { createModelClient, resolveModelName } from '../../../../src/clients/model/call-model';
 import { isDemoMode } from '../../../../src/clients/model/openai-client';
 import { DEMO_MODEL_NAME } from '../../../../src/clients/model/demo-model';
 import { ModelError } from '../../../../src/clients/model/errors';
 import type { Config } from '../../../../src/config';
 import type { CallModelInput, ToolSpec } from '../../../../src/shared/types';
+import { failureOf } from '../../../support/failure-of';
 import { type FakeOpenAI, startFakeOpenAI, useFakeOpenAI } from '../../../support/fake-openai';
 
 const fake = useFakeOpenAI();
@@ -32,16 +33,6 @@ const input: CallModelInput = {
   ],
   tier: 'default',
 };
-
-async function failureOf(p: Promise<unknown>): Promise<ApplicationFailure> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof ApplicationFailure) return err;
-    throw err;
-  }
-  throw new Error('expected callModel to fail');
-}
 
 describe('the model client against the fake OpenAI server', () => {
   it('returns a text answer with usage and cost', async () => {

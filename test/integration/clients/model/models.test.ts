@@ -1,36 +1,32 @@
-/** `listModelIds` (GET /models, for `clasper doctor`) against the fake OpenAI server: ids, and failures by type. */
-import { ApplicationFailure } from '@temporalio/common';
+/** `listModels` (GET /models, for `clasper doctor`) against the fake OpenAI server: ids and owners, and failures by type. */
 import { ModelError, modelFailureDetails } from '../../../../src/clients/model/errors';
-import { listModelIds } from '../../../../src/clients/model/models';
+import { listModels, looksLikeLlamaCppPython } from '../../../../src/clients/model/models';
+import { failureOf } from '../../../support/failure-of';
 import { useFakeOpenAI } from '../../../support/fake-openai';
 
 const KEY = 'sk-test-models-0123456789abcdefgh';
 const fake = useFakeOpenAI({ models: ['gpt-4o-mini', 'gpt-4o'], requireApiKey: KEY });
 
-async function failureOf(p: Promise<unknown>): Promise<ApplicationFailure> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof ApplicationFailure) return err;
-    throw err;
-  }
-  throw new Error('expected listModelIds to fail');
-}
-
-describe('listModelIds', () => {
-  it('lists the ids the endpoint names, asked with our key', async () => {
-    const ids = await listModelIds(
+describe('listModels', () => {
+  it('lists the models the endpoint names, with their owners, asked with our key', async () => {
+    const models = await listModels(
       { apiKey: KEY, baseUrl: fake().url, model: 'gpt-4o-mini' },
       { timeoutMs: 5000 },
     );
-    expect(ids).toEqual(['gpt-4o-mini', 'gpt-4o']);
+    expect(models).toEqual([
+      { id: 'gpt-4o-mini', ownedBy: 'fake-openai' },
+      { id: 'gpt-4o', ownedBy: 'fake-openai' },
+    ]);
+    expect(looksLikeLlamaCppPython(models)).toBe(false);
+    expect(looksLikeLlamaCppPython([{ id: 'smollm2-135m', ownedBy: 'me' }])).toBe(true);
+    expect(looksLikeLlamaCppPython([])).toBe(false);
     expect(fake().requests.at(-1)?.headers.authorization).toBe(`Bearer ${KEY}`);
   });
 
   it('a rejected key is a Model.Unauthorized with the status in its details, and without the key', async () => {
     const wrong = 'sk-wrong-key-0123456789abcdefgh';
     const f = await failureOf(
-      listModelIds({ apiKey: wrong, baseUrl: fake().url, model: 'gpt-4o-mini' }, { timeoutMs: 5000 }),
+      listModels({ apiKey: wrong, baseUrl: fake().url, model: 'gpt-4o-mini' }, { timeoutMs: 5000 }),
     );
     expect(f.type).toBe(ModelError.Unauthorized);
     expect(modelFailureDetails(f)?.status).toBe(401);
@@ -39,7 +35,7 @@ describe('listModelIds', () => {
 
   it('an endpoint that does not answer is a Model.Network', async () => {
     const f = await failureOf(
-      listModelIds(
+      listModels(
         { apiKey: KEY, baseUrl: 'http://127.0.0.1:9/v1', model: 'gpt-4o-mini' },
         { timeoutMs: 2000 },
       ),
