@@ -8,7 +8,14 @@ import path from 'node:path';
 import { type Client, WorkflowFailedError } from '@temporalio/client';
 import type { SearchAttributePair } from '@temporalio/common';
 import { describeFailure } from '../../src/shared/failures';
-import { ConfigError, loadConfig, readDotEnvFile, timeoutSettings, type Config, type Env } from '../../src/config';
+import {
+  ConfigError,
+  loadConfig,
+  readDotEnvFile,
+  timeoutSettings,
+  type Config,
+  type Env,
+} from '../../src/config';
 import { executionTimeoutMs, type WorkflowTypeName } from '../../src/shared/timeouts';
 import { connectTemporalClient } from '../../src/clients/temporal/connection';
 import { REPO_ROOT } from './temporal-dev-server';
