@@ -81,4 +81,26 @@ it('a turn offered tools completes its durable loop: every tool call runs and is
   for (const call of body.tool_calls ?? []) expect(call).toMatchObject({ name: expect.any(String) });
   const requests = (body.tool_calls ?? []).length;
   if (requests > 0) expect(body.iterations).toBeGreaterThanOrEqual(2);
+  // A finished turn posts a reply in words (the server's empty-answer gap is closed by chatml-tools).
+  if (body.status === 'ok') expect(String(body.response).trim().length).toBeGreaterThan(0);
+});
+
+it("make dev-local's demo message: the model acts, reads its tools' results and writes the reply", async () => {
+  // The message `make dev` prints under "Try:". The local server asks for words after one round
+  // of tool calls (LOCAL_LLM_TOOL_ROUNDS, scripts/local_llm_server.py), so the turn ends with the
+  // model's own answer, not at the runtime's step cap; what it says is the model's judgement.
+  const user = 'local-demo';
+  const body = await send(
+    sendBody({
+      user_id: user,
+      session_key: `user:${user}:lead`,
+      task_title: 'Launch plan',
+      message: 'Create a task called "Draft press release" and plan the launch',
+    }),
+  );
+  expect(body).toMatchObject({ status: 'ok', capped: false, posted: true, model: 'smollm2-135m' });
+  expect(body.iterations).toBeLessThanOrEqual(2);
+  expect(String(body.response).trim().length).toBeGreaterThan(0);
+  const messages = (await stack.backend.inspect(user)).messages;
+  expect(messages.map((m) => m.content)).toEqual([body.response]);
 });

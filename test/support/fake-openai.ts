@@ -125,7 +125,8 @@ export interface FakeOpenAIOptions {
    * message's content a string (an assistant's too, beside `tool_calls`: null and omitted are
    * rejected), tool calls and tools well formed. A rejected request is answered 500 with the
    * server's wording and recorded in `unexpectedCalls`, so a test whose request shape would break a
-   * real compatible server fails.
+   * real compatible server fails. A tool schema with a length bound llama.cpp cannot compile into
+   * a grammar drops the connection, as the real server's segfault does.
    */
   strict?: boolean;
   /**
@@ -239,6 +240,16 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
       const reason = `strict mode rejected the request: ${issues.map(describeIssue).join('; ')}`;
       unexpectedCalls.push({ request: recorded, reason });
       return sendError(res, 500, { error: pydanticText(issues), errorType: 'internal_server_error' });
+    }
+
+    const uncompilable = options.strict ? grammarCrashBound(body) : undefined;
+    if (uncompilable) {
+      // llama-cpp-python segfaults on such a schema once the model picks that tool: no answer at all.
+      unexpectedCalls.push({
+        request: recorded,
+        reason: `strict mode: ${uncompilable} is more than llama.cpp's grammar compiler takes (the real server segfaults)`,
+      });
+      return void res.socket?.destroy();
     }
 
     if (options.rejectStreamedTools && recorded.stream && (body.tools ?? []).length > 0) {
@@ -482,6 +493,32 @@ function strictIssues(body: ChatRequestBody): StrictProblem[] {
     str(t?.function?.name, ['tools', i, 'function', 'name']);
   });
   return out;
+}
+
+/**
+ * Measured against llama-cpp-python 0.3.36: a string property with `maxLength: 1000` compiles into
+ * a grammar, 1,200 does not ("number of rules that are going to be repeated ... exceeds sane
+ * defaults"), and 20,000 overflows the parser's stack.
+ */
+const GRAMMAR_MAX_BOUND = 1000;
+
+/** The first length/count bound in the offered tools' schemas past GRAMMAR_MAX_BOUND, as `tool.path: n`. */
+function grammarCrashBound(body: ChatRequestBody): string | undefined {
+  const find = (node: unknown, path: string): string | undefined => {
+    if (node === null || typeof node !== 'object') return undefined;
+    for (const [key, value] of Object.entries(node)) {
+      const bound = ['maxLength', 'minLength', 'maxItems', 'minItems'].includes(key);
+      if (bound && typeof value === 'number' && value > GRAMMAR_MAX_BOUND) return `${path}.${key}: ${value}`;
+      const deeper = find(value, `${path}.${key}`);
+      if (deeper) return deeper;
+    }
+    return undefined;
+  };
+  for (const t of body.tools ?? []) {
+    const hit = find(t?.function?.parameters, t?.function?.name ?? '?');
+    if (hit) return hit;
+  }
+  return undefined;
 }
 
 /** The text llama-cpp-python's server puts in `error.message`: pydantic's count, then one repr per error. */

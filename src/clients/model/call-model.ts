@@ -14,7 +14,14 @@ import type {
   ChatCompletionCreateParamsNonStreaming,
   ChatCompletionMessageParam,
 } from 'openai/resources/chat/completions';
-import type { CallModelInput, CallModelResult, ChatMessage, ToolCall, Usage } from '../../shared/types';
+import type {
+  CallModelInput,
+  CallModelResult,
+  ChatMessage,
+  ToolCall,
+  ToolSpec,
+  Usage,
+} from '../../shared/types';
 import { splitIntoChunks } from '../../shared/chunks';
 import { demoCallModel } from './demo-model';
 import {
@@ -79,6 +86,14 @@ export function resolveModelName(config: LlmConfig, tier: CallModelInput['tier']
   }
 }
 
+/**
+ * Whether a call that has a stream to feed really streams: LLM_STREAM_WITH_TOOLS=false asks a step
+ * that offers tools whole, and the turn's stream log shows its text when the step settles.
+ */
+export function streamsWhenAsked(config: LlmConfig, input: Pick<CallModelInput, 'tools'>): boolean {
+  return config.streamWithTools !== false || !input.tools || input.tools.length === 0;
+}
+
 export function createModelClient(options: {
   config: LlmConfig;
   /** A ready client (tests point one at the fake server); built from config when omitted. */
@@ -103,9 +118,7 @@ export function createModelClient(options: {
       try {
         // Per-request options too, so an injected client obeys the same no-retry, bounded-time rule.
         const request = chatRequest(model, { ...input, maxTokens });
-        // LLM_STREAM_WITH_TOOLS=false: a step that offers tools is asked whole; the turn's stream
-        // log shows its text when the step settles.
-        const streams = onText !== undefined && (config.streamWithTools !== false || !request.tools);
+        const streams = onText !== undefined && streamsWhenAsked(config, input);
         response = streams
           ? await streamCompletion(client, request, { signal, firstChunkMs: timeout, idleMs, onText })
           : await client.chat.completions.create(request, { maxRetries: 0, timeout, signal });
@@ -142,7 +155,7 @@ function chatRequest(model: string, input: CallModelInput): ChatCompletionCreate
   return {
     model,
     messages: wireMessages(input.messages),
-    ...(tools ? { tools, tool_choice: 'auto' as const } : {}),
+    ...(tools ? { tools: wireTools(tools), tool_choice: 'auto' as const } : {}),
     ...(input.temperature !== undefined && !reasoning ? { temperature: input.temperature } : {}),
     ...(input.maxTokens !== undefined
       ? reasoning
@@ -185,6 +198,41 @@ export function wireMessages(messages: ChatMessage[]): ChatCompletionMessagePara
         return { role: m.role, content: m.content };
     }
   });
+}
+
+/**
+ * Above this, a length or count bound in a tool schema is left out of what the server sees.
+ * Servers that constrain tool arguments with a grammar (llama.cpp's function-calling chat formats)
+ * compile `maxLength: 20000` into 20,000 nested optional rules: llama.cpp refuses a grammar past
+ * about 1,000 of them and llama-cpp-python 0.3.36 then samples with a null grammar and segfaults.
+ * The bound still holds: every tool's arguments are validated where the tool runs (the built-in
+ * tools' zod schemas, the backend's own checks), and a too-long argument comes back to the model
+ * as a tool error. OpenAI does not enforce these keywords outside strict mode anyway.
+ */
+export const MAX_WIRE_SCHEMA_BOUND = 500;
+const SIZE_BOUNDS = new Set(['maxLength', 'minLength', 'maxItems', 'minItems']);
+
+/** The tools as every compatible server can use them: see MAX_WIRE_SCHEMA_BOUND. */
+export function wireTools(tools: ToolSpec[]): ToolSpec[] {
+  return tools.map((t) => ({
+    ...t,
+    function: {
+      ...t.function,
+      parameters: withoutLargeBounds(t.function.parameters) as Record<string, unknown>,
+    },
+  }));
+}
+
+function withoutLargeBounds(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(withoutLargeBounds);
+  if (node === null || typeof node !== 'object') return node;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(node)) {
+    // Only a number is a bound; a property that happens to be called `maxLength` is an object.
+    if (SIZE_BOUNDS.has(key) && typeof value === 'number' && value > MAX_WIRE_SCHEMA_BOUND) continue;
+    out[key] = withoutLargeBounds(value);
+  }
+  return out;
 }
 
 /**

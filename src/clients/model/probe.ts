@@ -1,11 +1,11 @@
 /**
- * Probes of a model server for `clasper doctor`: real chat completions, as a turn makes them, each
- * small. Failures are classified like a model call's (errors.ts), so the doctor tells them apart
- * by ModelError type.
+ * Probes of a model server for `clasper doctor`: real chat completions, shaped as a turn's
+ * (wireMessages, wireTools), each small. Failures are classified like a model call's (errors.ts),
+ * so the doctor tells them apart by ModelError type.
  */
 import type { ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions';
 import type { ChatMessage, ToolSpec } from '../../shared/types';
-import { resolveModelName, wireMessages } from './call-model';
+import { resolveModelName, wireMessages, wireTools } from './call-model';
 import { classifyModelError } from './errors';
 import { buildOpenAiClient, errorContextOf, type LlmConfig } from './openai-client';
 
@@ -47,7 +47,7 @@ export async function probeChat(
     model,
     messages: wireMessages(request.messages),
     max_tokens: request.maxTokens,
-    ...(request.tools && request.tools.length > 0 ? { tools: request.tools } : {}),
+    ...(request.tools && request.tools.length > 0 ? { tools: wireTools(request.tools) } : {}),
     ...(request.forceTool
       ? { tool_choice: { type: 'function' as const, function: { name: request.forceTool } } }
       : {}),

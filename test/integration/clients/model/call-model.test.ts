@@ -3,7 +3,12 @@
  * and the failure classes Temporal retries on are both checked at the HTTP boundary.
  */
 import { CancelledFailure } from '@temporalio/common';
-import { createModelClient, resolveModelName } from '../../../../src/clients/model/call-model';
+import {
+  MAX_WIRE_SCHEMA_BOUND,
+  createModelClient,
+  resolveModelName,
+} from '../../../../src/clients/model/call-model';
+import { builtinToolSpecs } from '../../../../src/clients/mission-control/tool-schemas';
 import { isDemoMode } from '../../../../src/clients/model/openai-client';
 import { DEMO_MODEL_NAME } from '../../../../src/clients/model/demo-model';
 import { ModelError } from '../../../../src/clients/model/errors';
@@ -393,5 +398,90 @@ describe('resolveModelName', () => {
     expect(resolveModelName(config, 'default')).toBe('m-default');
     expect(resolveModelName(config, 'fallback')).toBe('m-fallback');
     expect(resolveModelName(config, 'cheap')).toBe('m-cheap');
+  });
+});
+
+describe('tool schemas on the wire (strict fake)', () => {
+  it('offers the built-in tools without the length bounds that crash llama.cpp, keeping the small ones', async () => {
+    const strict = await startFakeOpenAI({ strict: true });
+    try {
+      strict.script({ text: 'done' });
+      const tools = builtinToolSpecs();
+      // The premise: create_task's description allows 20,000 characters, which the real server cannot compile.
+      expect(JSON.stringify(tools)).toContain('"maxLength":20000');
+      const result = await createModelClient({ config: llmConfig(strict) }).callModel({ ...input, tools });
+      expect(result.content).toBe('done');
+      strict.assertNoUnexpectedCalls();
+      const sent = strict.lastRequest().body?.tools ?? [];
+      expect(sent.map((t) => t.function.name)).toEqual(tools.map((t) => t.function.name));
+      const bounds = [...JSON.stringify(sent).matchAll(/"(?:max|min)(?:Length|Items)":(\d+)/g)].map((m) =>
+        Number(m[1]),
+      );
+      expect(bounds.length).toBeGreaterThan(0);
+      expect(Math.max(...bounds)).toBeLessThanOrEqual(MAX_WIRE_SCHEMA_BOUND);
+      const createTaskSent = sent.find((t) => t.function.name === 'create_task')?.function.parameters as {
+        properties: Record<string, Record<string, unknown>>;
+        required: string[];
+      };
+      expect(createTaskSent.properties.title).toMatchObject({ type: 'string', minLength: 1, maxLength: 500 });
+      expect(createTaskSent.properties.description).toEqual({
+        description: 'What the task is about',
+        type: 'string',
+      });
+      expect(createTaskSent.required).toEqual(['title']);
+      // The specs the workflow holds are untouched: only the wire copy loses the bound.
+      expect(JSON.stringify(tools)).toContain('"maxLength":20000');
+    } finally {
+      await strict.close();
+    }
+  });
+
+  it('the strict fake drops the connection for a schema bound llama.cpp cannot compile, as the real server crashes', async () => {
+    const strict = await startFakeOpenAI({ strict: true });
+    try {
+      strict.script({ text: 'never sent' });
+      const { callModel } = createModelClient({ config: llmConfig(strict) });
+      // An unbounded caller (not wireTools) would send this; drive the fake directly to pin its behaviour.
+      const res = await fetch(`${strict.url}/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          model: 'm',
+          messages: [{ role: 'user', content: 'hi' }],
+          tools: [
+            {
+              type: 'function',
+              function: {
+                name: 'x',
+                parameters: { type: 'object', properties: { s: { type: 'string', maxLength: 1200 } } },
+              },
+            },
+          ],
+        }),
+      }).catch((err: unknown) => err);
+      // fetch's TypeError comes from another realm under jest, so match the failure, not the class.
+      expect(res).not.toBeInstanceOf(Response);
+      expect(String(res)).toMatch(/fetch failed/);
+      expect(strict.unexpectedCalls.map((c) => c.reason)).toEqual([
+        expect.stringContaining('x.properties.s.maxLength: 1200'),
+      ]);
+      // The same bound through the client is trimmed and answered.
+      const result = await callModel({
+        ...input,
+        tools: [
+          {
+            type: 'function',
+            function: {
+              name: 'x',
+              description: 'x',
+              parameters: { type: 'object', properties: { s: { type: 'string', maxLength: 1200 } } },
+            },
+          },
+        ],
+      });
+      expect(result.content).toBe('never sent');
+    } finally {
+      await strict.close();
+    }
   });
 });
