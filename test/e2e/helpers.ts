@@ -10,7 +10,8 @@ import { startStack, TEST_JWT_SECRET, type Stack, type StackOptions } from '../s
 
 /**
  * Starts one stack for the file (beforeAll), stops it (afterAll), and after each test clears the
- * fake model's script and fails the test if the model got a call nobody scripted.
+ * fake model's script and fails the test if the model got a call nobody scripted, or if the stack
+ * was refused a workflow id that another test file uses (test/support/workflow-id-guard.ts).
  */
 export function useStack(opts: StackOptions = {}): () => Stack {
   let stack: Stack | undefined;
@@ -19,8 +20,10 @@ export function useStack(opts: StackOptions = {}): () => Stack {
   });
   afterEach(() => {
     if (!stack) return;
+    const collisions = stack.idCollisions.splice(0);
     const unexpected = [...stack.llm.unexpectedCalls];
     stack.llm.reset();
+    if (collisions.length > 0) throw new Error(collisions.join('\n'));
     if (unexpected.length > 0) {
       throw new Error(
         `fake OpenAI got unexpected call(s):\n${unexpected.map((c) => `  ${c.reason}`).join('\n')}`,

@@ -10,15 +10,16 @@
 import crypto from 'node:crypto';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { Client, Connection, WorkflowFailedError, type WorkflowClientInterceptor } from '@temporalio/client';
+import { Client, Connection, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { buildApp } from '../../../src/api/app';
 import { createWorkspace } from '../../../src/clients/workspace';
 import { loadConfig } from '../../../src/config';
 import { temporalDataConverter } from '../../../src/clients/temporal/connection';
-import type { AgentTurnInput, AgentTurnResult, TurnTimings } from '../../../src/shared/turn';
+import type { AgentTurnResult, TurnTimings } from '../../../src/shared/turn';
 import { buildMissionControlLite } from '../../../examples/mission-control-lite/server';
 import { REPO_ROOT, startDevServer, type DevServer } from '../../../scripts/lib/temporal-dev-server';
 import { startFakeOpenAI, type FakeOpenAI } from '../../support/fake-openai';
+import { turnTimingsInterceptor } from '../../support/stack';
 import { ObservingProxy } from './observing-proxy';
 import type { NamedSecret } from './secrets';
 import { sendBodyFor, type PlannedTurn, type StoredData } from './turn-plan';
@@ -57,7 +58,8 @@ export interface FaultRuleInput {
 export type TurnOutcome =
   | { state: 'completed'; result: AgentTurnResult }
   | { state: 'failed'; error: string; failureType?: string }
-  | { state: 'timeout' };
+  /** `waitingOn`: what the turn was doing when the wait ended (its pending activities, or why not known). */
+  | { state: 'timeout'; waitingOn?: string };
 
 export interface ScenarioStack {
   secrets: NamedSecret[];
@@ -84,19 +86,6 @@ export interface ScenarioStack {
   /** Stops our own dev server, waits `downMs`, starts it again on the same port and file. */
   restartTemporal(downMs: number): Promise<void>;
   stop(): Promise<void>;
-}
-
-function timingsInterceptor(timings: TurnTimings): WorkflowClientInterceptor {
-  return {
-    async startWithDetails(input, next) {
-      if (input.workflowType !== 'agentTurn') return next(input);
-      const [first, ...rest] = input.options.args;
-      return next({
-        ...input,
-        options: { ...input.options, args: [{ ...(first as AgentTurnInput), timings }, ...rest] },
-      });
-    },
-  };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -191,7 +180,7 @@ export async function startScenarioStack(opts: ScenarioStackOptions): Promise<Sc
       connection,
       // As src/clients/temporal/connection.ts builds every client (the payload codec included).
       dataConverter: temporalDataConverter(config),
-      ...(opts.turnTimings ? { interceptors: { workflow: [timingsInterceptor(opts.turnTimings)] } } : {}),
+      ...(opts.turnTimings ? { interceptors: { workflow: [turnTimingsInterceptor(opts.turnTimings)] } } : {}),
     });
     const apiLog: string[] = [];
     const api = await buildApp({
@@ -274,7 +263,7 @@ async function awaitOne(client: Client, turnId: string, deadline: number): Promi
   const handle = client.workflow.getHandle(turnId);
   for (;;) {
     const left = deadline - Date.now();
-    if (left <= 0) return { state: 'timeout' };
+    if (left <= 0) return { state: 'timeout', waitingOn: await waitingOn(handle) };
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), left);
     try {
@@ -295,11 +284,26 @@ async function awaitOne(client: Client, turnId: string, deadline: number): Promi
         const failure = cause as { message?: string; type?: string } | undefined;
         return { state: 'failed', error: failure?.message ?? err.message, failureType: failure?.type };
       }
-      if (controller.signal.aborted) return { state: 'timeout' };
+      if (controller.signal.aborted) return { state: 'timeout', waitingOn: await waitingOn(handle) };
       // The server is restarting, or the workflow is not visible yet: ask again shortly.
       await sleep(250);
     } finally {
       clearTimeout(timer);
     }
+  }
+}
+
+/** A stuck turn's status and pending activities (type, attempt, last failure), for the report. */
+async function waitingOn(handle: WorkflowHandle): Promise<string> {
+  try {
+    const d = await handle.describe();
+    const pending = (d.raw.pendingActivities ?? []).map(
+      (a) =>
+        `${a.activityType?.name ?? '?'} attempt ${a.attempt ?? '?'}` +
+        (a.lastFailure?.message ? ` (last failure: ${a.lastFailure.message.slice(0, 120)})` : ''),
+    );
+    return `${d.status.name}; pending: ${pending.length > 0 ? pending.join(', ') : 'no activity'}`;
+  } catch (err) {
+    return `not described: ${String(err).slice(0, 120)}`;
   }
 }
