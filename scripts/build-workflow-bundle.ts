@@ -4,11 +4,11 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { bundleWorkflowCode } from '@temporalio/worker';
+import { bundleClasperWorkflows } from '../src/worker/workflow-bundle';
 
 async function main(): Promise<void> {
   const root = path.resolve(__dirname, '..');
-  const { code } = await bundleWorkflowCode({ workflowsPath: path.join(root, 'src/workflows/index.ts') });
+  const code = await bundleClasperWorkflows();
   const out = path.join(root, 'dist/workflow-bundle.js');
   fs.mkdirSync(path.dirname(out), { recursive: true });
   fs.writeFileSync(out, code);

@@ -1,6 +1,6 @@
 /**
  * `npm run dispatcher`: ensures the `clasper-dispatcher` schedule (create or update, from
- * DISPATCH_INTERVAL_SEC) and prints its state. `npm run dispatcher -- --once`: runs one dispatch
+ * DISPATCH_WINDOW_SEC and DISPATCH_INTERVAL_SEC) and prints its state. `npm run dispatcher -- --once`: runs one dispatch
  * now on the worker's task queue and prints what it did. Exit 1 with one clear line on failure.
  */
 import { timeoutSettings } from '../src/config';
@@ -60,7 +60,7 @@ runScript('dispatcher', async () => {
     process.stdout.write(
       [
         `schedule ${view.schedule_id}: ${outcome}`,
-        `  every ${every} on task queue '${config.temporal.taskQueue}', ${view.paused ? `PAUSED${view.note ? ` (${view.note})` : ''}` : 'active'}`,
+        `  every ${every} (each run polls every ${config.dispatch.intervalSec}s within it) on task queue '${config.temporal.taskQueue}', ${view.paused ? `PAUSED${view.note ? ` (${view.note})` : ''}` : 'active'}`,
         `  next runs: ${view.next_action_times.slice(0, 3).join(', ') || '(none)'}`,
         `  recent runs: ${
           view.recent_actions

@@ -40,6 +40,7 @@ describe('mission-control-lite: notification dispatch', () => {
         content: 'one',
         task_id: 'task_1',
         task_title: 'Inbox',
+        created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
       },
       expect.objectContaining({ user_id: 'u1', content: 'two' }),
       expect.objectContaining({ user_id: 'u2', content: 'three' }),

@@ -31,6 +31,8 @@ function deliveryView(n: Notification) {
     user_id: n.user_id,
     session_key: n.session_key,
     content: n.content,
+    // Optional in the contract: lets the runtime report how long a notification has waited.
+    created_at: n.created_at,
   };
   if (n.task_id !== undefined) view.task_id = n.task_id;
   if (n.task_title !== undefined) view.task_title = n.task_title;

@@ -109,3 +109,42 @@ export function planDispatchBatch(
   }
   return { deliveries, malformed, deferred };
 }
+
+/** The notification id of a raw delivery as `checkDelivery` reads it; undefined when unusable. */
+export function rawNotificationId(raw: unknown): string | undefined {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return undefined;
+  return idOf((raw as Record<string, unknown>).notification_id);
+}
+
+/**
+ * How long the notifications a poll lists have been waiting: from the backend's optional
+ * `created_at` (ISO 8601) when it sends a usable one, else from the first poll of this worker that
+ * listed it. Remembers only what the latest poll listed, so memory is bounded by one poll.
+ */
+export class UndeliveredAges {
+  private firstSeen = new Map<string, number>();
+
+  /** Age in seconds of the oldest notification in `raw`; null when it lists none. */
+  observe(raw: unknown[], nowMs: number): number | null {
+    const seen = new Map<string, number>();
+    let oldest: number | null = null;
+    for (const item of raw) {
+      const id = rawNotificationId(item);
+      const created = createdAtOf(item, nowMs);
+      const since = created ?? (id ? (this.firstSeen.get(id) ?? nowMs) : nowMs);
+      if (id) seen.set(id, since);
+      oldest = oldest === null ? since : Math.min(oldest, since);
+    }
+    this.firstSeen = seen;
+    return oldest === null ? null : Math.round((nowMs - oldest) / 100) / 10;
+  }
+}
+
+function createdAtOf(raw: unknown, nowMs: number): number | undefined {
+  if (raw === null || typeof raw !== 'object') return undefined;
+  const value = (raw as Record<string, unknown>).created_at;
+  if (typeof value !== 'string') return undefined;
+  const ms = Date.parse(value);
+  // A clock ahead of ours would make a negative age: count it as just created.
+  return Number.isFinite(ms) ? Math.min(ms, nowMs) : undefined;
+}

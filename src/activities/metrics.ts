@@ -1,6 +1,7 @@
 /**
  * Our own counters on the worker, next to the Temporal runtime's metrics (same Prometheus endpoint,
- * CLASPER_WORKER_METRICS_PORT): model tokens and cost by model, tool calls by tool and outcome.
+ * CLASPER_WORKER_METRICS_PORT): model tokens and cost by model, tool calls by tool and outcome,
+ * and the dispatch lag.
  * Recorded from inside activities through `Context.current().metricMeter`, which tags them with the
  * namespace, task queue and activity type. Outside an activity (unit tests, scripts) they are no-ops.
  *
@@ -8,6 +9,7 @@
  * (worker crash after the call) may be counted twice. Good for dashboards; GET /usage (from turn
  * search attributes) is the exact per-user record.
  */
+import type { DispatchPollStats } from '../shared/dispatch';
 import type { CallModelResult, ToolOutcome } from '../shared/types';
 import { costToMicros } from '../shared/usage';
 import { currentMeter } from './context';
@@ -42,4 +44,34 @@ export function recordToolCall(name: string, outcome: ToolOutcome, meter = curre
   meter
     .createCounter(TOOL_CALLS_METRIC, 'calls', 'Tool calls run for the model, by tool and outcome')
     .add(1, { tool: name, ok: outcome.ok });
+}
+
+export const DISPATCH_POLLS_METRIC = 'clasper_dispatch_polls';
+export const DISPATCH_DELIVERIES_METRIC = 'clasper_dispatch_deliveries';
+export const DISPATCH_OLDEST_AGE_METRIC = 'clasper_dispatch_oldest_undelivered_age_seconds';
+export const DISPATCH_LAST_POLL_METRIC = 'clasper_dispatch_last_poll_timestamp_seconds';
+
+/**
+ * One poll of the dispatcher: polls and new deliveries as counters (their rates' ratio is the
+ * deliveries per poll), the age of the oldest undelivered notification it listed (0 when none)
+ * and when it ran, as gauges. A gauge stays at its last value on a worker that stopped polling;
+ * the last-poll time tells which worker's value is current.
+ */
+export function recordDispatchPoll(stats: DispatchPollStats, meter = currentMeter()): void {
+  if (!meter) return;
+  meter.createCounter(DISPATCH_POLLS_METRIC, 'polls', 'Polls of undelivered notifications').add(1);
+  meter
+    .createCounter(DISPATCH_DELIVERIES_METRIC, 'deliveries', 'New deliveries found by the dispatcher polls')
+    .add(stats.lastPollDeliveries);
+  meter
+    .createGauge(
+      DISPATCH_OLDEST_AGE_METRIC,
+      'float',
+      'seconds',
+      'Age of the oldest undelivered notification the last poll listed (0: none)',
+    )
+    .set(stats.oldestUndeliveredAgeSec ?? 0);
+  meter
+    .createGauge(DISPATCH_LAST_POLL_METRIC, 'int', 'seconds', 'Unix time of the last dispatcher poll')
+    .set(Math.floor(Date.parse(stats.lastPollAt) / 1000));
 }

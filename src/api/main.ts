@@ -1,6 +1,7 @@
 /** API process entry: parse config, connect to Temporal, listen; drain on SIGTERM/SIGINT. */
 import { loadConfigOrExit } from '../config';
 import { connectTemporalClient } from '../clients/temporal/connection';
+import { describeTracing, startTracing } from '../clients/tracing';
 import { createWorkspace } from '../clients/workspace';
 import { buildApp } from './app';
 import { createApiMetrics } from './metrics';
@@ -8,6 +9,8 @@ import { requestLogFields } from './routes/codec';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit(['AGENT_JWT_SECRET']);
+  // Before the Temporal client and the app, which add their tracing parts only when it runs.
+  const tracing = await startTracing(config.tracing, 'clasper-api');
   const { client, close: closeTemporal } = await connectTemporalClient(config);
   // For GET /context, /skills, /boot: the same folder the workers read (gating uses this process's env).
   const workspace = createWorkspace({
@@ -21,13 +24,15 @@ async function main(): Promise<void> {
     client,
     workspace,
     metrics: createApiMetrics({ processMetrics: true }),
-    // pino JSON lines; each request's lines carry request_id, turn lines also turn_id.
+    // pino JSON lines; each request's lines carry request_id (and trace_id when tracing), turn lines also turn_id.
     // The Temporal UI's codec endpoint carries its token in the path: never into a log line.
     logger: {
       level: config.server.logLevel,
       serializers: { req: requestLogFields },
     },
   });
+
+  if (tracing) app.log.info(describeTracing(config.tracing));
 
   let closing = false;
   const shutdown = async (signal: string) => {
@@ -36,6 +41,7 @@ async function main(): Promise<void> {
     app.log.info({ signal }, 'shutting down: finishing in-flight requests');
     await app.close();
     await closeTemporal();
+    await tracing?.shutdown();
     process.exit(0);
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));

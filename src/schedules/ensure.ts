@@ -4,7 +4,7 @@
  * its current description, so running it twice (or from every worker replica) is harmless and the
  * latest call's spec wins.
  *
- *   clasper-dispatcher                  every DISPATCH_INTERVAL_SEC → dispatcher
+ *   clasper-dispatcher                  every DISPATCH_WINDOW_SEC  → dispatcher (polls every DISPATCH_INTERVAL_SEC)
  *   clasper-heartbeat/<user_id>/<role>  every 15 min (or a cron)   → heartbeat
  *   clasper-standup/<user_id>/<role>    STANDUP_CRON in a time zone → standup
  *
@@ -32,6 +32,7 @@ import {
   makeSessionKey,
   makeStandupScheduleId,
 } from '../shared/ids';
+import type { DispatcherInput } from '../shared/dispatch';
 import type { HeartbeatInput } from '../shared/heartbeat';
 import { turnSearchAttributes } from '../shared/search-attributes';
 import type { StandupInput } from '../shared/standup';
@@ -151,24 +152,33 @@ export async function ensureDispatcherSchedule(
   opts: EnsureOptions & { scheduleId?: string } = {},
 ): Promise<EnsureReport & { handle: ScheduleHandle }> {
   const scheduleId = opts.scheduleId ?? DISPATCHER_SCHEDULE_ID;
+  const { intervalSec, windowSec } = config.dispatch;
+  const timeouts = timeoutSettings(config);
+  // The timeouts: the settings its notification turns' deadlines derive from.
+  const input: DispatcherInput = { windowSec, intervalSec, timeouts };
   return ensure(
     client,
     {
       scheduleId,
-      spec: { intervals: [{ every: `${config.dispatch.intervalSec}s` }] },
+      // Each run covers a window and polls within it, so the schedule fires once a window (a
+      // window no longer than the interval is one poll a run, fired every interval). An existing
+      // schedule of the one-poll-a-run shape gets this spec and action on the next ensure.
+      spec: { intervals: [{ every: `${Math.max(windowSec, intervalSec)}s` }] },
       action: {
         type: 'startWorkflow',
         workflowType: 'dispatcher',
         taskQueue: config.temporal.taskQueue,
-        // The settings its notification turns' deadlines derive from (workflows cannot read config).
-        args: [{ timeouts: timeoutSettings(config) }],
+        args: [input],
         // The server appends each tick's time: `clasper-dispatcher-2026-11-23T09:00:05Z`.
         workflowId: scheduleId,
-        workflowExecutionTimeout: executionTimeoutMs('dispatcher', timeoutSettings(config)),
+        // The window and a late last poll's budget (src/shared/timeouts.ts), so BUFFER_ONE's next
+        // run waits for a slow run instead of a timeout cutting it short.
+        workflowExecutionTimeout: executionTimeoutMs('dispatcher', timeouts),
         staticSummary: 'poll undelivered notifications and start one turn each',
       },
-      // SKIP: one poll at a time; a tick that finds the previous one still running is dropped.
-      policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: DISPATCH_CATCHUP_WINDOW },
+      // BUFFER_ONE: one run at a time, and a run that ends a little after its tick (a slow last
+      // poll) is followed at once instead of leaving a whole window without polls, as SKIP would.
+      policies: { overlap: ScheduleOverlapPolicy.BUFFER_ONE, catchupWindow: DISPATCH_CATCHUP_WINDOW },
     },
     opts,
   );
@@ -258,6 +268,8 @@ export async function ensureSchedules(
     dispatcherScheduleId?: string;
     /** From the backend's capabilities; undefined when they could not be read (ensured as configured). */
     dispatchOffered?: boolean;
+    /** Start a dispatcher run now unless one is running (see startDispatchNow). */
+    startDispatcher?: boolean;
   } = {},
 ): Promise<EnsureReport[]> {
   const reports: EnsureReport[] = [];
@@ -266,9 +278,11 @@ export async function ensureSchedules(
       await pauseUnsupportedDispatcher(client, opts.dispatcherScheduleId ?? DISPATCHER_SCHEDULE_ID),
     );
   } else if (config.backend.internalToken) {
-    const { handle: _h, ...report } = await ensureDispatcherSchedule(client, config, {
+    const { handle, ...report } = await ensureDispatcherSchedule(client, config, {
       scheduleId: opts.dispatcherScheduleId,
     });
+    if (opts.startDispatcher && (await startDispatchNow(handle, config)))
+      report.reason = 'a run started now, the schedule takes over at its next tick';
     reports.push(report);
   } else {
     reports.push({
@@ -286,6 +300,20 @@ export async function ensureSchedules(
 }
 
 /**
+ * The schedule fires once a window, so a new deployment, a changed spec or a worker back after an
+ * outage would wait up to a window for its first poll: start a run now instead, which covers the
+ * rest of the current window. Skipped when paused, when a run is going (overlap SKIP on this one
+ * trigger) and when each run is one poll anyway. True when it triggered.
+ */
+export async function startDispatchNow(handle: ScheduleHandle, config: Config): Promise<boolean> {
+  if (config.dispatch.windowSec <= config.dispatch.intervalSec) return false;
+  const { state, info } = await handle.describe();
+  if (state.paused || info.runningActions.length > 0) return false;
+  await handle.trigger(ScheduleOverlapPolicy.SKIP);
+  return true;
+}
+
+/**
  * The worker's start-up step: connect a client, ensure, print one line per schedule, disconnect.
  * A failure stops the worker: a spec the server refuses should be fixed, not run without.
  */
@@ -295,6 +323,7 @@ export async function ensureSchedulesAtStart(config: Config, write: (line: strin
   try {
     for (const r of await ensureSchedules(client, config, {
       dispatchOffered: dispatchOffered.offered,
+      startDispatcher: true,
     })) {
       write(`schedule ${r.scheduleId}: ${r.outcome}${r.reason ? ` (${r.reason})` : ''}\n`);
     }

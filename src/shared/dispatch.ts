@@ -36,24 +36,83 @@ export interface DispatchBatch {
   maxToolIterations: number;
 }
 
-/** The dispatcher workflow's result: fetched = started + alreadyHandled + malformed + deferred. */
+/**
+ * The dispatcher's input from its schedule: what one run covers. The run polls every `intervalSec`
+ * until one interval before the schedule's next tick (every `windowSec`, on multiples of it since
+ * the epoch), which starts the next run. `windowSec` ≤ `intervalSec`: one poll. Runs started
+ * before windows had no window (one poll), and before that no input at all.
+ */
+export interface DispatcherInput {
+  windowSec?: number;
+  intervalSec?: number;
+  /** The settings its notification turns' deadlines derive from (workflows cannot read config). */
+  timeouts?: TimeoutSettings;
+}
+
+/**
+ * How long one poll may take with its retries (the fetch activity's schedule-to-close): a backend
+ * that does not answer within it fails that poll visibly; the next interval polls again.
+ */
+export const DISPATCH_POLL_BUDGET_SEC = 120;
+
+/**
+ * The dispatcher's result, summed over the polls that handed deliveries back:
+ * fetched = started + alreadyHandled + malformed + deferred. `polls` counts every poll of the run,
+ * the idle ones included (they leave no trace in history).
+ */
 export interface DispatchResult {
   fetched: number;
   started: number;
   alreadyHandled: number;
   malformed: number;
   deferred: number;
+  polls: number;
+  /** The run's last poll (absent for runs begun before windows). */
+  lastPoll?: DispatchPollStats;
+}
+
+/** Input of `awaitDeliveries`: poll until there is something to start, or the window is over. */
+export interface AwaitDeliveriesInput {
+  /** Epoch ms after which no poll starts; at or before the first poll: exactly one poll. */
+  windowEndMs: number;
+  intervalMs: number;
+  /** Epoch ms of the first poll (one interval after the previous one); at once when absent. */
+  notBeforeMs?: number;
+  /**
+   * Notifications this run has started turns for. While the backend still lists them (their turn
+   * is running, not yet acked) they are counted as in flight instead of handed back every poll.
+   */
+  inFlight: string[];
+}
+
+/** Dispatch lag as the last poll saw it: in the activity's heartbeat details and its result. */
+export interface DispatchPollStats {
+  /** Polls made by this activity so far. */
+  polls: number;
+  /** ISO time of the last poll. */
+  lastPollAt: string;
+  /** New deliveries the last poll found. */
+  lastPollDeliveries: number;
+  /**
+   * Age of the oldest notification the last poll listed (the backend's `created_at`, else when
+   * this worker first saw it); null when it listed none.
+   */
+  oldestUndeliveredAgeSec: number | null;
+}
+
+/** What `awaitDeliveries` hands back: the last poll's batch (in-flight ones taken out) and why it ended. */
+export interface AwaitedBatch extends DispatchBatch {
+  /** Notifications of `inFlight` the last poll still listed. */
+  stillInFlight: string[];
+  stats: DispatchPollStats;
+  /** `deliveries`: something to start; `window`: no poll fits any more; `stopping`: the worker shuts down. */
+  ended: 'deliveries' | 'window' | 'stopping';
 }
 
 export interface NotificationTurnInput {
   delivery: NotificationDelivery;
   maxToolIterations: number;
   /** Config its child turn's deadline derives from; absent in runs started before it travelled. */
-  timeouts?: TimeoutSettings;
-}
-
-/** The dispatcher's input from its schedule; runs started before it had none. */
-export interface DispatcherInput {
   timeouts?: TimeoutSettings;
 }
 

@@ -8,6 +8,7 @@ import {
   connectTemporalWorker,
   describeTemporalTarget,
 } from '../clients/temporal/connection';
+import { describeTracing, startTracing } from '../clients/tracing';
 import { checkSearchAttributes, searchAttributeProblem } from '../clients/temporal/search-attributes';
 import { payloadProtection } from '../clients/temporal/payload-codec';
 import { ensureSchedulesAtStart } from '../schedules/ensure';
@@ -19,6 +20,8 @@ async function main(): Promise<void> {
   const { metricsPort, metricsHost } = config.worker;
   const metricsAddress = `${metricsHost.includes(':') ? `[${metricsHost}]` : metricsHost}:${metricsPort}`;
   installRuntime(metricsPort, metricsAddress);
+  // Before the worker is built: its activities and sinks add their tracing parts only when it runs.
+  const tracing = await startTracing(config.tracing, 'clasper-worker');
   const connection = await connectTemporalWorker(config);
   try {
     await checkSearchAttributesAtStart(config);
@@ -34,7 +37,8 @@ async function main(): Promise<void> {
     process.stdout.write(protection.warning ? `warning: ${protection.warning}\n` : `${protection.line}\n`);
     process.stdout.write(
       `clasper worker polling task queue '${config.temporal.taskQueue}' on ${describeTemporalTarget(config)}` +
-        `${metricsPort > 0 ? `; metrics on ${metricsAddress}/metrics` : ''}\n`,
+        `${metricsPort > 0 ? `; metrics on ${metricsAddress}/metrics` : ''}` +
+        `${tracing ? `; ${describeTracing(config.tracing)}` : ''}\n`,
     );
     const watch = metricsPort > 0 ? await startWorkflowTaskWatch(config) : undefined;
     try {
@@ -44,6 +48,7 @@ async function main(): Promise<void> {
     }
   } finally {
     await connection.close();
+    await tracing?.shutdown();
   }
 }
 

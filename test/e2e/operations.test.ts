@@ -1,10 +1,15 @@
 /** GET /metrics and the rate limits on model-calling requests, on the real system; the worker's own counters. */
 import crypto from 'node:crypto';
-import type { MetricCounter, MetricMeter, MetricTags } from '@temporalio/common';
+import type { MetricCounter, MetricGauge, MetricMeter, MetricTags } from '@temporalio/common';
 import {
+  DISPATCH_DELIVERIES_METRIC,
+  DISPATCH_LAST_POLL_METRIC,
+  DISPATCH_OLDEST_AGE_METRIC,
+  DISPATCH_POLLS_METRIC,
   MODEL_COST_METRIC,
   MODEL_TOKENS_METRIC,
   MODEL_UNPRICED_METRIC,
+  recordDispatchPoll,
   recordModelCall,
   recordToolCall,
   TOOL_CALLS_METRIC,
@@ -197,14 +202,20 @@ describe('worker metrics recorded from activities', () => {
       add: (value, tags = {}) => void added.push({ name, value, tags }),
       withTags: () => counter(name),
     });
+    // A gauge's set is recorded like an add: the tests read the values in order.
+    const gauge = (name: string, valueType: 'int' | 'float' = 'int'): MetricGauge => ({
+      name,
+      kind: 'gauge',
+      valueType,
+      set: (value, tags = {}) => void added.push({ name, value, tags }),
+      withTags: () => gauge(name, valueType),
+    });
     const meter = {
       createCounter: (name: string) => counter(name),
       createHistogram: () => {
         throw new Error('not used');
       },
-      createGauge: () => {
-        throw new Error('not used');
-      },
+      createGauge: (name: string, valueType?: 'int' | 'float') => gauge(name, valueType),
       withTags: () => meter,
     } as MetricMeter;
     return { meter, added };
@@ -246,6 +257,30 @@ describe('worker metrics recorded from activities', () => {
     expect(added).toEqual([
       { name: TOOL_CALLS_METRIC, value: 1, tags: { tool: 'create_task', ok: true } },
       { name: TOOL_CALLS_METRIC, value: 1, tags: { tool: 'create_task', ok: false } },
+    ]);
+  });
+
+  it('records each dispatch poll: a poll, its deliveries, the oldest waiting age (0: none), when', () => {
+    const { meter, added } = fakeMeter();
+    const at = '2026-12-03T10:00:05.000Z';
+    recordDispatchPoll(
+      { polls: 3, lastPollAt: at, lastPollDeliveries: 2, oldestUndeliveredAgeSec: 4.5 },
+      meter,
+    );
+    recordDispatchPoll(
+      { polls: 4, lastPollAt: at, lastPollDeliveries: 0, oldestUndeliveredAgeSec: null },
+      meter,
+    );
+    const unix = Date.parse(at) / 1000;
+    expect(added.map((a) => [a.name, a.value])).toEqual([
+      [DISPATCH_POLLS_METRIC, 1],
+      [DISPATCH_DELIVERIES_METRIC, 2],
+      [DISPATCH_OLDEST_AGE_METRIC, 4.5],
+      [DISPATCH_LAST_POLL_METRIC, unix],
+      [DISPATCH_POLLS_METRIC, 1],
+      [DISPATCH_DELIVERIES_METRIC, 0],
+      [DISPATCH_OLDEST_AGE_METRIC, 0],
+      [DISPATCH_LAST_POLL_METRIC, unix],
     ]);
   });
 

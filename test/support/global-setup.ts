@@ -8,11 +8,13 @@
  * namespace and our search attributes (`npm run temporal:setup`).
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import { Connection } from '@temporalio/client';
 import { REPO_ROOT, startDevServer } from '../../scripts/lib/temporal-dev-server';
 import { CLASPER_SEARCH_ATTRIBUTES } from '../../src/shared/search-attributes';
+import { WORKFLOWS_PATH, bundleClasperWorkflows } from '../../src/worker/workflow-bundle';
+import { RUN_DIR_ENV } from './workflow-id-guard';
 
 /** The run's Temporal server, for the teardown. */
 export interface TestTemporal {
@@ -27,6 +29,8 @@ declare global {
 }
 
 export default async function globalSetup(): Promise<void> {
+  // Per run: which stack started which workflow id (workflow-id-guard.ts).
+  process.env[RUN_DIR_ENV] = fs.mkdtempSync(path.join(os.tmpdir(), 'clasper-test-run-'));
   const preset = process.env.CLASPER_TEST_TEMPORAL_ADDRESS;
   if (preset) {
     await checkExistingServer(preset);
@@ -37,11 +41,10 @@ export default async function globalSetup(): Promise<void> {
     process.env.CLASPER_TEST_TEMPORAL_ADDRESS = server.address;
   }
 
-  const workflowsPath = path.join(REPO_ROOT, 'src/workflows/index.ts');
-  if (fs.existsSync(workflowsPath)) {
+  if (fs.existsSync(WORKFLOWS_PATH)) {
     const outDir = path.join(REPO_ROOT, '.data/test');
     fs.mkdirSync(outDir, { recursive: true });
-    const { code } = await bundleWorkflowCode({ workflowsPath, logger: quietLogger });
+    const code = await bundleClasperWorkflows({ logger: quietLogger });
     const bundlePath = path.join(outDir, 'workflow-bundle.js');
     fs.writeFileSync(bundlePath, code);
     process.env.CLASPER_TEST_WORKFLOW_BUNDLE = bundlePath;

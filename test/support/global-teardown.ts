@@ -1,5 +1,7 @@
+import fs from 'node:fs';
 import { describeFindings } from '../reliability/lib/secrets';
 import { scanServerHistories } from './history-scan';
+import { RUN_DIR_ENV } from './workflow-id-guard';
 
 export default async function globalTeardown(): Promise<void> {
   const server = globalThis.__CLASPER_TEMPORAL__;
@@ -14,5 +16,7 @@ export default async function globalTeardown(): Promise<void> {
     }
   } finally {
     await server?.stop();
+    const runDir = process.env[RUN_DIR_ENV];
+    if (runDir) fs.rmSync(runDir, { recursive: true, force: true });
   }
 }

@@ -1,8 +1,9 @@
 /**
  * GET /health, the one route without the daemon key: liveness for load balancers. `?deep=true`
  * also checks Temporal (the namespace answers), the workers (someone polls our task queue) and the
- * backend (its /health, and capabilities speaking contract v1), and says whether notification
- * dispatch runs and why not (schedules/dispatcher-state.ts). Always 200; a failed check makes
+ * backend (its /health, and capabilities speaking contract v1), says whether notification
+ * dispatch runs and why not (`dispatcher`, schedules/dispatcher-state.ts), and reports the dispatch
+ * lag the dispatcher last saw (`dispatch`, schedules/dispatch-lag.ts). Always 200; a failed check makes
  * the status `degraded` with a message saying what to fix. The deep answer is reused for
  * CLASPER_HEALTH_CACHE_SEC (concurrent probes share one round of checks), and needs the daemon key
  * when one is set (auth.ts).
@@ -25,7 +26,9 @@ import {
   ProblemsUnavailableError,
 } from '../../clients/temporal/workflow-task-problems';
 import { payloadProtection } from '../../clients/temporal/payload-codec';
+import { describeDispatchLag } from '../../schedules/dispatch-lag';
 import { dispatcherState } from '../../schedules/dispatcher-state';
+import { DISPATCHER_SCHEDULE_ID } from '../../shared/ids';
 
 /** Each check gives up after this long, so a deep health check answers within a load balancer's patience. */
 const CHECK_TIMEOUT_MS = 5_000;
@@ -67,6 +70,20 @@ const HealthSchema = z
       features: z.record(z.string(), z.unknown()).optional(),
       error: z.string().optional(),
     }),
+    dispatch: z
+      .object({
+        status: CheckStatus,
+        last_poll_at: z.string().optional().describe('When the dispatcher last polled for notifications'),
+        last_poll_deliveries: z.number().int().optional().describe('New deliveries that poll found'),
+        oldest_undelivered_age_sec: z
+          .number()
+          .nullable()
+          .optional()
+          .describe('Age of the oldest undelivered notification that poll listed; null: none waiting'),
+        interval_sec: z.number().int().optional(),
+        error: z.string().optional(),
+      })
+      .describe('Dispatch lag; unchecked when there is no dispatcher schedule or it is paused'),
     warnings: z
       .array(z.string())
       .optional()
@@ -114,6 +131,7 @@ export const healthRoutes: FastifyPluginAsyncZod<HealthRoutesOptions> = async (
           worker: unchecked,
           workflow_tasks: unchecked,
           backend: unchecked,
+          dispatch: unchecked,
         };
       }
       const now = Date.now();
@@ -131,17 +149,19 @@ async function deepHealth(
   missionControl: MissionControlClient,
   dispatcherScheduleId: string | undefined,
 ): Promise<Health> {
-  const [temporalCheck, worker, workflowTasks, backend] = await Promise.all([
+  const [temporalCheck, worker, workflowTasks, backend, dispatch] = await Promise.all([
     checkTemporal(client, config),
     checkWorkers(client, config),
     checkWorkflowTasks(client, config),
     checkBackend(config, missionControl),
+    checkDispatch(client, dispatcherScheduleId ?? DISPATCHER_SCHEDULE_ID),
   ]);
   // A server that cannot report failing workflow tasks leaves that check unchecked, not degraded.
   const dispatcher = await checkDispatcher(client, config, backend, dispatcherScheduleId);
   const allOk =
     [temporalCheck, worker, backend].every((c) => c.status === 'ok') &&
     workflowTasks.status !== 'error' &&
+    dispatch.status !== 'error' &&
     !dispatcher.failing;
   const warning = payloadProtection(config).warning;
   return {
@@ -150,6 +170,7 @@ async function deepHealth(
     worker,
     workflow_tasks: workflowTasks,
     backend,
+    dispatch,
     dispatcher: { state: dispatcher.state, ...(dispatcher.reason ? { reason: dispatcher.reason } : {}) },
     ...(warning ? { warnings: [warning] } : {}),
   };
@@ -176,6 +197,31 @@ async function checkDispatcher(
       reason: `could not describe the dispatcher schedule: ${reason(err)}`,
       failing: false,
     };
+  }
+}
+
+/** The dispatcher's last poll: when, what it found, how old the oldest waiting notification is. */
+async function checkDispatch(client: Client, scheduleId: string): Promise<Health['dispatch']> {
+  try {
+    const lag = await client.withDeadline(Date.now() + CHECK_TIMEOUT_MS, () =>
+      describeDispatchLag(client, scheduleId),
+    );
+    if (lag.status === 'unchecked') return { status: 'unchecked' };
+    const poll = lag.lastPoll;
+    return {
+      status: lag.status,
+      interval_sec: lag.intervalSec,
+      ...(poll
+        ? {
+            last_poll_at: poll.lastPollAt,
+            last_poll_deliveries: poll.lastPollDeliveries,
+            oldest_undelivered_age_sec: poll.oldestUndeliveredAgeSec,
+          }
+        : {}),
+      ...(lag.error ? { error: lag.error } : {}),
+    };
+  } catch (err) {
+    return { status: 'error', error: `could not read the dispatcher's state: ${reason(err)}` };
   }
 }
 

@@ -4,6 +4,7 @@
  * this module is the only place that calls `fetch`.
  */
 import { type z } from 'zod';
+import { inClientSpan, isTracing, propagationHeaders, serverAttributes } from '../tracing';
 import type { Credential } from './credentials';
 import { classifyFetchFailure, classifyResponse, invalidResponse } from './errors';
 
@@ -19,6 +20,8 @@ export interface HttpRequest<S extends z.ZodType> {
   method: 'GET' | 'POST';
   /** Path below BACKEND_URL; any user data in it must already be encodeURIComponent'ed. */
   path: string;
+  /** `path` with its ids as placeholders (`…/notifications/{id}/deliver`), for the trace span's name. */
+  route?: string;
   query?: Query;
   body?: unknown;
   auth: Credential;
@@ -33,14 +36,37 @@ export interface HttpTransport {
   timeoutMs: number;
 }
 
-export async function sendRequest<S extends z.ZodType>(
+/**
+ * One exchange, in a trace span `GET /api/mission-control/tasks` when tracing is on (method, route,
+ * server and status; never the query, body or token), with the trace context sent on as
+ * `traceparent` so a traced backend joins the turn's trace.
+ */
+export function sendRequest<S extends z.ZodType>(
   transport: HttpTransport,
   req: HttpRequest<S>,
+): Promise<z.output<S>> {
+  if (!isTracing()) return exchange(transport, req, () => undefined);
+  const route = req.route ?? req.path;
+  const attributes = {
+    'http.request.method': req.method,
+    'http.route': route,
+    ...serverAttributes(transport.baseUrl),
+  };
+  return inClientSpan(`${req.method} ${route}`, attributes, (span) =>
+    exchange(transport, req, (status) => span?.setAttribute('http.response.status_code', status)),
+  );
+}
+
+async function exchange<S extends z.ZodType>(
+  transport: HttpTransport,
+  req: HttpRequest<S>,
+  onStatus: (status: number) => void,
 ): Promise<z.output<S>> {
   const url = buildUrl(transport.baseUrl, req.path, req.query);
   const redact = [req.auth.secret];
   const headers: Record<string, string> = {
     accept: 'application/json',
+    ...propagationHeaders(),
     ...req.extraHeaders,
     ...req.auth.header,
   };
@@ -61,6 +87,7 @@ export async function sendRequest<S extends z.ZodType>(
       redirect: 'manual',
     });
     status = res.status;
+    onStatus(status);
     retryAfter = res.headers.get('retry-after');
     // The body is read under the same signal, so a backend that stalls mid-answer also times out.
     bodyText = await res.text();

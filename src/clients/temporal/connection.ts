@@ -10,6 +10,7 @@ import { toClientOptions } from '@temporalio/envconfig';
 import type { NativeConnection, NativeConnectionOptions } from '@temporalio/worker';
 import type { Config } from '../../config';
 import { EncryptionCodec } from './payload-codec';
+import { tracingClientInterceptors } from '../tracing/temporal';
 
 /** How long a connect waits for the server's first answer before it fails (plain or TLS). */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
@@ -99,6 +100,8 @@ export function temporalClient(config: Config, connection: Connection): Client {
     connection,
     namespace: config.temporal.namespace,
     dataConverter: temporalDataConverter(config),
+    // Workflow starts join the caller's trace when the process traces (src/clients/tracing).
+    interceptors: { workflow: tracingClientInterceptors() },
   });
 }
 

@@ -4,9 +4,11 @@
  * routes validate (400 naming the field), list, replace, trigger and delete.
  */
 import crypto from 'node:crypto';
+import { ScheduleOverlapPolicy } from '@temporalio/client';
 import {
   API_OWNED_NOTE,
   DISPATCH_UNSUPPORTED_NOTE,
+  ensureDispatcherSchedule,
   ensureHeartbeatSchedule,
   ensureSchedules,
   ensureStandupSchedule,
@@ -158,6 +160,42 @@ describe('ensure… functions', () => {
     const resumed = await state();
     expect(resumed.paused).toBe(false);
     expect(resumed.note ?? '').toBe('');
+  });
+});
+
+describe('the dispatcher schedule of an earlier deployment', () => {
+  it('one poll a run every DISPATCH_INTERVAL_SEC (overlap skip) becomes one run a window (buffer one), paused state and note kept', async () => {
+    const scheduleId = trackSchedule(`clasper-dispatcher/test-${crypto.randomUUID()}`);
+    const { client } = stack();
+    // What ensureDispatcherSchedule created before windows: every 5 s, no input, overlap skip.
+    await client.schedule.create({
+      scheduleId,
+      spec: { intervals: [{ every: '5s' }] },
+      action: {
+        type: 'startWorkflow',
+        workflowType: 'dispatcher',
+        taskQueue: stack().taskQueue,
+        args: [],
+        workflowId: scheduleId,
+      },
+      policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1m' },
+      state: { paused: true, note: 'paused by an operator for maintenance' },
+    });
+    const config = loadConfig({
+      TEMPORAL_ADDRESS: stack().config.temporal.address,
+      CLASPER_TASK_QUEUE: stack().taskQueue,
+      INTERNAL_API_TOKEN: 'x',
+    });
+    const report = await ensureDispatcherSchedule(client, config, { scheduleId });
+    expect(report.outcome).toBe('updated');
+    const after = await report.handle.describe();
+    expect(after.spec.intervals).toEqual([expect.objectContaining({ every: 300_000 })]);
+    expect(after.action).toMatchObject({
+      workflowType: 'dispatcher',
+      args: [{ windowSec: 300, intervalSec: 5 }],
+    });
+    expect(after.policies).toMatchObject({ overlap: 'BUFFER_ONE', catchupWindow: 60_000 });
+    expect(after.state).toMatchObject({ paused: true, note: 'paused by an operator for maintenance' });
   });
 });
 

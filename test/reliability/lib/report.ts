@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { bundleWorkflowCode } from '@temporalio/worker';
+import { bundleClasperWorkflows } from '../../../src/worker/workflow-bundle';
 import { REPO_ROOT } from '../../../scripts/lib/temporal-dev-server';
 import { totalFaults, type ScenarioFigures } from './figures';
 
@@ -46,10 +46,7 @@ export function figuresSummary(f: ScenarioFigures): string {
 export async function bundleWorkflowsInto(outDir: string): Promise<string> {
   fs.mkdirSync(outDir, { recursive: true });
   const bundlePath = path.join(outDir, 'workflow-bundle.js');
-  const { code } = await bundleWorkflowCode({
-    workflowsPath: path.join(REPO_ROOT, 'src/workflows/index.ts'),
-    logger: quiet,
-  });
+  const code = await bundleClasperWorkflows({ logger: quiet });
   fs.writeFileSync(bundlePath, code);
   return bundlePath;
 }

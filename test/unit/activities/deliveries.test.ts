@@ -1,4 +1,4 @@
-import { checkDelivery, planDispatchBatch } from '../../../src/activities/deliveries';
+import { checkDelivery, planDispatchBatch, UndeliveredAges } from '../../../src/activities/deliveries';
 import { MAX_NOTIFICATION_CHARS } from '../../../src/shared/dispatch';
 
 const delivery = (over: Record<string, unknown> = {}) => ({
@@ -79,5 +79,33 @@ describe('planDispatchBatch', () => {
     expect(plan.deliveries.map((d) => d.notificationId)).toEqual(['ntf_1']);
     expect(plan.deferred).toBe(2);
     expect(planDispatchBatch([delivery({ content: 'x'.repeat(500) })], 100).deliveries).toHaveLength(1);
+  });
+});
+
+describe('UndeliveredAges', () => {
+  const t0 = Date.parse('2026-12-03T10:00:00Z');
+
+  it("uses the backend's created_at when it sends one, else when this worker first saw it", () => {
+    const ages = new UndeliveredAges();
+    const created = delivery({ notification_id: 'a', created_at: '2026-12-03T09:59:30Z' });
+    expect(ages.observe([created], t0)).toBe(30);
+    expect(ages.observe([delivery({ notification_id: 'b' })], t0)).toBe(0);
+    expect(ages.observe([delivery({ notification_id: 'b' })], t0 + 7_500)).toBe(7.5);
+    // `b` was not listed in between: seen afresh.
+    ages.observe([], t0 + 8_000);
+    expect(ages.observe([delivery({ notification_id: 'b' })], t0 + 9_000)).toBe(0);
+  });
+
+  it('the oldest of a poll wins; none listed is null; a bad or future created_at never gives a negative age', () => {
+    const ages = new UndeliveredAges();
+    expect(ages.observe([], t0)).toBeNull();
+    const list = [
+      delivery({ notification_id: 'x', created_at: 'not a date' }),
+      delivery({ notification_id: 'y', created_at: '2026-12-03T10:05:00Z' }),
+      delivery({ notification_id: 'z', created_at: '2026-12-03T09:58:00Z' }),
+      'garbage',
+    ];
+    expect(ages.observe(list, t0)).toBe(120);
+    expect(ages.observe(list.slice(0, 2), t0 + 1_000)).toBe(1);
   });
 });
