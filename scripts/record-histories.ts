@@ -12,9 +12,16 @@ import http from 'node:http';
 import path from 'node:path';
 import { type AddressInfo } from 'node:net';
 import { Command } from 'commander';
-import { bundleWorkflowCode } from '@temporalio/worker';
+import { Client } from '@temporalio/client';
+import { bundleClasperWorkflows } from '../src/worker/workflow-bundle';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { REPO_ROOT } from './lib/temporal-dev-server';
+import { buildApp } from '../src/api/app';
+import { loadConfig } from '../src/config';
+import { startTracing } from '../src/clients/tracing';
+import { tracingClientInterceptors } from '../src/clients/tracing/temporal';
+import { createWorkspace } from '../src/clients/workspace';
+import { startOtlpCollector } from '../test/support/otlp-collector';
 import { makeWebhookDeliveryId } from '../src/shared/webhook';
 import { startScenarioStack, type ScenarioStack } from '../test/reliability/lib/scenario-stack';
 import { historyAsText } from '../test/reliability/lib/histories';
@@ -23,6 +30,7 @@ import type { FakeStep, RecordedRequest } from '../test/support/fake-openai';
 import { planStep, planTurns, sendBodyFor, turnTagOf, modelStepOf } from '../test/reliability/lib/turn-plan';
 
 const FIXTURES_DIR = path.join(REPO_ROOT, 'test/fixtures/histories');
+const RECORDING_TRACEPARENT = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
 const FALLBACK = 'gpt-4o';
 /** Long enough for the approval recordings to decide in time, short for the timeout recording. */
 const APPROVAL_TIMEOUT_SEC = 8;
@@ -64,6 +72,14 @@ function recordingModel(req: RecordedRequest): FakeStep | undefined {
   if (tag?.startsWith('capped-'))
     return { text: 'Still looking.', toolCalls: [{ name: 'list_tasks', arguments: { limit: 1 } }] };
   if (tag?.startsWith('text-')) return { text: `Done ${tag}` };
+  if (tag?.startsWith('slow-')) {
+    // A first step slow enough for a session's steer or interrupt to land while it runs.
+    if (modelStepOf(req) === 1)
+      return { toolCalls: [{ name: 'add_numbers', arguments: { a: 2, b: 3 } }], delayMs: 1_500 };
+    return {
+      text: `Done ${tag}, having read: ${messages.filter((m) => m.role === 'user').length} user messages`,
+    };
+  }
   if (tag?.startsWith('streamed-'))
     return {
       text: `Streamed as written: the ${tag} answer, word by word, in a few batches.`,
@@ -151,6 +167,57 @@ async function waitForApprovals(stack: ScenarioStack, turnId: string, n: number)
   }
 }
 
+/** A send on the recordings' session user `rec-s1` (own session), without waiting for its turn. */
+async function sessionSend(
+  stack: ScenarioStack,
+  tag: string,
+  strategy: string,
+): Promise<Record<string, unknown>> {
+  const res = await stack.api.inject({
+    method: 'POST',
+    url: '/api/agents/send?wait=false',
+    headers: { 'x-agent-daemon-key': stack.daemonKey, 'idempotency-key': `rec-${tag}` },
+    payload: {
+      user_id: SESSION_USER,
+      session_key: `user:${SESSION_USER}:lead`,
+      message: `[[turn ${tag}]] Add the numbers.`,
+      task_title: 'Session thread',
+      multitask_strategy: strategy,
+    },
+  });
+  if (res.statusCode !== 202) throw new Error(`send ${tag} answered ${res.statusCode}: ${res.body}`);
+  return res.json<Record<string, unknown>>();
+}
+
+/** Waits until the model has been asked for `tag`'s turn: it runs its slow first step now. */
+async function modelAsked(stack: ScenarioStack, tag: string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (!stack.llm.chatRequests().some((r) => turnTagOf(r) === tag)) {
+    if (Date.now() > deadline) throw new Error(`the model was never asked for ${tag}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/**
+ * One session through every strategy: slow-a runs and takes a steered message; slow-b runs and is
+ * interrupted by text-c, with text-d queued behind it; then the session idles out and ends.
+ */
+async function sessionScenario(stack: ScenarioStack): Promise<void> {
+  if (sessionRecorded) return;
+  sessionRecorded = true;
+  await sessionSend(stack, 'slow-a', 'enqueue');
+  await modelAsked(stack, 'slow-a');
+  const steered = await sessionSend(stack, 'steer-a', 'steer');
+  if (steered.status !== 'steered') throw new Error(`steer was not taken: ${JSON.stringify(steered)}`);
+  await settled(stack, 'agent-turn/rec-s1/rec-slow-a');
+  await sessionSend(stack, 'slow-b', 'enqueue');
+  await modelAsked(stack, 'slow-b');
+  await sessionSend(stack, 'text-c', 'interrupt');
+  await sessionSend(stack, 'text-d', 'enqueue');
+  await settled(stack, 'agent-turn/rec-s1/rec-text-d');
+  await stack.client.workflow.getHandle(SESSION_ID).result();
+}
+
 async function settled(stack: ScenarioStack, turnId: string): Promise<string> {
   await stack.client.workflow
     .getHandle(turnId)
@@ -165,6 +232,50 @@ async function sendTurn(
   extra: Record<string, unknown> = {},
 ): Promise<string> {
   return settled(stack, await startTurn(stack, tag, extra));
+}
+
+/**
+ * A turn as an API with tracing on starts it (a caller's traceparent, Temporal's client
+ * interceptor): its history carries the `_tracer-data` headers, so the traced path of
+ * src/workflows/tracing-interceptors.ts is replayed too. The spans go to a receiver here.
+ */
+async function sendTracedTurn(stack: ScenarioStack, tag: string): Promise<string> {
+  const collector = await startOtlpCollector();
+  const tracing = await startTracing(
+    { tracesUrl: `${collector.url}/v1/traces`, protocol: 'http/json', headers: {} },
+    'clasper-recorder',
+  );
+  try {
+    const client = new Client({
+      connection: stack.client.connection,
+      interceptors: { workflow: tracingClientInterceptors() },
+    });
+    const config = loadConfig({
+      TEMPORAL_ADDRESS: stack.temporalAddress,
+      CLASPER_TASK_QUEUE: stack.taskQueue,
+      BACKEND_URL: stack.backendUrl,
+      CLASPER_WORKSPACE: path.join(REPO_ROOT, 'workspace'),
+    });
+    const workspace = createWorkspace({ root: config.agent.workspace, env: {}, includeTimeContext: false });
+    const api = await buildApp({ config, client, workspace });
+    try {
+      const [turn] = planTurns(tag, 1, 1);
+      if (!turn) throw new Error('no turn planned');
+      const res = await api.inject({
+        method: 'POST',
+        url: '/api/agents/send?wait=false',
+        headers: { 'idempotency-key': turn.key, traceparent: RECORDING_TRACEPARENT },
+        payload: sendBodyFor(turn),
+      });
+      if (res.statusCode !== 202) throw new Error(`traced send answered ${res.statusCode}: ${res.body}`);
+      return await settled(stack, turn.turnId);
+    } finally {
+      await api.close();
+    }
+  } finally {
+    await tracing?.shutdown();
+    await collector.close();
+  }
 }
 
 async function execute(
@@ -182,13 +293,86 @@ async function execute(
   return workflowId;
 }
 
+const SESSION_USER = 'rec-s1';
+const SESSION_ID = `session/user:${SESSION_USER}:lead`;
+/** Seconds an idle session lives in the recordings, so the session recording ends. */
+const SESSION_IDLE_SEC = 3;
+let sessionRecorded = false;
+
 const RECORDINGS: Recording[] = [
+  ...(
+    [
+      [
+        'session',
+        'session',
+        'one session: a turn that takes a steered message, a turn interrupted by the next, one queued behind, then idle end',
+        SESSION_ID,
+      ],
+      [
+        'agentTurn-steered',
+        'agentTurn',
+        "a session's steer: a message added by the steer update, read by the second model step",
+        'agent-turn/rec-s1/rec-slow-a',
+      ],
+      [
+        'agentTurn-interrupted',
+        'agentTurn',
+        "a session's interrupt: the model step finishes, the tool never runs, the turn ends cancelled",
+        'agent-turn/rec-s1/rec-slow-b',
+      ],
+    ] as const
+  ).map(([name, workflowType, description, workflowId]): Recording => ({
+    name,
+    workflowType,
+    description,
+    run: async (s) => {
+      await sessionScenario(s);
+      return workflowId;
+    },
+  })),
+  {
+    name: 'budget',
+    workflowType: 'budget',
+    description:
+      "a user's budget: an override set through the API, then one turn's model call charged, while the run waits for the end of its UTC day",
+    run: async (s) => {
+      const user = 'rec-b1';
+      const headers = { 'x-agent-daemon-key': s.daemonKey };
+      const put = await s.api.inject({
+        method: 'PUT',
+        url: `/api/budgets/${user}`,
+        headers,
+        payload: { tokens_per_day: 100_000 },
+      });
+      if (put.statusCode !== 200) throw new Error(`PUT budget answered ${put.statusCode}: ${put.body}`);
+      const res = await s.api.inject({
+        method: 'POST',
+        url: '/api/agents/send',
+        headers,
+        payload: {
+          user_id: user,
+          session_key: `user:${user}:lead`,
+          message: '[[turn text-budget]] Hello',
+          task_title: 'Budget thread',
+        },
+      });
+      if (res.statusCode !== 200) throw new Error(`send answered ${res.statusCode}: ${res.body}`);
+      return `budget/${user}`;
+    },
+  },
   {
     name: 'agentTurn-tools',
     workflowType: 'agentTurn',
     description:
       'three model steps, create_task then post_message + create_document in parallel, reply + kickoff plan document',
     run: (s) => sendTurn(s, 'tools'),
+  },
+  {
+    name: 'agentTurn-traced',
+    workflowType: 'agentTurn',
+    description:
+      'the tools turn started with a trace context (tracing on): OpenTelemetry spans around the run and each activity',
+    run: (s) => sendTracedTurn(s, 'traced'),
   },
   {
     name: 'agentTurn-text-webhook',
@@ -299,15 +483,29 @@ const RECORDINGS: Recording[] = [
   {
     name: 'dispatcher',
     workflowType: 'dispatcher',
-    description: 'one dispatch tick that finds a notification and starts its notificationTurn',
+    description:
+      'one dispatch run over a 6 s window polling every second: a notification at once and one mid-window, each starting its notificationTurn, then idle polls to the window end',
     run: async (s) => {
-      await s.internal('POST', '/api/mission-control/notifications', {
-        user_id: 'rec-u1',
-        session_key: 'user:rec-u1:lead',
-        content: '[[notification]] The launch date moved to Friday.',
-        task_title: 'Launch',
+      const notify = (content: string) =>
+        s.internal('POST', '/api/mission-control/notifications', {
+          user_id: 'rec-u1',
+          session_key: 'user:rec-u1:lead',
+          content,
+          task_title: 'Launch',
+        });
+      // A run covers the rest of its window (multiples of 6 s since the epoch): start just after one.
+      await new Promise((r) => setTimeout(r, 6_000 - (Date.now() % 6_000) + 100));
+      await notify('[[notification]] The launch date moved to Friday.');
+      const workflowId = 'record/dispatcher';
+      const handle = await s.client.workflow.start('dispatcher', {
+        taskQueue: s.taskQueue,
+        workflowId,
+        args: [{ windowSec: 6, intervalSec: 1 }],
       });
-      return execute(s, 'dispatcher', 'record/dispatcher', []);
+      await new Promise((r) => setTimeout(r, 1_500));
+      await notify('[[notification]] Please also tell the press.');
+      await handle.result();
+      return workflowId;
     },
   },
   {
@@ -397,8 +595,7 @@ async function main(): Promise<void> {
   fs.mkdirSync(outDir, { recursive: true });
   const bundlePath = path.join(outDir, 'workflow-bundle.js');
   const noop = () => undefined;
-  const { code } = await bundleWorkflowCode({
-    workflowsPath: path.join(REPO_ROOT, 'src/workflows/index.ts'),
+  const code = await bundleClasperWorkflows({
     logger: { trace: noop, debug: noop, info: noop, warn: console.warn, error: console.error, log: noop },
   });
   fs.writeFileSync(bundlePath, code);
@@ -415,7 +612,10 @@ async function main(): Promise<void> {
     bundlePath,
     fallbackModel: FALLBACK,
     turnTimings: { modelRetryInitialMs: 100 },
-    apiEnv: { CLASPER_APPROVAL_TIMEOUT_SEC: String(APPROVAL_TIMEOUT_SEC) },
+    apiEnv: {
+      CLASPER_APPROVAL_TIMEOUT_SEC: String(APPROVAL_TIMEOUT_SEC),
+      CLASPER_SESSION_IDLE_SEC: String(SESSION_IDLE_SEC),
+    },
   });
   try {
     stack.llm.respond(recordingModel);

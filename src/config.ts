@@ -8,8 +8,15 @@ import fs from 'node:fs';
 import { loadClientConfigProfile, type ClientConfigProfile } from '@temporalio/envconfig';
 import { z } from 'zod';
 import { cronProblem } from './schedules/cron';
+import type { BudgetLimits } from './shared/budget';
+import { MULTITASK_STRATEGIES, type MultitaskStrategy } from './shared/session';
 import { DEFAULT_TURN_LIMITS, DEFAULT_TURN_TIMEOUT_SEC, type TurnLimits } from './shared/turn';
-import { DEFAULT_TIMEOUT_SETTINGS, type TimeoutSettings } from './shared/timeouts';
+import { DISPATCH_POLL_BUDGET_SEC } from './shared/dispatch';
+import {
+  DEFAULT_TIMEOUT_SETTINGS,
+  DISPATCH_TIMEOUT_SLACK_SEC,
+  type TimeoutSettings,
+} from './shared/timeouts';
 
 /** Env values arrive as strings; an empty string means "not set", as in a blank `.env` line. */
 const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
@@ -223,6 +230,16 @@ const envSchema = z.object({
   ),
   CLASPER_APPROVAL_TIMEOUT_SEC: int(DEFAULT_TURN_LIMITS.approvalTimeoutSec, 1, 30 * 86_400),
   CLASPER_SEND_TIMEOUT_SEC: int(120, 1, 3600),
+  CLASPER_BUDGET_TOKENS_PER_DAY: int(0, 0, 1_000_000_000_000),
+  CLASPER_BUDGET_USD_PER_DAY: z.preprocess(
+    blankToUndefined,
+    z.coerce.number({ error: 'must be a number' }).min(0, { error: 'must be at least 0' }).default(0),
+  ),
+  CLASPER_SESSIONS: bool(true),
+  CLASPER_MULTITASK_STRATEGY: z.preprocess(blankToUndefined, z.enum(MULTITASK_STRATEGIES).default('enqueue')),
+  CLASPER_SESSION_TURNS_PER_RUN: int(100, 1, 1000),
+  CLASPER_SESSION_IDLE_SEC: int(DEFAULT_TIMEOUT_SETTINGS.sessionIdleSec, 1, 30 * 86_400),
+  CLASPER_SESSION_RUN_MAX_SEC: int(DEFAULT_TIMEOUT_SETTINGS.sessionRunMaxSec, 1, 30 * 86_400),
   CLASPER_HEALTH_CACHE_SEC: int(2, 0, 300),
   CLASPER_WEBHOOK_ALLOW_PRIVATE: bool(false),
   CLASPER_BODY_LIMIT_BYTES: int(1_048_576, 1024, 64 * 1_048_576),
@@ -270,7 +287,7 @@ const envSchema = z.object({
   // Only `production` changes anything: doctor and /health?deep=true then warn about plain payloads.
   NODE_ENV: optionalStr(),
   DISPATCH_INTERVAL_SEC: int(5, 1, 86_400),
-  DISPATCH_TIMEOUT_SEC: int(DEFAULT_TIMEOUT_SETTINGS.dispatchTimeoutSec, 60, 86_400),
+  DISPATCH_WINDOW_SEC: int(DEFAULT_TIMEOUT_SETTINGS.dispatchWindowSec, 1, 3_600),
   DISPATCH_LIMIT_USERS: int(25, 1, 1000),
   DISPATCH_LIMIT_NOTIFICATIONS: int(25, 1, 1000),
   STANDUP_CRON: z.preprocess(
@@ -289,6 +306,32 @@ const envSchema = z.object({
   MC_LITE_PORT: int(8000, 1, 65535),
   // Loopback by default: the reference backend has no TLS and test-only internal routes. Containers set 0.0.0.0.
   MC_LITE_HOST: str('127.0.0.1'),
+  // OpenTelemetry's standard exporter variables (OTLP over HTTP only): tracing is on when an
+  // endpoint is set, and costs nothing when none is (src/clients/tracing).
+  OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl(),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: optionalUrl(),
+  OTEL_EXPORTER_OTLP_PROTOCOL: z.preprocess(
+    blankToUndefined,
+    z
+      .enum(['http/protobuf', 'http/json'], {
+        error:
+          "must be http/protobuf or http/json (grpc is not supported: use the collector's OTLP/HTTP port, 4318)",
+      })
+      .default('http/protobuf'),
+  ),
+  OTEL_EXPORTER_OTLP_HEADERS: z.preprocess(
+    blankToUndefined,
+    z
+      .string()
+      .optional()
+      .transform((v, ctx) => {
+        const headers = parseOtlpHeaders(v ?? '');
+        if (headers) return headers;
+        ctx.addIssue({ code: 'custom', message: 'must be key=value pairs separated by commas' });
+        return z.NEVER;
+      }),
+  ),
+  OTEL_SERVICE_NAME: optionalStr(),
   USER_ID: optionalStr(),
   AGENT_ROLE: z.preprocess(
     blankToUndefined,
@@ -376,10 +419,25 @@ export interface Config {
     approvalTools: string[];
     webhookAllowPrivate: boolean;
   };
+  /** Per-user daily spend limits every model call checks (src/shared/budget.ts); 0 = off. */
+  budgets: BudgetLimits;
+  /** Turns of one session_key in order (src/shared/session.ts). */
+  sessions: {
+    /** Off: every send starts its turn directly, as before sessions (no ordering, no strategies). */
+    enabled: boolean;
+    /** `multitask_strategy` of a send that names none. */
+    defaultStrategy: MultitaskStrategy;
+    /** A session continues as new after this many turns, so its history stays small. */
+    turnsPerRun: number;
+    /** An idle session workflow ends after this long; the next message starts it again. */
+    idleCloseSec: number;
+    /** A session run older than this continues as new before its next turn (its run timeout's base). */
+    runMaxSec: number;
+  };
   dispatch: {
     intervalSec: number;
-    /** Execution timeout of one dispatcher run (DISPATCH_TIMEOUT_SEC). */
-    timeoutSec: number;
+    /** Seconds one dispatcher run covers, polling every intervalSec; ≤ intervalSec: one poll a run. */
+    windowSec: number;
     limitUsers: number;
     limitNotifications: number;
   };
@@ -388,6 +446,17 @@ export interface Config {
     standupTimezone: string;
     heartbeatTask: string;
     agents: { userId: string; role: string }[];
+  };
+  /**
+   * OpenTelemetry export; `tracesUrl` unset = tracing off. `headers` may hold a vendor's API key:
+   * never log them.
+   */
+  tracing: {
+    tracesUrl?: string;
+    protocol: Env['OTEL_EXPORTER_OTLP_PROTOCOL'];
+    headers: Record<string, string>;
+    /** Unset: each process names itself (clasper-api, clasper-worker). */
+    serviceName?: string;
   };
   missionControlLite: { port: number; host: string };
   script: { userId?: string; agentRole: string };
@@ -426,6 +495,7 @@ export function loadConfig(env: Record<string, string | undefined>, require: (ke
     if (blankToUndefined(env[name]) === undefined)
       problems.push(`${name} is required for this process, got nothing`);
   }
+  retiredSettings(env, problems);
   const temporalConnection = parsed.success ? temporalProfile(parsed.data, env, problems) : undefined;
   const currentKeyId = parsed.success ? payloadKeyId(parsed.data, problems) : undefined;
   if (problems.length > 0 || !parsed.success || !temporalConnection) throw new ConfigError(problems);
@@ -494,9 +564,17 @@ export function loadConfig(env: Record<string, string | undefined>, require: (ke
       turnTimeoutSec: e.CLASPER_TURN_TIMEOUT_SEC,
       webhookAllowPrivate: e.CLASPER_WEBHOOK_ALLOW_PRIVATE,
     },
+    budgets: { tokens_per_day: e.CLASPER_BUDGET_TOKENS_PER_DAY, usd_per_day: e.CLASPER_BUDGET_USD_PER_DAY },
+    sessions: {
+      enabled: e.CLASPER_SESSIONS,
+      defaultStrategy: e.CLASPER_MULTITASK_STRATEGY,
+      turnsPerRun: e.CLASPER_SESSION_TURNS_PER_RUN,
+      idleCloseSec: e.CLASPER_SESSION_IDLE_SEC,
+      runMaxSec: e.CLASPER_SESSION_RUN_MAX_SEC,
+    },
     dispatch: {
       intervalSec: e.DISPATCH_INTERVAL_SEC,
-      timeoutSec: e.DISPATCH_TIMEOUT_SEC,
+      windowSec: e.DISPATCH_WINDOW_SEC,
       limitUsers: e.DISPATCH_LIMIT_USERS,
       limitNotifications: e.DISPATCH_LIMIT_NOTIFICATIONS,
     },
@@ -506,9 +584,40 @@ export function loadConfig(env: Record<string, string | undefined>, require: (ke
       heartbeatTask: e.HEARTBEAT_TASK,
       agents: e.CLASPER_AGENTS,
     },
+    tracing: {
+      // The signal-specific variable is the full URL; the general one is a base (OTLP/HTTP spec).
+      tracesUrl:
+        e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ??
+        (e.OTEL_EXPORTER_OTLP_ENDPOINT ? `${e.OTEL_EXPORTER_OTLP_ENDPOINT}/v1/traces` : undefined),
+      protocol: e.OTEL_EXPORTER_OTLP_PROTOCOL,
+      headers: e.OTEL_EXPORTER_OTLP_HEADERS,
+      serviceName: e.OTEL_SERVICE_NAME,
+    },
     missionControlLite: { port: e.MC_LITE_PORT, host: e.MC_LITE_HOST },
     script: { userId: e.USER_ID, agentRole: e.AGENT_ROLE },
   };
+}
+
+/**
+ * `OTEL_EXPORTER_OTLP_HEADERS` as the OTel spec writes it: `key=value,key2=value2`, values
+ * URL-encoded. Null when an entry is not `key=value`.
+ */
+function parseOtlpHeaders(text: string): Record<string, string> | null {
+  const headers: Record<string, string> = {};
+  for (const entry of text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
+    const eq = entry.indexOf('=');
+    const key = entry.slice(0, eq).trim();
+    if (eq <= 0 || !/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(key)) return null;
+    try {
+      headers[key.toLowerCase()] = decodeURIComponent(entry.slice(eq + 1).trim());
+    } catch {
+      return null;
+    }
+  }
+  return headers;
 }
 
 /** The key that seals new payloads: CLASPER_PAYLOAD_KEY_ID, or the only key when there is one. */
@@ -635,6 +744,18 @@ function checkPem(
     problems.push(`${key?.label} is not the key of the certificate in ${cert?.label}`);
 }
 
+/**
+ * Settings that are derived now: one set by hand would silently mean nothing, so it stops the start.
+ * DISPATCH_TIMEOUT_SEC bounded a one-poll run; a run now covers DISPATCH_WINDOW_SEC, which its
+ * execution timeout must outlast (src/shared/timeouts.ts).
+ */
+function retiredSettings(env: Record<string, string | undefined>, problems: string[]): void {
+  if (blankToUndefined(env.DISPATCH_TIMEOUT_SEC) === undefined) return;
+  problems.push(
+    `DISPATCH_TIMEOUT_SEC is no longer read: a dispatcher run's execution timeout is DISPATCH_WINDOW_SEC plus ${(DISPATCH_POLL_BUDGET_SEC + DISPATCH_TIMEOUT_SLACK_SEC) / 60} minutes; remove it (set DISPATCH_WINDOW_SEC to change a run's length), got '${env.DISPATCH_TIMEOUT_SEC}'`,
+  );
+}
+
 /** For process entry points: a bad environment prints one line per problem and exits 1. */
 export function loadConfigOrExit(require: (keyof Env)[] = []): Config {
   try {
@@ -655,7 +776,10 @@ export function timeoutSettings(config: Config): TimeoutSettings {
     turnTimeoutSec: config.agent.turnTimeoutSec,
     approvalTimeoutSec: config.agent.turnLimits.approvalTimeoutSec,
     maxToolIterations: config.agent.maxToolIterations,
-    dispatchTimeoutSec: config.dispatch.timeoutSec,
+    dispatchIntervalSec: config.dispatch.intervalSec,
+    dispatchWindowSec: config.dispatch.windowSec,
+    sessionIdleSec: config.sessions.idleCloseSec,
+    sessionRunMaxSec: config.sessions.runMaxSec,
   };
 }
 

@@ -33,3 +33,30 @@ export function currentAttempt(): number | undefined {
 export function currentMeter(): MetricMeter | undefined {
   return currentContext()?.metricMeter;
 }
+
+/** The worker's Temporal client and where this activity runs, for activities that talk to workflows. */
+export function temporalContext():
+  { client: Context['client']; taskQueue: string; attemptKey: string } | undefined {
+  const ctx = currentContext();
+  if (!ctx) return undefined;
+  const { info } = ctx;
+  const run = info.workflowExecution ?? { workflowId: 'standalone', runId: '' };
+  return {
+    client: ctx.client,
+    taskQueue: info.taskQueue,
+    // Names this attempt of this activity in this run: the same across a retried charge of it.
+    attemptKey: `${run.workflowId}/${run.runId}/${info.activityId}/${info.attempt}`,
+  };
+}
+
+/** Records progress on the running activity (shown as its heartbeat details); no-op outside one. */
+export function heartbeat(details?: unknown): void {
+  currentContext()?.heartbeat(details);
+}
+
+/** Sleeps like setTimeout, but a cancelled activity stops at once with a CancelledFailure. */
+export async function activitySleep(ms: number): Promise<void> {
+  const ctx = currentContext();
+  if (ctx) await ctx.sleep(ms);
+  else await new Promise((resolve) => setTimeout(resolve, ms));
+}

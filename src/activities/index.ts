@@ -8,11 +8,14 @@
 import type { Config } from '../config';
 import { MissionControlClient } from '../clients/mission-control';
 import { createModelClient } from '../clients/model/call-model';
+import { tracedModelClient } from '../clients/tracing/model';
 import { createWorkspace, type Workspace } from '../clients/workspace';
+import { createBudgetGate } from './budget';
 import { createJsonTaskActivities } from './json-task';
 import { createModelActivities } from './model';
 import { createReplyActivities } from './reply';
 import { createScheduleActivities } from './schedules';
+export { SELF_HEARTBEATING_ACTIVITIES } from './schedules';
 import { createTaskActivities } from './task';
 import { createToolActivities } from './tools';
 import { createWebhookActivities } from './webhook';
@@ -24,6 +27,8 @@ export interface ActivityDeps {
   env: Record<string, string | undefined>;
   missionControl?: MissionControlClient;
   workspace?: Workspace;
+  /** True once the worker has begun to shut down (see createScheduleActivities). */
+  isStopping?: () => boolean;
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -42,10 +47,13 @@ export function createActivities(deps: ActivityDeps) {
     ...createTaskActivities({ config, mc }),
     ...createWorkspaceActivities({ config, workspace }),
     ...createToolActivities({ mc, approvalTools: config.agent.approvalTools }),
-    ...createModelActivities({ model: createModelClient({ config: config.llm }) }),
+    ...createModelActivities({
+      model: tracedModelClient(createModelClient({ config: config.llm }), config.llm),
+      budget: createBudgetGate(config.budgets),
+    }),
     ...createReplyActivities({ mc }),
     ...createWebhookActivities({ config }),
-    ...createScheduleActivities({ config, missionControl: mc, workspace }),
+    ...createScheduleActivities({ config, missionControl: mc, workspace, isStopping: deps.isStopping }),
     ...createJsonTaskActivities(),
   };
 }

@@ -1,4 +1,8 @@
-/** `callModel`: one model call through the model client, counted in the worker's metrics. */
+/**
+ * `callModel`: one model call through the model client, counted in the worker's metrics, inside
+ * the user's budget when the caller names one (budget.ts).
+ */
+import type { BudgetGate } from './budget';
 import type { CallModelInput, CallModelResult } from '../shared/types';
 import type { ModelClient } from '../clients/model/call-model';
 import { clipAnswer } from '../shared/answer-clip';
@@ -6,9 +10,11 @@ import { callOptions, currentAttempt } from './context';
 import { recordModelCall } from './metrics';
 import { streamToCallingTurn } from './stream-text';
 
-export function createModelActivities({ model }: { model: ModelClient }) {
+export function createModelActivities({ model, budget }: { model: ModelClient; budget: BudgetGate }) {
   return {
     async callModel(input: CallModelInput): Promise<CallModelResult> {
+      // Over budget: stop before the call (a non-retryable Budget.Exhausted failure).
+      const charged = input.budget ? await budget.check(input.budget.userId) : false;
       // A client streams the turn: text goes to the turn's stream log as the model writes it.
       const batcher = input.stream ? streamToCallingTurn(input.stream.step) : undefined;
       let result: CallModelResult;
@@ -23,6 +29,7 @@ export function createModelActivities({ model }: { model: ModelClient }) {
         await batcher?.close();
       }
       recordModelCall(result);
+      if (charged && input.budget) await budget.charge(input.budget.userId, result);
       // The result lands in history: never more tool calls or bytes than the turn will use.
       return clipAnswer(result, input.clip);
     },

@@ -18,6 +18,7 @@ import { createApiMetrics, registerRequestMetrics, type ApiMetrics } from './met
 import { TurnRateLimiter } from './rate-limit';
 import { REQUEST_ID_LOG_LABEL, registerRequestIdEcho, requestIdFrom } from './request-id';
 import { agentRoutes } from './routes/agents';
+import { budgetRoutes } from './routes/budgets';
 import { codecRoutes } from './routes/codec';
 import { controlRoutes } from './routes/control';
 import { healthRoutes } from './routes/health';
@@ -27,7 +28,10 @@ import { scheduleRoutes } from './routes/schedules';
 import { compactRoutes } from './routes/compact';
 import { llmTaskRoutes } from './routes/llm-task';
 import { streamRoutes } from './routes/stream';
+import { registerRequestTracing, tracingChildLoggerFactory } from './tracing';
 import { TurnControlService } from './turn-control';
+import { BudgetService } from './budgets';
+import { SessionService } from './sessions';
 import { TurnService } from './turns';
 
 export interface AppDeps {
@@ -54,11 +58,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     genReqId: (req) => requestIdFrom(req.headers),
     requestIdHeader: false,
     logController: new LogController({ requestIdLogLabel: REQUEST_ID_LOG_LABEL }),
+    childLoggerFactory: tracingChildLoggerFactory(),
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerErrorHandlers(app);
   registerRequestIdEcho(app);
+  registerRequestTracing(app);
   registerRequestMetrics(app, metrics);
   registerDaemonKeyAuth(app, config.server.daemonApiKey);
   registerBodyDepthLimit(app);
@@ -81,10 +87,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
   const turns = new TurnService(client, config);
+  const sessions = new SessionService(client, config, turns);
+  const budgets = new BudgetService(client, config);
   const control = new TurnControlService(client, missionControl);
   await app.register(controlRoutes, { control });
   // POST send and POST stream start the same turns, under the same budgets (one limiter).
-  const turnRoute = () => ({ config, turns, control, metrics: metrics.turns, limiter });
+  const turnRoute = () => ({ config, turns, sessions, budgets, control, metrics: metrics.turns, limiter });
   await app.register(healthRoutes, {
     config,
     client,
@@ -92,7 +100,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     dispatcherScheduleId: deps.dispatcherScheduleId,
   });
   await app.register(agentRoutes, turnRoute());
-  await app.register(introspectionRoutes, { workspace, client, llm: config.llm });
+  await app.register(introspectionRoutes, { workspace, client, budgets, llm: config.llm });
+  await app.register(budgetRoutes, { budgets });
   await app.register(metricsRoutes, { metrics });
   await app.register(scheduleRoutes, { config, client });
   await app.register(streamRoutes, turnRoute());

@@ -6,6 +6,7 @@
 import { sealWebhookSecrets } from '../clients/webhook/sealed';
 import { checkWebhookUrlSyntax } from '../clients/webhook/url-policy';
 import type { Config } from '../config';
+import { secondsUntilNextBudgetDay } from '../shared/budget';
 import { parseSessionKey } from '../shared/ids';
 import type { AgentTurnInput } from '../shared/turn';
 import type { WorkflowHandle } from '@temporalio/client';
@@ -13,26 +14,82 @@ import type { AgentTurnWorkflow } from '../shared/workflow-types';
 import type { TurnMetrics } from './metrics';
 import type { Admission } from './rate-limit';
 import type { SendBody } from './schemas/agents';
+import type { BudgetService } from './budgets';
+import type { SessionService } from './sessions';
 import type { TurnService } from './turns';
 
+/** What became of a send: its turn (started, queued, or the running turn it steered into), or a refusal. */
+export type SendStart =
+  | {
+      handle: WorkflowHandle<AgentTurnWorkflow>;
+      /** True while the turn waits in its session for the turns ahead of it. */
+      queued: boolean;
+      /** The message went into this running turn (`steer`) instead of a turn of its own. */
+      steered?: { step: number };
+    }
+  | SendRefusal;
+
+export interface SendRefusal {
+  error: string;
+  /** 400 unless said: 409 (`reject`, with the running turn), 429 (with `retryAfterSec`), 503 (no worker). */
+  status?: 409 | 429 | 503;
+  retryAfterSec?: number;
+  running_turn_id?: string;
+}
+
 /**
- * POST send and POST stream alike: the body's turn started and counted; or the 400 message, or
- * the 429 one (with `retryAfterSec`) when `admit` — asked only once the body is valid — refuses.
+ * POST send and POST stream alike: the body's turn submitted to its session (or, with sessions
+ * off, started directly) and counted; or the 400 message, the 409 of `reject`, or the 429 (with
+ * `retryAfterSec`) when `admit` — asked only once the body is valid — refuses.
  */
 export async function startSendTurn(
   body: SendBody,
   idempotencyKey: string | undefined,
-  deps: { config: Config; turns: TurnService; metrics?: TurnMetrics; admit: () => Promise<Admission> },
+  deps: {
+    config: Config;
+    turns: TurnService;
+    sessions: SessionService;
+    budgets: BudgetService;
+    metrics?: TurnMetrics;
+    admit: () => Promise<Admission>;
+  },
   opts: { stream?: boolean } = {},
-): Promise<{ handle: WorkflowHandle<AgentTurnWorkflow> } | { error: string; retryAfterSec?: number }> {
+): Promise<SendStart> {
   const built = turnInputFromSend(body, deps.config);
   if ('error' in built) return built;
   const admission = await deps.admit();
-  if (!admission.ok) return { error: admission.error, retryAfterSec: admission.retryAfterSec };
+  if (!admission.ok) return { error: admission.error, status: 429, retryAfterSec: admission.retryAfterSec };
   const input = opts.stream ? { ...built.input, stream: true } : built.input;
-  const handle = await deps.turns.start(input, idempotencyKey);
+  // Over budget: no turn starts (a turn that reaches the limit later stops before its next model call).
+  const budget = await deps.budgets.status(input.userId);
+  if (budget.exhausted) return budgetRefusal(budget.exhausted);
+  if (!deps.config.sessions.enabled) {
+    const handle = await deps.turns.start(input, idempotencyKey);
+    deps.metrics?.started();
+    return { handle, queued: false };
+  }
+  const turnId = deps.turns.turnIdFor(input.userId, idempotencyKey);
+  // A repeated key answers with the turn it started, whatever runs in the session now.
+  if (idempotencyKey && (await deps.turns.exists(turnId)))
+    return { handle: deps.turns.handle(turnId), queued: false };
+  const strategy = body.multitask_strategy ?? deps.config.sessions.defaultStrategy;
+  const submitted = await deps.sessions.submit(input, turnId, strategy);
+  if (submitted.kind === 'refused')
+    return {
+      error: submitted.error,
+      status: submitted.status,
+      ...(submitted.retryAfterSec !== undefined ? { retryAfterSec: submitted.retryAfterSec } : {}),
+      ...(submitted.runningTurnId ? { running_turn_id: submitted.runningTurnId } : {}),
+    };
+  if (submitted.kind === 'steered')
+    return { handle: submitted.handle, queued: false, steered: { step: submitted.step } };
   deps.metrics?.started();
-  return { handle };
+  return { handle: submitted.handle, queued: !submitted.started };
+}
+
+/** The 429 of a send over its user's budget: retry when the next budget day begins. */
+export function budgetRefusal(reason: string, now = new Date()): SendRefusal {
+  return { error: reason, status: 429, retryAfterSec: secondsUntilNextBudgetDay(now) };
 }
 
 export function turnInputFromSend(

@@ -68,7 +68,7 @@ export class TurnService {
    * so a repeated request never runs a second turn.
    */
   async start(input: AgentTurnInput, key?: string): Promise<WorkflowHandle<AgentTurnWorkflow>> {
-    const workflowId = makeAgentTurnId(input.userId, key ?? randomUUID());
+    const workflowId = this.turnIdFor(input.userId, key);
     try {
       return await this.client.workflow.start<AgentTurnWorkflow>(WorkflowType.agentTurn, {
         taskQueue: this.config.temporal.taskQueue,
@@ -79,7 +79,7 @@ export class TurnService {
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
         // Nothing runs forever: a turn wedged by anything the bounds did not foresee ends here, and
         // the deadline leaves room for every approval wait a turn may legitimately have.
-        workflowExecutionTimeout: executionTimeoutMs(WorkflowType.agentTurn, timeoutSettings(this.config)),
+        workflowExecutionTimeout: this.executionTimeoutMs(),
         typedSearchAttributes: searchAttributesFor(input),
         staticSummary: turnSummary(input),
       });
@@ -88,6 +88,45 @@ export class TurnService {
         return this.client.workflow.getHandle<AgentTurnWorkflow>(workflowId);
       }
       throw err;
+    }
+  }
+
+  /**
+   * A turn's execution timeout (src/shared/timeouts.ts), the same for a turn started directly and
+   * one a session starts.
+   */
+  executionTimeoutMs(): number {
+    return executionTimeoutMs(WorkflowType.agentTurn, timeoutSettings(this.config));
+  }
+
+  /** The id a send's turn gets: from its Idempotency-Key, else fresh. */
+  turnIdFor(userId: string, key?: string): string {
+    return makeAgentTurnId(userId, key ?? randomUUID());
+  }
+
+  /** True when a turn with this id has started (running or ended). */
+  async exists(turnId: string): Promise<boolean> {
+    try {
+      await this.client.workflow.getHandle(turnId).describe();
+      return true;
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return false;
+      throw err;
+    }
+  }
+
+  /**
+   * Waits up to `timeoutMs` for a queued turn to start (its session runs it after the turns ahead
+   * of it); false when it has not started by then. Polls, backing off to STARTED_CHECK_MAX_MS.
+   */
+  async untilStarted(turnId: string, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    let delay = 25;
+    for (;;) {
+      if (await this.exists(turnId)) return true;
+      if (Date.now() + delay > deadline || signal?.aborted) return false;
+      await new Promise((r) => setTimeout(r, delay));
+      delay = Math.min(delay * 2, STARTED_CHECK_MAX_MS);
     }
   }
 
@@ -128,7 +167,8 @@ export class TurnService {
     let waiting = false;
     const watch = (async () => {
       while (!stop.signal.aborted) {
-        await new Promise((r) => setTimeout(r, WAITING_CHECK_MS));
+        // Abortable: the answer must not wait out the rest of a check interval once the turn is done.
+        await sleepUnlessAborted(WAITING_CHECK_MS, stop.signal);
         if (!stop.signal.aborted && (await isWaiting())) {
           waiting = true;
           stop.abort();
@@ -188,6 +228,9 @@ export class TurnService {
   }
 }
 
+/** The slowest a send polls for its queued turn to start: the added latency of a queued turn at most. */
+const STARTED_CHECK_MAX_MS = 200;
+
 /**
  * Temporal ends a run at its execution timeout without a failure of its own ("Workflow execution
  * timed out"): say which deadline it was and, when the server had flagged the run, why it was stuck.
@@ -209,6 +252,18 @@ function timedOutOutcome(desc: WorkflowExecutionDescription): WorkflowOutcome<ne
 
 /** How often a synchronous send checks whether its turn started waiting for an approval. */
 const WAITING_CHECK_MS = 300;
+
+function sleepUnlessAborted(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
 
 const STATUS_NAMES: Record<string, string> = {
   COMPLETED: 'completed',

@@ -15,6 +15,8 @@ export interface CompactInput {
   messages: HistoryMessage[];
   instructions?: string;
   keepRecent: number;
+  /** The user whose budget the summary's model call is charged to (optional in the API). */
+  userId?: string;
 }
 
 export interface CompactResult {

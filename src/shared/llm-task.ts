@@ -25,6 +25,8 @@ export interface LlmTaskInput {
   temperature: number;
   maxTokens?: number;
   tier: CallModelInput['tier'];
+  /** The user whose budget the model calls are charged to (optional in the API). */
+  userId?: string;
 }
 
 export interface LlmTaskResult {

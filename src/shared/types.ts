@@ -53,6 +53,8 @@ export interface CallModelInput {
   clip?: AnswerClip;
   /** Stream the answer's text to the calling workflow's stream log as it is written (shared/stream.ts). */
   stream?: { step: number };
+  /** Check the user's budget before the call and charge the call to it (shared/budget.ts). */
+  budget?: { userId: string };
 }
 
 export interface AnswerClip {

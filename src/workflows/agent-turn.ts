@@ -33,6 +33,7 @@ import {
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../activities';
+import { budgetFor } from '../shared/budget';
 import { describeFailure, failureType, isNonRetryableFailure } from '../shared/failures';
 import { makeIdempotencyKey, makeToolActivityId, REPLY_ACTIVITY_ID } from '../shared/ids';
 import { ProgressTracker, progressQuery } from '../shared/progress';
@@ -65,7 +66,8 @@ import {
   summariseArguments,
 } from './lib/turn-webhook';
 import { childTimeout } from './lib/child-timeouts';
-import { FAILED_TURN_USAGE_PATCH, TURN_V2_PATCH } from './lib/versions';
+import { SteerInbox } from './lib/steer-inbox';
+import { FAILED_TURN_USAGE_PATCH, TURN_BUDGET_PATCH, TURN_STEER_PATCH, TURN_V2_PATCH } from './lib/versions';
 import { agentTurnV1 } from './legacy/agent-turn-v1';
 
 const backendSteps = proxyLocalActivities<Activities>(LOCAL_BACKEND_STEPS);
@@ -97,6 +99,8 @@ interface Turn {
   toolSpecs: ToolSpec[];
   knownTools: ReadonlySet<string>;
   workspace: Awaited<ReturnType<Activities['loadWorkspace']>>;
+  /** Model calls inside the user's budget; runs begun before budgets call without it. */
+  budgeted: boolean;
 }
 
 export async function agentTurn(input: AgentTurnInput): Promise<AgentTurnResult> {
@@ -111,6 +115,8 @@ export async function agentTurn(input: AgentTurnInput): Promise<AgentTurnResult>
     progress.approvalsPending(approvals.view());
     upsertSearchAttributes([{ key: ClasperAwaitingApproval, value: pending > 0 }]);
   });
+  // Messages a session steers into this turn (shared/session.ts); runs begun before take none.
+  const steered = patched(TURN_STEER_PATCH) ? new SteerInbox(input.maxToolIterations) : undefined;
   // The model usage so far, for a turn that fails before it completes.
   let spent: TurnLedger | undefined;
   try {
@@ -121,18 +127,31 @@ export async function agentTurn(input: AgentTurnInput): Promise<AgentTurnResult>
 
     for (let step = 1; step <= input.maxToolIterations; step++) {
       progress.stepStarted(step);
+      for (const message of steered?.take(step) ?? []) ledger.recordSteered(message);
       const answer = await control.step(() => callModelWithFallback(turn, ledger, step));
       ledger.recordAnswer(answer);
       stream.settle(step, answer.content ?? '');
       const decision = decideStep(answer);
-      if (decision.kind === 'answer') return await finishAnswered(turn, ledger, decision.text, step);
+      if (decision.kind === 'answer') {
+        // A message steered in while the model wrote this answer: the model answers it too.
+        if (steered?.pending && step < input.maxToolIterations) {
+          ledger.recordInterimAnswer(decision.text);
+          continue;
+        }
+        steered?.close();
+        return await finishAnswered(turn, ledger, decision.text, step);
+      }
       const outcomes = await control.step(
         () => runTools(turn, ledger, step, decision.calls, answer.intactToolCalls),
         { waitsForPeople: decision.calls.some((c) => turn.approvalTools.has(c.function.name)) },
       );
       ledger.recordToolRound(answer.content, decision.calls, outcomes);
-      if (ledger.overBudget(turn.limits)) return await finishOverBudget(turn, ledger, step);
+      if (ledger.overBudget(turn.limits)) {
+        steered?.close();
+        return await finishOverBudget(turn, ledger, step);
+      }
     }
+    steered?.close();
     return await finishCapped(turn, ledger);
   } catch (err) {
     if (isCancellation(err)) await finishCancelled(input, control, approvals);
@@ -188,6 +207,7 @@ async function prepare(
     knownTools: new Set(toolSpecs.tools.map((t) => t.function.name)),
     approvalTools: new Set(toolSpecs.approvalRequired),
     workspace,
+    budgeted: patched(TURN_BUDGET_PATCH),
   };
 }
 
@@ -202,6 +222,7 @@ async function callModelWithFallback(turn: Turn, ledger: TurnLedger, step: numbe
     clip: { maxToolCalls: turn.limits.maxToolCallsPerStep, maxBytes: turn.limits.maxTurnBytes },
     // Text deltas go to this turn's stream log as the model writes them, only when a client asked.
     ...(turn.input.stream ? { stream: { step } } : {}),
+    ...(turn.budgeted ? budgetFor(turn.input.userId) : {}),
   };
   try {
     return await turn.model.callModel.executeWithOptions(

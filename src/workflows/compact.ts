@@ -5,6 +5,7 @@
  * run shows in the UI as `compact/<uuid>`.
  */
 import { ApplicationFailure, proxyActivities } from '@temporalio/workflow';
+import { budgetFor } from '../shared/budget';
 import type { Activities } from '../activities';
 import {
   COMPACT_TEMPERATURE,
@@ -32,7 +33,12 @@ export async function compactConversation(input: CompactInput): Promise<CompactR
     };
   }
   const answer = await model.callModel.executeWithOptions({ summary: `summarise ${older.length} messages` }, [
-    { messages: summaryRequest(older, input.instructions), tier: 'cheap', temperature: COMPACT_TEMPERATURE },
+    {
+      messages: summaryRequest(older, input.instructions),
+      tier: 'cheap',
+      temperature: COMPACT_TEMPERATURE,
+      ...budgetFor(input.userId),
+    },
   ]);
   const summary = answer.content?.trim() ?? '';
   if (!summary) {

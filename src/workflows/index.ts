@@ -1,11 +1,13 @@
 // Every workflow the worker hosts. Deterministic code only (see the eslint rules for this folder).
 import type * as shared from '../shared/workflow-types';
 import { agentTurn } from './agent-turn';
+import { budget } from './budget';
 import { compactConversation } from './compact';
 import { dispatcher } from './dispatcher';
 import { heartbeat } from './heartbeat';
 import { llmTask } from './llm-task';
 import { notificationTurn } from './notification-turn';
+import { session } from './session';
 import { standup } from './standup';
 import { webhookDelivery } from './webhook-delivery';
 
@@ -18,6 +20,8 @@ export {
   compactConversation,
   llmTask,
   webhookDelivery,
+  session,
+  budget,
 };
 
 // Callers start these by name with the signatures in src/shared/workflow-types.ts; a workflow whose
@@ -33,4 +37,6 @@ export type SignaturesMatch = [
   Assert<Matches<typeof compactConversation, shared.CompactWorkflow>>,
   Assert<Matches<typeof llmTask, shared.LlmTaskWorkflow>>,
   Assert<Matches<typeof webhookDelivery, shared.WebhookDeliveryWorkflow>>,
+  Assert<Matches<typeof session, shared.SessionWorkflow>>,
+  Assert<Matches<typeof budget, shared.BudgetWorkflow>>,
 ];

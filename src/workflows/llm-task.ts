@@ -6,6 +6,7 @@
  * retries of the model call and a record in the UI.
  */
 import { ApplicationFailure, proxyActivities } from '@temporalio/workflow';
+import { budgetFor } from '../shared/budget';
 import type { Activities } from '../activities';
 import {
   LLM_TASK_MAX_ATTEMPTS,
@@ -41,6 +42,7 @@ export async function llmTask(input: LlmTaskInput): Promise<LlmTaskResult> {
           temperature: input.temperature,
           maxTokens: input.maxTokens,
           json: wantsJsonObjectMode(input.schema),
+          ...budgetFor(input.userId),
         },
       ],
     );

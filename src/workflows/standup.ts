@@ -6,6 +6,7 @@
  */
 import { proxyActivities, workflowInfo } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { budgetFor } from '../shared/budget';
 import type { Activities } from '../activities';
 import { makeIdempotencyKey } from '../shared/ids';
 import {
@@ -60,6 +61,7 @@ export async function standup(input: StandupInput): Promise<StandupResult> {
     [
       {
         tier: 'default',
+        ...budgetFor(input.userId),
         messages: [
           { role: 'system', content: workspace.systemPrompt },
           { role: 'user', content: standupPrompt({ date, timezone: input.timezone, tasks, total }) },

@@ -16,6 +16,7 @@ import { temporalDataConverter } from '../../src/clients/temporal/connection';
 import { createClasperWorker } from '../../src/worker/worker';
 import type { Config } from '../../src/config';
 import { temporalCliPath } from '../../scripts/lib/temporal-dev-server';
+import { makeSessionWorkflowId } from '../../src/shared/session';
 import { sendBody } from '../support/stack';
 import { buildTestApp } from '../support/api-app';
 import { createTask, eventually, send, systemPromptOf, useStack } from './helpers';
@@ -401,8 +402,10 @@ describe('data protection: payloads encrypted before they reach Temporal', () =>
     expect(started.statusCode).toBe(202);
     const turnId = started.json().turn_id as string;
     const E = temporal.api.enums.v1.EventType;
+    // The send went through the session, whose workflow task is the first to need the key.
+    const firstToFail = makeSessionWorkflowId(`user:${user}:lead`);
     const failure = await eventually(async () => {
-      const history = await s.client.workflow.getHandle(turnId).fetchHistory();
+      const history = await s.client.workflow.getHandle(firstToFail).fetchHistory();
       const failed = (history.events ?? []).find((e) => e.eventType === E.EVENT_TYPE_WORKFLOW_TASK_FAILED);
       return failed?.workflowTaskFailedEventAttributes?.failure?.message ?? undefined;
     }, 30_000);

@@ -108,9 +108,10 @@ describe('task resolution', () => {
       await slowTaskCreates(2);
       stack().llm.script({ text: 'Reply A.' }, { text: 'Reply B.' });
       const body = sendBody({ user_id: user, session_key: `user:${user}:lead`, task_title: 'Race title' });
+      // Two sessions (roles) of the user: turns of one session would run one after the other.
       const [a, b] = await Promise.all([
         send(stack(), { ...body, ...extraA }),
-        send(stack(), { ...body, ...extraB }),
+        send(stack(), { ...body, session_key: `user:${user}:writer`, ...extraB }),
       ]);
       expect([a.statusCode, b.statusCode]).toEqual([200, 200]);
       expect(await appliedFaults()).toBe(before + 2);

@@ -40,6 +40,8 @@ const stack = useStack({
     CLASPER_APPROVAL_TIMEOUT_SEC: '5',
     CLASPER_MAX_TOOL_ITERATIONS: '1',
     CLASPER_HEALTH_CACHE_SEC: '0',
+    // The drifted build hosts agentTurn alone: the send starts the turn itself, not a session.
+    CLASPER_SESSIONS: 'false',
   },
 });
 

@@ -13,6 +13,7 @@ import { Worker, DefaultLogger, Runtime } from '@temporalio/worker';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { temporal } from '@temporalio/proto';
 import { unboundedActivities } from '../reliability/lib/histories';
+import { workerTracing } from '../../src/worker/tracing';
 
 const FIXTURES = path.join(__dirname, '../fixtures/histories');
 const WORKFLOWS_INDEX = path.join(__dirname, '../../src/workflows/index.ts');
@@ -51,13 +52,25 @@ async function replay(
   const bundlePath = process.env.CLASPER_TEST_WORKFLOW_BUNDLE;
   if (!bundlePath) throw new Error('the jest global setup did not bundle the workflows');
   const out: { workflowId: string; error?: string }[] = [];
-  for await (const result of Worker.runReplayHistories({ workflowBundle: { codePath: bundlePath } }, items)) {
+  // The worker's span sink (a drop, tracing being off here): traced histories call it.
+  const { sinks } = await workerTracing();
+  for await (const result of Worker.runReplayHistories(
+    { workflowBundle: { codePath: bundlePath }, sinks },
+    items,
+  )) {
     out.push({
       workflowId: result.workflowId,
       ...(result.error ? { error: `${result.error.name}: ${result.error.message}` } : {}),
     });
   }
   return out;
+}
+
+const E = temporal.api.enums.v1.EventType;
+
+/** Events of one type in a recorded history. */
+function count(file: string, type: temporal.api.enums.v1.EventType): number {
+  return (load(file).events ?? []).filter((e) => e.eventType === type).length;
 }
 
 describe('replay of recorded histories against the current workflow code', () => {
@@ -101,10 +114,7 @@ describe('replay of recorded histories against the current workflow code', () =>
     expect(unboundedActivities(all)).toEqual([]);
   });
 
-  it('the approval, cancel and streaming histories hold the paths they stand for', () => {
-    const E = temporal.api.enums.v1.EventType;
-    const count = (file: string, type: temporal.api.enums.v1.EventType) =>
-      (load(file).events ?? []).filter((e) => e.eventType === type).length;
+  it('the approval, cancel, streaming and traced histories hold the paths they stand for', () => {
     // Two decisions as updates, their timers cancelled; two timeouts as fired timers; a cancel.
     expect(count('agentTurn-approvals.json', E.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED)).toBe(2);
     expect(count('agentTurn-approvals.json', E.EVENT_TYPE_TIMER_CANCELED)).toBe(2);
@@ -113,6 +123,33 @@ describe('replay of recorded histories against the current workflow code', () =>
     expect(count('agentTurn-cancelled.json', E.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED)).toBe(1);
     // A streamed turn: the model's text arrived as streamText signals.
     expect(count('agentTurn-streamed.json', E.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED)).toBeGreaterThan(1);
+    // A traced turn: the start and each activity carry the trace context; an untraced one none.
+    const traceHeaders = (file: string) =>
+      (load(file).events ?? []).filter(
+        (e) =>
+          e.workflowExecutionStartedEventAttributes?.header?.fields?.['_tracer-data'] ??
+          e.activityTaskScheduledEventAttributes?.header?.fields?.['_tracer-data'],
+      ).length;
+    expect(traceHeaders('agentTurn-traced.json')).toBeGreaterThan(3);
+    expect(traceHeaders('agentTurn-tools.json')).toBe(0);
+  });
+
+  it('the session and budget histories hold the paths they stand for', () => {
+    // Four turns as children, one after the other; five submits (the steer too) as updates; the
+    // interrupt as a signal and a cancel request to the running turn; the idle end.
+    expect(count('session.json', E.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED)).toBe(4);
+    expect(count('session.json', E.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED)).toBe(5);
+    expect(count('session.json', E.EVENT_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED)).toBe(1);
+    expect(count('session.json', E.EVENT_TYPE_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED)).toBe(1);
+    expect(count('session.json', E.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED)).toBe(1);
+    // The steered turn took one steer update and called the model twice.
+    expect(count('agentTurn-steered.json', E.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED)).toBe(1);
+    expect(count('agentTurn-steered.json', E.EVENT_TYPE_ACTIVITY_TASK_COMPLETED)).toBeGreaterThanOrEqual(3);
+    // The interrupted turn: the reason signal, the cancel, and the end as cancelled.
+    expect(count('agentTurn-interrupted.json', E.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED)).toBe(1);
+    expect(count('agentTurn-interrupted.json', E.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED)).toBe(1);
+    // A budget: the override set and one model call charged, both updates.
+    expect(count('budget.json', E.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED)).toBe(2);
   });
 
   it('would catch a change: a history whose first activity has another type fails to replay', async () => {

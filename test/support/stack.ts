@@ -13,11 +13,14 @@ import { loadConfig, type Config } from '../../src/config';
 import { buildApp } from '../../src/api/app';
 import { createWorkspace, type Workspace } from '../../src/clients/workspace';
 import { createClasperWorker } from '../../src/worker/worker';
+import { tracingClientInterceptors } from '../../src/clients/tracing/temporal';
 import { temporalDataConverter } from '../../src/clients/temporal/connection';
 import { buildMissionControlLite } from '../../examples/mission-control-lite/server';
 import type { AgentTurnInput, TurnTimings } from '../../src/shared/turn';
+import { submitTurnSignal, submitTurnUpdate, type SubmitTurnRequest } from '../../src/shared/session';
 import { startFakeOpenAI, type FakeOpenAI } from './fake-openai';
 import { REPO_ROOT } from '../../scripts/lib/temporal-dev-server';
+import { workflowIdGuard } from './workflow-id-guard';
 
 export const TEST_JWT_SECRET = 'e2e-agent-jwt-secret-0123456789abcdef';
 export const TEST_INTERNAL_TOKEN = 'e2e-internal-token';
@@ -63,6 +66,8 @@ export interface Stack {
   api: FastifyInstance;
   worker: Worker;
   taskQueue: string;
+  /** Workflow ids this stack was refused because another stack of the run uses them (workflow-id-guard.ts). */
+  idCollisions: string[];
   stop(): Promise<void>;
 }
 
@@ -116,20 +121,38 @@ export interface StackOptions {
    * so every e2e turn, tool loops included, proves its request shape works beyond OpenAI. Default true.
    */
   strictModel?: boolean;
+  /** The task queue (default: a fresh one), e.g. to restart a stack over the same workflows. */
+  taskQueue?: string;
   /** A Temporal server of the test's own (e.g. one whose UI is configured); default: the run's. */
   temporalAddress?: string;
   /** The fake model server refuses streamed requests that offer tools, as llama-cpp-python's does. */
   modelRejectsStreamedTools?: boolean;
 }
 
-/** Adds `timings` to the input of agentTurn workflows started through this client. */
-function turnTimingsInterceptor(timings: TurnTimings): WorkflowClientInterceptor {
+/**
+ * Adds `timings` to the input of every AgentTurn started through this client: started directly,
+ * or submitted to a session (the session starts it as a child with the input it was given).
+ */
+export function turnTimingsInterceptor(timings: TurnTimings): WorkflowClientInterceptor {
+  const withTimings = (input: AgentTurnInput): AgentTurnInput => ({ ...input, timings });
+  const inSubmit = ([first, ...rest]: unknown[]) => {
+    const req = first as SubmitTurnRequest;
+    return [{ ...req, turn: { ...req.turn, input: withTimings(req.turn.input) } }, ...rest];
+  };
   return {
     async startWithDetails(input, next) {
       if (input.workflowType !== 'agentTurn') return next(input);
       const [first, ...rest] = input.options.args;
-      const args = [{ ...(first as AgentTurnInput), timings }, ...rest];
+      const args = [withTimings(first as AgentTurnInput), ...rest];
       return next({ ...input, options: { ...input.options, args } });
+    },
+    async startUpdateWithStart(input, next) {
+      if (input.updateName !== submitTurnUpdate.name) return next(input);
+      return next({ ...input, updateArgs: inSubmit(input.updateArgs) });
+    },
+    async signalWithStart(input, next) {
+      if (input.signalName !== submitTurnSignal.name) return next(input);
+      return next({ ...input, signalArgs: inSubmit(input.signalArgs) });
     },
   };
 }
@@ -156,7 +179,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     strict: opts.strictModel ?? true,
     rejectStreamedTools: opts.modelRejectsStreamedTools ?? false,
   });
-  const taskQueue = `test-${crypto.randomUUID()}`;
+  const taskQueue = opts.taskQueue ?? `test-${crypto.randomUUID()}`;
+  const idCollisions: string[] = [];
   const config = loadConfig({
     BACKEND_URL: backend.url,
     OPENAI_BASE_URL: llm.url,
@@ -197,12 +221,24 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     }
     const connection = await Connection.connect({ address });
     cleanups.push(() => connection.close());
+    // Sessions wait an hour for their next message: none may outlive this stack's worker on a
+    // server that other files (or, on a cluster, later runs) keep using. A stack given its task
+    // queue is one a later stack resumes, so its workflows stay.
+    if (!opts.taskQueue)
+      cleanups.push(() => terminateLeftovers(connection, config.temporal.namespace, taskQueue));
     const client = new Client({
       connection,
       namespace: config.temporal.namespace,
       // The API's client as src/clients/temporal/connection.ts builds it (payload codec included).
       dataConverter: temporalDataConverter(config),
-      ...(opts.turnTimings ? { interceptors: { workflow: [turnTimingsInterceptor(opts.turnTimings)] } } : {}),
+      interceptors: {
+        workflow: [
+          workflowIdGuard(idCollisions),
+          ...(opts.turnTimings ? [turnTimingsInterceptor(opts.turnTimings)] : []),
+          // As the API's own client has them (src/clients/temporal/connection.ts): none unless tracing runs.
+          ...tracingClientInterceptors(),
+        ],
+      },
     });
     const workspace =
       opts.workspace ??
@@ -213,10 +249,27 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       });
     const api = await buildApp({ config, client, workspace });
     cleanups.push(() => api.close());
-    return { config, backend, llm, client, api, worker, taskQueue, stop: cleanup };
+    return { config, backend, llm, client, api, worker, taskQueue, idCollisions, stop: cleanup };
   } catch (err) {
     await cleanup();
     throw err;
+  }
+}
+
+async function terminateLeftovers(
+  connection: Connection,
+  namespace: string,
+  taskQueue: string,
+): Promise<void> {
+  const client = new Client({ connection, namespace });
+  const running = client.workflow.list({
+    query: `TaskQueue = '${taskQueue}' AND ExecutionStatus = 'Running'`,
+  });
+  for await (const wf of running) {
+    await client.workflow
+      .getHandle(wf.workflowId, wf.runId)
+      .terminate('the test stack that ran it stopped')
+      .catch(() => undefined);
   }
 }
 

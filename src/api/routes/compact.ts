@@ -10,6 +10,8 @@ import { CompactBodySchema, CompactResultSchema, oneShotErrors } from '../schema
 import type { TurnRateLimiter } from '../rate-limit';
 import type { TurnService } from '../turns';
 import { sendRefusal } from './refusal';
+import { budgetRefusal } from '../send-input';
+import { BudgetError } from '../../shared/budget';
 
 export interface CompactRoutesOptions {
   config: Config;
@@ -54,7 +56,7 @@ export const compactRoutes: FastifyPluginAsyncZod<CompactRoutesOptions> = async 
         WorkflowType.compactConversation,
         {
           workflowId,
-          input: { messages, instructions, keepRecent },
+          input: { messages, instructions, keepRecent, userId: request.body.user_id },
           staticSummary: `compact ${messages.length} messages, keep ${keepRecent}`,
         },
         config.server.sendTimeoutSec * 1000,
@@ -67,6 +69,8 @@ export const compactRoutes: FastifyPluginAsyncZod<CompactRoutesOptions> = async 
           details: { workflow_id: workflowId },
         });
       }
+      if (outcome.failureType === BudgetError.Exhausted)
+        return sendRefusal(reply, budgetRefusal(outcome.error));
       return reply
         .code(502)
         .send({ error: `compaction failed: ${outcome.error}`, details: { workflow_id: workflowId } });

@@ -9,6 +9,7 @@
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { FastifyReply } from 'fastify';
+import type { BudgetService } from '../budgets';
 import type { Client } from '@temporalio/client';
 import { InvalidRoleError, WorkspaceError, type Workspace } from '../../clients/workspace';
 import type { UsageTotals } from '../../shared/usage';
@@ -30,13 +31,15 @@ import type { LlmConfig } from '../../clients/model/openai-client';
 export interface IntrospectionRoutesOptions {
   workspace: Workspace;
   client: Client;
+  /** GET /usage?user_id= also shows the user's budget for today. */
+  budgets: BudgetService;
   /** The model settings: /context counts tokens for the default model against its window. */
   llm: LlmConfig;
 }
 
 export const introspectionRoutes: FastifyPluginAsyncZod<IntrospectionRoutesOptions> = async (
   app,
-  { workspace, client, llm },
+  { workspace, client, budgets, llm },
 ) => {
   app.get(
     '/context',
@@ -135,7 +138,10 @@ export const introspectionRoutes: FastifyPluginAsyncZod<IntrospectionRoutesOptio
       const { user_id: userId, since: sinceText } = request.query;
       const since =
         (sinceText && parseSince(sinceText, now)) || new Date(now.getTime() - DEFAULT_USAGE_WINDOW_MS);
-      const usage = await queryUsage(client, { userId, since }, now);
+      const [usage, budget] = await Promise.all([
+        queryUsage(client, { userId, since }, now),
+        userId ? budgets.status(userId, now) : undefined,
+      ]);
       const total = usage.total;
       return {
         since: usage.since.toISOString(),
@@ -151,6 +157,7 @@ export const introspectionRoutes: FastifyPluginAsyncZod<IntrospectionRoutesOptio
         users: [...usage.users].map(([id, t]) => userUsage(id, t)),
         truncated: usage.truncated,
         consistency: 'eventual' as const,
+        ...(budget ? { budget } : {}),
       };
     },
   );

@@ -11,6 +11,8 @@ import { LlmTaskBodySchema, LlmTaskResultSchema } from '../schemas/llm-task';
 import type { TurnRateLimiter } from '../rate-limit';
 import type { TurnService } from '../turns';
 import { sendRefusal } from './refusal';
+import { budgetRefusal } from '../send-input';
+import { BudgetError } from '../../shared/budget';
 
 export interface LlmTaskRoutesOptions {
   config: Config;
@@ -53,6 +55,7 @@ export const llmTaskRoutes: FastifyPluginAsyncZod<LlmTaskRoutesOptions> = async 
         maxTokens: body.max_tokens,
         // Only a tier name is honoured: model names belong to the worker's configuration.
         tier: body.model === 'cheap' ? 'cheap' : 'default',
+        userId: body.user_id,
       };
       const admission = await limiter.admit(request, { forUser: false });
       if (!admission.ok) return sendRefusal(reply, admission);
@@ -72,6 +75,8 @@ export const llmTaskRoutes: FastifyPluginAsyncZod<LlmTaskRoutesOptions> = async 
           .code(504)
           .send({ error: 'the task is still running; retry later', details: { workflow_id: workflowId } });
       }
+      if (outcome.failureType === BudgetError.Exhausted)
+        return sendRefusal(reply, budgetRefusal(outcome.error));
       return reply
         .code(502)
         .send({ error: `LLM task failed: ${outcome.error}`, details: { workflow_id: workflowId } });

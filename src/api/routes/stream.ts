@@ -17,8 +17,10 @@ import {
   TurnParamsSchema,
   type SendBody,
 } from '../schemas/agents';
-import { errorResponses } from '../schemas/common';
-import { startSendTurn } from '../send-input';
+import { ErrorSchema, errorResponses } from '../schemas/common';
+import { startSendTurn, statusUrlOf } from '../send-input';
+import type { BudgetService } from '../budgets';
+import type { SessionService } from '../sessions';
 import type { Admission, TurnRateLimiter } from '../rate-limit';
 import { abortOnClose, streamTurn } from '../stream-turn';
 import { sendRefusal } from './refusal';
@@ -27,6 +29,8 @@ import type { TurnService } from '../turns';
 export interface StreamRoutesOptions {
   config: Config;
   turns: TurnService;
+  sessions: SessionService;
+  budgets: BudgetService;
   metrics?: TurnMetrics;
   /** The same budgets as send: a stream starts a turn just the same. */
   limiter: TurnRateLimiter;
@@ -42,7 +46,7 @@ export const STREAM_EVENTS_DESCRIPTION =
 
 export const streamRoutes: FastifyPluginAsyncZod<StreamRoutesOptions> = async (
   app,
-  { config, turns, metrics, limiter },
+  { config, turns, sessions, budgets, metrics, limiter },
 ) => {
   const shutdown = abortOnClose(app);
   app.post(
@@ -54,13 +58,15 @@ export const streamRoutes: FastifyPluginAsyncZod<StreamRoutesOptions> = async (
         description: STREAM_EVENTS_DESCRIPTION,
         body: SendBodySchema,
         headers: SendHeadersSchema,
-        response: { ...errorResponses },
+        response: { ...errorResponses, 503: ErrorSchema },
       },
     },
     async (request, reply) =>
       startAndStream(request, reply, request.body, request.headers['idempotency-key'], {
         config,
         turns,
+        sessions,
+        budgets,
         metrics,
         shutdown,
         admit: () => limiter.admit(request, { forUser: true }),
@@ -115,15 +121,28 @@ export async function startAndStream(
   deps: {
     config: Config;
     turns: TurnService;
+    sessions: SessionService;
+    budgets: BudgetService;
     metrics?: TurnMetrics;
     shutdown: AbortSignal;
     admit: () => Promise<Admission>;
   },
 ): Promise<FastifyReply> {
+  const deadline = Date.now() + deps.config.server.sendTimeoutSec * 1000;
   const started = await startSendTurn(body, idempotencyKey, deps, { stream: true });
   if ('error' in started) return sendRefusal(reply, started);
   const { handle } = started;
-  request.log.info({ turn_id: handle.workflowId }, 'turn started (stream)');
+  request.log.info({ turn_id: handle.workflowId, steered: !!started.steered }, 'turn submitted (stream)');
+  // A queued turn streams once it starts; a steered message streams the turn that took it.
+  if (
+    started.queued &&
+    !(await deps.turns.untilStarted(handle.workflowId, deadline - Date.now(), deps.shutdown))
+  )
+    return reply.code(202).send({
+      status: 'accepted',
+      turn_id: handle.workflowId,
+      status_url: statusUrlOf(handle.workflowId),
+    });
   await streamTurn(request, reply, {
     turns: deps.turns,
     handle,

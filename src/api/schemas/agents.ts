@@ -5,9 +5,10 @@
  */
 import { z } from 'zod';
 import { PendingApprovalSchema } from './control';
-import { ROLE_PATTERN, isValidTimeZone } from '../../config';
+import { ROLE_PATTERN, USER_ID_PATTERN, isValidTimeZone } from '../../config';
 import { UserIdSchema } from './common';
 import { TURN_KEY_PATTERN, parseSessionKey } from '../../shared/ids';
+import { MULTITASK_STRATEGIES } from '../../shared/session';
 
 const MAX_MESSAGE_CHARS = 100_000;
 
@@ -56,6 +57,12 @@ export const SendBodySchema = z
     metadata: MetadataSchema.default({}),
     webhook: WebhookSchema.optional(),
     stream: z.boolean().optional(),
+    multitask_strategy: z
+      .enum(MULTITASK_STRATEGIES)
+      .optional()
+      .describe(
+        'when the session already runs a turn: reject (409), enqueue (wait for it), interrupt (stop it at its next step) or steer (add this message to it); default CLASPER_MULTITASK_STRATEGY',
+      ),
   })
   .superRefine((body, ctx) => {
     const session = parseSessionKey(body.session_key);
@@ -126,9 +133,10 @@ export const TurnResultSchema = z
 
 export const AcceptedSchema = z
   .object({
-    status: z.enum(['accepted', 'waiting_approval']),
-    turn_id: z.string(),
+    status: z.enum(['accepted', 'waiting_approval', 'steered']),
+    turn_id: z.string().describe('with steered: the running turn that took the message'),
     status_url: z.string(),
+    steered_step: z.number().optional().describe('with steered: the model step that reads the message'),
   })
   .describe('TurnAccepted');
 
@@ -138,6 +146,7 @@ export const TurnStatusSchema = z
   .object({
     turn_id: z.string(),
     status: z.enum([
+      'queued',
       'running',
       'waiting_approval',
       'completed',
@@ -151,5 +160,30 @@ export const TurnStatusSchema = z
     error: z.string().optional(),
     pending_approvals: z.array(PendingApprovalSchema).optional(),
     cancel_reason: z.string().optional(),
+    session_key: z.string().optional().describe('with queued: the session it waits in'),
+    position: z.number().optional().describe('with queued: turns ahead of it (0: next)'),
   })
   .describe('TurnStatus');
+
+/** A session key as send accepts it: it names a workflow id, so the same alphabet. */
+export const SessionParamsSchema = z.object({
+  session_key: z
+    .string()
+    .max(256)
+    .refine(
+      (key) => {
+        const session = parseSessionKey(key);
+        return !!session && USER_ID_PATTERN.test(session.userId) && ROLE_PATTERN.test(session.role);
+      },
+      { error: "must look like 'user:<user_id>:<role>' (role [A-Za-z0-9_-]{1,64})" },
+    ),
+});
+
+export const SessionViewSchema = z
+  .object({
+    session_key: z.string(),
+    running: z.object({ turn_id: z.string(), started_at: z.string() }).nullable(),
+    queue: z.array(z.object({ turn_id: z.string(), enqueued_at: z.string() })),
+    turns_started: z.number(),
+  })
+  .describe('Session');

@@ -12,6 +12,10 @@ export const ErrorSchema = z
     error: z.string(),
     details: z.unknown().optional(),
     turn_id: z.string().optional(),
+    running_turn_id: z
+      .string()
+      .optional()
+      .describe('with 409 from multitask_strategy reject: the turn the session runs'),
   })
   .describe('Error');
 
@@ -20,6 +24,7 @@ export const errorResponses = {
   401: ErrorSchema,
   403: ErrorSchema,
   404: ErrorSchema,
+  409: ErrorSchema,
   413: ErrorSchema,
   429: ErrorSchema,
   502: ErrorSchema,

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { DEFAULT_KEEP_RECENT } from '../../shared/compact';
 import { HistoryMessageSchema, UsageSchema } from './agents';
-import { ErrorSchema, errorResponses } from './common';
+import { ErrorSchema, errorResponses, UserIdSchema } from './common';
 
 /** As many messages as send accepts as history: compaction exists to shrink those. */
 const MAX_MESSAGES = 500;
@@ -10,6 +10,9 @@ const MAX_MESSAGES = 500;
 export const CompactBodySchema = z
   .object({
     messages: z.array(HistoryMessageSchema).min(1).max(MAX_MESSAGES),
+    user_id: UserIdSchema.optional().describe(
+      "charge the model calls to this user's budget (stopped with 429 when it is exhausted)",
+    ),
     instructions: z.string().max(10_000).optional().describe('Appended to the summarisation request'),
     keep_recent: z
       .number()

@@ -4,6 +4,7 @@
  * the endpoint; unlike the original, all of them sit behind the daemon key.
  */
 import { z } from 'zod';
+import { BudgetStatusSchema } from './budgets';
 import { ROLE_PATTERN } from '../../config';
 import { parseSince } from '../usage';
 import { ErrorSchema, UserIdSchema, errorResponses } from './common';
@@ -148,5 +149,8 @@ export const UsageReportSchema = z
     consistency: z
       .literal('eventual')
       .describe('Read from Temporal visibility: a turn that just finished may take a moment to be counted'),
+    budget: BudgetStatusSchema.optional().describe(
+      "with user_id: the user's budget today, counted exactly (every model call, failed turns too)",
+    ),
   })
   .describe('UsageReport');

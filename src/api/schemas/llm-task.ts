@@ -1,6 +1,7 @@
 /** HTTP shapes of POST /llm-task (README.md, "Other endpoints"), compatible with the original Clasper's. */
 import { z } from 'zod';
 import { UsageSchema } from './agents';
+import { UserIdSchema } from './common';
 
 /** Schemas are compiled to code by ajv: keep them to a size a person writes, not a generated dump. */
 const MAX_SCHEMA_JSON_CHARS = 50_000;
@@ -9,6 +10,9 @@ const MAX_PROMPT_CHARS = 100_000;
 export const LlmTaskBodySchema = z
   .object({
     prompt: z.string().min(1).max(MAX_PROMPT_CHARS),
+    user_id: UserIdSchema.optional().describe(
+      "charge the model calls to this user's budget (stopped with 429 when it is exhausted)",
+    ),
     input: z.unknown().optional().describe('Any JSON; shown to the model pretty-printed under "Input:"'),
     schema: z
       .record(z.string(), z.unknown())

@@ -111,6 +111,16 @@ export class TurnLedger {
     });
   }
 
+  /** A message steered into the running turn (a session's `steer`): the next model step reads it. */
+  recordSteered(message: string): void {
+    this.push({ role: 'user', content: message });
+  }
+
+  /** A final answer that did not end the turn, because a steered message arrived while it was written. */
+  recordInterimAnswer(text: string): void {
+    this.push({ role: 'assistant', content: text });
+  }
+
   /** True when the conversation no longer fits what a turn may feed the model. */
   overBudget(limits: TurnLimits): boolean {
     return this.bytes > limits.maxTurnBytes;

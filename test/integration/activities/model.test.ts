@@ -4,6 +4,7 @@
  */
 import { CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
+import { createBudgetGate } from '../../../src/activities/budget';
 import { createModelActivities } from '../../../src/activities/model';
 import { createModelClient } from '../../../src/clients/model/call-model';
 import type { CallModelInput } from '../../../src/shared/types';
@@ -15,7 +16,10 @@ const input: CallModelInput = { messages: [{ role: 'user', content: 'Hello' }], 
 
 function activities() {
   const config = { apiKey: 'sk-test-key-0123456789abcdefgh', baseUrl: fake().url, model: 'gpt-4o-mini' };
-  return createModelActivities({ model: createModelClient({ config }) });
+  return createModelActivities({
+    model: createModelClient({ config }),
+    budget: createBudgetGate({ tokens_per_day: 0, usd_per_day: 0 }),
+  });
 }
 
 describe('callModel activity', () => {

@@ -1,8 +1,9 @@
 /**
  * Every workflow Clasper starts ends: each kind — turns from the API, compact and llm-task, the
  * three schedules' runs, the children they start (notification turns, the turns of heartbeats and
- * notifications, webhook deliveries) and a one-shot script's run — is started on the real dev
- * server, and its execution timeout is read back from Temporal.
+ * notifications, webhook deliveries), a one-shot script's run, a session and a budget — is started
+ * on the real dev server, and its execution timeout (a session's and a budget's run timeout: they
+ * continue as new) is read back from Temporal.
  */
 import crypto from 'node:crypto';
 import { optionalTsToMs } from '@temporalio/common/lib/time';
@@ -12,7 +13,11 @@ import {
   ensureHeartbeatSchedule,
   ensureStandupSchedule,
 } from '../../../src/schedules/ensure';
-import { executionTimeoutMs, type WorkflowTypeName } from '../../../src/shared/timeouts';
+import {
+  executionTimeoutMs,
+  PER_RUN_TIMEOUT_TYPES,
+  type WorkflowTypeName,
+} from '../../../src/shared/timeouts';
 import { WorkflowType } from '../../../src/shared/workflow-types';
 import { runOnce } from '../../../scripts/lib/run-once';
 import { sendBody } from '../../support/stack';
@@ -32,7 +37,6 @@ const stack = useScheduleStack({
     CLASPER_TURN_TIMEOUT_SEC: '600',
     CLASPER_APPROVAL_TIMEOUT_SEC: '60',
     CLASPER_MAX_TOOL_ITERATIONS: '3',
-    DISPATCH_TIMEOUT_SEC: '120',
   },
 });
 
@@ -41,11 +45,16 @@ const EXPECTED_SEC: Record<WorkflowTypeName, number> = {
   agentTurn: 600 + 3 * 60,
   heartbeat: 780 + 600,
   notificationTurn: 780 + 7 * 86_400 + 300,
-  dispatcher: 120,
+  // One poll a run (the default 300 s window is not above the 3600 s interval): a poll's 120 s
+  // budget and 300 s slack.
+  dispatcher: 120 + 300,
   standup: 600,
   compactConversation: 600,
   llmTask: 600,
   webhookDelivery: 900,
+  // Per run (workflowRunTimeout): a day of age, one turn, the idle window (default 1 h), slack.
+  session: 86_400 + 780 + 3600 + 300,
+  budget: 86_400 + 300,
 };
 
 describe('execution timeouts', () => {
@@ -58,7 +67,14 @@ describe('execution timeouts', () => {
     const user = uniqueUser('timeouts');
     const agent = { userId: user, role: 'lead' };
 
-    // The API: a turn with a webhook (its delivery is a child), compact, llm-task.
+    // The API: a budget override (the user's budget workflow), a turn through its session with a
+    // webhook (its delivery is a child), compact, llm-task.
+    const budget = await s.api.inject({
+      method: 'PUT',
+      url: `/api/budgets/${user}`,
+      payload: { tokens_per_day: 1_000_000 },
+    });
+    expect(budget.statusCode).toBe(200);
     const sent = await s.api.inject({
       method: 'POST',
       url: '/api/agents/send',
@@ -126,7 +142,12 @@ describe('execution timeouts', () => {
         const found = new Map<string, number[]>();
         for await (const wf of s.client.workflow.list({ query })) {
           const desc = await s.client.workflow.getHandle(wf.workflowId, wf.runId).describe();
-          const ms = optionalTsToMs(desc.raw.executionConfig?.workflowExecutionTimeout);
+          const config = desc.raw.executionConfig;
+          const ms = optionalTsToMs(
+            PER_RUN_TIMEOUT_TYPES.has(wf.type as WorkflowTypeName)
+              ? config?.workflowRunTimeout
+              : config?.workflowExecutionTimeout,
+          );
           found.set(wf.type, [...(found.get(wf.type) ?? []), ms ?? 0]);
         }
         return Object.values(WorkflowType).every((t) => found.has(t)) && found;

@@ -2,7 +2,7 @@
  * The work every scenario runs: N agent turns, each with tool calls, whose every backend write is
  * known in advance, so "none missing, none twice" is a count, not a judgement.
  *
- * Turn `<tag>` (user `rel-u<k>`, task title `Thread <tag>`, kickoff plan on) goes:
+ * Turn `<tag>` (user `rel-<runId>-u<k>`, task title `Thread <tag>`, kickoff plan on) goes:
  *   model step 1 → create_task "Sub <tag>"
  *   model step 2 → post_message "Note <tag>" and create_document "Doc <tag>" on that task (parallel)
  *   model step 3 → final answer "Done <tag>"
@@ -26,7 +26,9 @@ const MARKER = /\[\[turn ([A-Za-z0-9-]+)\]\]/;
 export function planTurns(runId: string, n: number, users = 4): PlannedTurn[] {
   return Array.from({ length: n }, (_, i) => {
     const tag = `${runId}-${i + 1}`;
-    const userId = `rel-u${i % users}`;
+    // Users (so session keys) are the run's own: a session is one workflow per key in the
+    // namespace, and scenarios running side by side must not feed each other's sessions.
+    const userId = `rel-${runId}-u${i % users}`;
     const key = `rel-${tag}`;
     return { tag, userId, key, turnId: `agent-turn/${userId}/${key}` };
   });
