@@ -12,6 +12,17 @@ import { runBench } from './lib/runner';
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  const known = ['--quick', '--only=', '--temporal-address=', '--repeats='];
+  const bad = args.filter((a) => !known.some((k) => (k.endsWith('=') ? a.startsWith(k) : a === k)));
+  if (bad.length) throw new Error(`unknown option(s) ${bad.join(' ')}; see npm run bench -- --help`);
+  const repeatsArg = args.find((a) => a.startsWith('--repeats='))?.slice('--repeats='.length);
+  const repeats = repeatsArg === undefined ? undefined : Number(repeatsArg);
+  if (repeats !== undefined && !(Number.isInteger(repeats) && repeats >= 1))
+    throw new Error(`--repeats must be a whole number ≥ 1, got ${repeatsArg}`);
   const quick = args.includes('--quick');
   const only = args
     .find((a) => a.startsWith('--only='))
@@ -30,7 +41,7 @@ async function main(): Promise<void> {
   const outDir = path.join(benchDir, '.out');
   const resultsPath = temporalAddress
     ? path.join(outDir, 'cluster', 'RESULTS.md')
-    : quick || only
+    : quick || only || repeats
       ? path.join(outDir, quick ? 'quick' : 'partial', 'RESULTS.md')
       : path.join(benchDir, 'RESULTS.md');
   // The cluster figures in RESULTS.md are copied there by hand from a --temporal-address run
@@ -42,6 +53,7 @@ async function main(): Promise<void> {
     scenarios,
     runOrder: RUN_ORDER,
     quick,
+    repeats,
     resultsPath,
     outDir,
     appendix: fs.existsSync(notes) ? fs.readFileSync(notes, 'utf8') : undefined,
@@ -62,6 +74,14 @@ async function main(): Promise<void> {
     process.exitCode = 1;
   }
 }
+
+const USAGE = `npm run bench [-- options]: every scenario, writes bench/RESULTS.md and bench/charts/ (10-15 min on a quiet box)
+  --quick                 a few turns per scenario, one repeat (bench/.out/quick/RESULTS.md)
+  --only=id,id            these scenarios only (bench/.out/partial/RESULTS.md); ids: ${SCENARIOS.map((s) => s.id).join(', ')}
+  --repeats=N             N repeats per scenario instead of its own count (bench/.out/partial/RESULTS.md)
+  --temporal-address=h:p  against a running Temporal server, e.g. make cluster's (bench/.out/cluster/RESULTS.md)
+npm run bench:profile [-- --turns=N --concurrency=N --top=N --json=file]: a CPU profile of the worker (bench/profile-worker.ts)
+`;
 
 const CLUSTER_BEGIN = '<!-- cluster: begin -->';
 const CLUSTER_END = '<!-- cluster: end -->';

@@ -24,8 +24,13 @@ process.once('exit', () => {
   for (const c of live) c.kill('SIGKILL');
 });
 
-export function spawnTs(name: string, entry: string, env: Record<string, string>): Child {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, entry)], {
+export function spawnTs(
+  name: string,
+  entry: string,
+  env: Record<string, string>,
+  nodeArgs: string[] = [],
+): Child {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', path.join(REPO_ROOT, entry)], {
     cwd: REPO_ROOT,
     env,
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],

@@ -8,7 +8,9 @@ import { codecScenario } from '../scenarios/codec';
 import { dispatchLatency } from '../scenarios/dispatch-latency';
 import { historySize } from '../scenarios/history-size';
 import { memory } from '../scenarios/memory';
+import { sessions } from '../scenarios/sessions';
 import { streaming } from '../scenarios/streaming';
+import { tracingScenario } from '../scenarios/tracing';
 import { throughput } from '../scenarios/throughput';
 import { tuning } from '../scenarios/tuning';
 import { turnLatency } from '../scenarios/turn-latency';
@@ -24,6 +26,8 @@ export const SCENARIOS: Scenario[] = [
   tuning,
   // Last, so the sections the others cite by number keep their numbers.
   streaming,
+  sessions,
+  tracingScenario,
   codecScenario,
 ] as Scenario[];
 
@@ -34,6 +38,8 @@ export const RUN_ORDER = [
   'memory',
   'dispatch-latency',
   'streaming',
+  'sessions',
+  'tracing',
   'codec',
   'tuning',
   'history-size',

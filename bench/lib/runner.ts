@@ -17,6 +17,8 @@ export interface RunOptions {
   /** Scenario ids in the order to run them; default: presentation order. */
   runOrder?: string[];
   quick: boolean;
+  /** `--repeats=N` for every scenario. */
+  repeats?: number;
   /** Where RESULTS.md goes; its charts go to `<dir of results>/charts/`. */
   resultsPath: string;
   outDir: string;
@@ -52,6 +54,7 @@ export async function runBench(opts: RunOptions): Promise<RunReport> {
   let system: Promise<BenchSystem> | undefined;
   const ctx: BenchContext = {
     quick: opts.quick,
+    repeats: opts.repeats,
     outDir: opts.outDir,
     log,
     system: () =>
@@ -191,6 +194,10 @@ function renderResults(r: {
     '',
     'Every process runs on this one machine: the Temporal dev server, the worker process(es), the API process, and the bench ' +
       'process (load generator, baseline, reference backend, fake model). Figures read `median (min–max)` over the repeats.',
+    '',
+    'The API runs with `CLASPER_SESSIONS=false` in every scenario but the sessions one: the load spreads over 8 users, so ' +
+      "with sessions on (the runtime's default) each user's turns would queue behind each other and the figures would measure " +
+      'the queue. What the session layer adds to a turn is measured on its own (section 9).',
     '',
     '## Targets',
     '',

@@ -4,6 +4,8 @@ import type { BenchSystem } from './system';
 export interface BenchContext {
   /** Smoke run: a few turns per scenario, one repeat. */
   quick: boolean;
+  /** `--repeats=N`: overrides every scenario's repeat count (development runs). */
+  repeats?: number;
   /** The shared system, started on first use. */
   system(): Promise<BenchSystem>;
   log(line: string): void;
@@ -42,6 +44,12 @@ export interface Scenario<D = unknown> {
   /** One line: what it measures. */
   description: string;
   run(ctx: BenchContext): Promise<ScenarioOutput<D>>;
+}
+
+/** A scenario's parameters (FULL or QUICK) with `--repeats=N` applied. */
+export function scenarioParams<P extends { repeats: number }>(ctx: BenchContext, full: P, quick: P): P {
+  const p = ctx.quick ? quick : full;
+  return ctx.repeats ? { ...p, repeats: ctx.repeats } : p;
 }
 
 /** A markdown table from a header row and body rows. */

@@ -59,6 +59,12 @@ export function fmt(n: number, digits?: number): string {
   return n.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d });
 }
 
+/** `1 regular activity` / `4 regular activities`: a whole count with its noun. */
+export function fmtCount(n: number, one: string, many: string): string {
+  const rounded = Math.round(n);
+  return `${fmt(rounded, 0)} ${rounded === 1 ? one : many}`;
+}
+
 /** `median (min–max)`, the cell format of every repeated figure in RESULTS.md. */
 export function fmtSpread(s: Spread, digits?: number): string {
   if (!Number.isFinite(s.median)) return '–';

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { Client, Connection } from '@temporalio/client';
-import { bundleWorkflowCode } from '@temporalio/worker';
+import { bundleClasperWorkflows } from '../../src/worker/workflow-bundle';
 import { loadConfig, type Config } from '../../src/config';
 import { buildMissionControlLite } from '../../examples/mission-control-lite/server';
 import { freePort, REPO_ROOT, type DevServer } from '../../scripts/lib/temporal-dev-server';
@@ -38,6 +38,8 @@ export interface WorkerOptions {
   /** JSON-serialisable WorkerOptions (a tuning profile). */
   tuning?: Record<string, unknown>;
   env?: Record<string, string>;
+  /** Extra node flags (the profiler's `--cpu-prof`, which NODE_OPTIONS does not accept). */
+  nodeArgs?: string[];
 }
 
 export interface ApiProcess extends Child {
@@ -132,6 +134,10 @@ export async function startSystem(opts: SystemOptions): Promise<BenchSystem> {
       CLASPER_RATE_LIMIT_PER_CALLER_PER_MINUTE: '0',
       // Two workers on one machine must not both bind the Prometheus port; the bench reads /proc.
       CLASPER_WORKER_METRICS_PORT: '0',
+      // The load spreads over 8 users = 8 sessions: with sessions on, a user's turns would queue
+      // behind each other and the figures would measure the queue, not the turn. The sessions
+      // scenario turns them on to measure what the layer costs.
+      CLASPER_SESSIONS: 'false',
       ...extra,
     });
 
@@ -151,11 +157,16 @@ export async function startSystem(opts: SystemOptions): Promise<BenchSystem> {
         ),
       config: (taskQueue, extra) => loadConfig(baseEnv(taskQueue, extra)),
       async startWorker(w) {
-        const child = spawnTs(`worker ${children.length + 1}`, 'bench/lib/worker-entry.ts', {
-          ...baseEnv(w.taskQueue, w.env),
-          BENCH_WORKFLOW_BUNDLE: w.bundlePath ?? bundlePath,
-          BENCH_WORKER_TUNING: JSON.stringify(w.tuning ?? {}),
-        });
+        const child = spawnTs(
+          `worker ${children.length + 1}`,
+          'bench/lib/worker-entry.ts',
+          {
+            ...baseEnv(w.taskQueue, w.env),
+            BENCH_WORKFLOW_BUNDLE: w.bundlePath ?? bundlePath,
+            BENCH_WORKER_TUNING: JSON.stringify(w.tuning ?? {}),
+          },
+          w.nodeArgs,
+        );
         children.push(child);
         await waitForMessage(child, 'ready', 60_000);
         return child;
@@ -201,7 +212,7 @@ async function ensureBundle(
   log(`bundling ${path.relative(REPO_ROOT, workflowsDir)} (reused while the workflow sources are unchanged)`);
   const noop = () => undefined;
   const logger = { trace: noop, debug: noop, info: noop, warn: noop, error: console.error, log: noop };
-  const { code } = await bundleWorkflowCode({ workflowsPath: path.join(workflowsDir, 'index.ts'), logger });
+  const code = await bundleClasperWorkflows({ workflowsPath: path.join(workflowsDir, 'index.ts'), logger });
   fs.writeFileSync(bundlePath, code);
   return bundlePath;
 }

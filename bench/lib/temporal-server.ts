@@ -1,36 +1,46 @@
 /**
- * The bench's server profiles for `temporal server start-dev` (scripts/lib/temporal-dev-server.ts):
- * the defaults, and one with dynamic-config values.
- *
- * Why a second server profile: the dev server has ONE history shard, and each shard reads its
- * transfer queue (the step that hands a scheduled workflow task to matching) at most
- * `history.transferProcessorMaxPollRPS` times a second, 20 by default (a token bucket, so short
- * bursts pass). With every workflow on one shard, back-to-back fast turns make each workflow task
- * wait ~25 ms for that read: a plain turn with a 0 ms model took ~300 ms instead of ~135 ms in a
- * sustained series while we explored. A cluster spreads workflows over many shards, where this
- * limit rarely binds. The scenarios run the defaults (what `make dev` gives); the tuning scenario
- * measures the unthrottled profile beside them.
+ * The bench's server profiles for `temporal server start-dev` (scripts/lib/temporal-dev-server.ts,
+ * which holds the dynamic config and SQLite pragmas every dev server runs with): the settings
+ * `make dev` uses, and the stock ones they replace, so the tuning scenario keeps measuring what
+ * each setting buys.
  */
 import { startDevServer, type DevServer } from '../../scripts/lib/temporal-dev-server';
 
 export interface ServerProfile {
   name: string;
   why: string;
+  /** Over DEV_DYNAMIC_CONFIG. */
   dynamicConfig: Record<string, string | number | boolean>;
+  /** Instead of DEV_SQLITE_PRAGMAS; undefined = those. */
+  sqlitePragmas?: Record<string, string>;
 }
 
 export const SERVER_DEFAULT: ServerProfile = {
-  name: 'dev-server defaults',
-  why: 'temporal server start-dev as `make dev` runs it',
+  name: 'make dev settings',
+  why: 'temporal server start-dev as `make dev` runs it: transfer and timer queue reads unthrottled (1000/s), SQLite in WAL mode with synchronous=NORMAL',
   dynamicConfig: {},
 };
 
-export const SERVER_UNTHROTTLED: ServerProfile = {
-  name: 'transfer reads unthrottled',
-  why: 'history.transferProcessorMaxPollRPS 20 → 1000 (and the timer queue alike): the one-shard dev server stops adding ~25 ms per workflow task',
-  dynamicConfig: { 'history.transferProcessorMaxPollRPS': 1000, 'history.timerProcessorMaxPollRPS': 1000 },
+export const SERVER_STOCK_THROTTLE: ServerProfile = {
+  name: 'stock queue-read throttle',
+  why: 'history.transferProcessorMaxPollRPS and history.timerProcessorMaxPollRPS at their default 20/s (what `make dev` ran before): the one-shard dev server adds ~25 ms per workflow task in a series of fast turns',
+  dynamicConfig: { 'history.transferProcessorMaxPollRPS': 20, 'history.timerProcessorMaxPollRPS': 20 },
 };
 
+export const SERVER_STOCK_SQLITE: ServerProfile = {
+  name: 'stock SQLite journal',
+  why: "no --sqlite-pragma: SQLite's rollback journal with synchronous=FULL, an fsync per committed transaction",
+  dynamicConfig: {},
+  sqlitePragmas: {},
+};
+
+/** The alternatives the tuning scenario measures beside SERVER_DEFAULT. */
+export const SERVER_ALTERNATIVES: ServerProfile[] = [SERVER_STOCK_THROTTLE, SERVER_STOCK_SQLITE];
+
 export function startBenchServer(opts: { dbFilename?: string; profile: ServerProfile }): Promise<DevServer> {
-  return startDevServer({ dbFilename: opts.dbFilename, dynamicConfig: opts.profile.dynamicConfig });
+  return startDevServer({
+    dbFilename: opts.dbFilename,
+    dynamicConfig: opts.profile.dynamicConfig,
+    sqlitePragmas: opts.profile.sqlitePragmas,
+  });
 }

@@ -6,12 +6,18 @@
  */
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { loadConfigOrExit } from '../../src/config';
+import { startTracing } from '../../src/clients/tracing';
 import { createClasperWorker } from '../../src/worker/worker';
 import { createLagMonitor, summariseLag } from './proc';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit(['AGENT_JWT_SECRET']);
-  Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: ['SIGINT', 'SIGTERM'] });
+  Runtime.install({
+    logger: new DefaultLogger((process.env.BENCH_SDK_LOG_LEVEL as 'WARN' | undefined) ?? 'WARN'),
+    shutdownSignals: ['SIGINT', 'SIGTERM'],
+  });
+  // As src/worker/main.ts: before the worker is built, off unless OTEL_EXPORTER_OTLP_ENDPOINT is set.
+  const tracing = await startTracing(config.tracing, 'clasper-worker');
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   try {
     const worker = await createClasperWorker({
@@ -32,6 +38,7 @@ async function main(): Promise<void> {
     await running;
   } finally {
     await connection.close();
+    await tracing?.shutdown();
   }
 }
 

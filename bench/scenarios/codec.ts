@@ -24,7 +24,7 @@ import { runLoad } from '../lib/load';
 import { loadAverage } from '../lib/machine';
 import { CpuMeter } from '../lib/proc';
 import { SCENARIO_PROFILE } from '../lib/profiles';
-import { table, type BenchContext, type Scenario, type Target } from '../lib/scenario';
+import { table, type BenchContext, type Scenario, type Target, scenarioParams } from '../lib/scenario';
 import { fmt, fmtSpread, percentiles, spread, type Spread } from '../lib/stats';
 import { uniqueQueue } from '../lib/system';
 import { durableTurn, runLabel } from '../lib/turns';
@@ -127,7 +127,7 @@ export const codecScenario: Scenario<CodecData> = {
   description:
     'CPU of sealing and opening one turn’s payloads, and turn latency and CPU with and without keys.',
   async run(ctx: BenchContext) {
-    const p = ctx.quick ? QUICK : FULL;
+    const p = scenarioParams(ctx, FULL, QUICK);
     const loadStart = loadAverage();
     const microRows = await micro(p.microRounds, p.repeats);
     ctx.log(`  codec alone: ${fmt(microRows[0]!.encodeCpuUs.median)} µs encode per turn`);

@@ -6,10 +6,11 @@ import { TWO_TOOLS } from '../lib/fake-model';
 import { runLoad } from '../lib/load';
 import { RssSampler } from '../lib/proc';
 import { SCENARIO_PROFILE } from '../lib/profiles';
-import { table, type BenchContext, type Scenario } from '../lib/scenario';
+import { table, type BenchContext, type Scenario, type Target, scenarioParams } from '../lib/scenario';
 import { fmt, fmtSpread, spread, type Spread } from '../lib/stats';
 import { barChart } from '../lib/svg';
 import { uniqueQueue } from '../lib/system';
+import { GOALS } from '../lib/targets';
 import { durableTurn, runLabel } from '../lib/turns';
 
 const FULL = {
@@ -35,7 +36,7 @@ export const memory: Scenario<{ rows: MemoryRow[]; concurrency: number }> = {
   title: 'Memory: worker and API RSS',
   description: 'Resident memory of a worker and the API process at idle and with 64 turns in flight.',
   async run(ctx: BenchContext) {
-    const p = ctx.quick ? QUICK : FULL;
+    const p = scenarioParams(ctx, FULL, QUICK);
     const sys = await ctx.system();
     const taskQueue = uniqueQueue('memory');
     const worker = await sys.startWorker({ taskQueue, tuning: SCENARIO_PROFILE.tuning });
@@ -139,8 +140,25 @@ export const memory: Scenario<{ rows: MemoryRow[]; concurrency: number }> = {
     return {
       markdown,
       charts: [{ file: 'memory.svg', title: 'Resident memory, idle and under load', svg: chart }],
-      targets: [],
+      targets: rssTargets(rows, p.concurrency),
       data: { rows, concurrency: p.concurrency },
     };
   },
 };
+
+function rssTargets(rows: MemoryRow[], concurrency: number): Target[] {
+  const w = rows.find((r) => r.process === 'worker');
+  if (!w) return [];
+  const peak = w.loadPeakMiB.median;
+  return [
+    {
+      name: `worker RSS with ${concurrency} turns in flight (peak)`,
+      goal: `≤ ${GOALS.workerRssMiB} MB`,
+      measured: `${fmtSpread(w.loadPeakMiB, 0)} MiB (idle ${fmtSpread(w.idleMiB, 0)} MiB)`,
+      met: peak <= GOALS.workerRssMiB,
+      reason:
+        `The worker sits at ${fmt(w.idleMiB.median, 0)} MiB after serving traffic and adds ${fmt(peak - w.idleMiB.median, 0)} MiB at the peak of the load: ` +
+        "the SDK runtime, the workflow thread with its V8 sandbox and cache of recent turns, and the activities' clients.",
+    },
+  ];
+}

@@ -18,7 +18,7 @@ import { postJson, readSse } from '../../test/support/sse';
 import { longAnswer, streamMessage, type BenchModel, type StreamShape } from '../lib/fake-model';
 import { runLoad } from '../lib/load';
 import { SCENARIO_PROFILE } from '../lib/profiles';
-import { table, type BenchContext, type Scenario, type Target } from '../lib/scenario';
+import { table, type BenchContext, type Scenario, type Target, scenarioParams } from '../lib/scenario';
 import { fmt, fmtSpread, percentiles, spread, type Spread } from '../lib/stats';
 import { uniqueQueue } from '../lib/system';
 import { REQUEST_TIMEOUT_MS, runLabel, sendTurn, turnBody, turnUserId } from '../lib/turns';
@@ -114,7 +114,7 @@ export const streaming: Scenario<{ rows: TtftRow[]; history: StreamHistory }> = 
   description:
     'Time to first token at an SSE client minus the model’s own, at concurrency 1 and 16; history a streamed ~2,000-token answer adds.',
   async run(ctx: BenchContext) {
-    const p = ctx.quick ? QUICK : FULL;
+    const p = scenarioParams(ctx, FULL, QUICK);
     const sys = await ctx.system();
     const taskQueue = uniqueQueue('streaming');
     await sys.startWorker({ taskQueue, tuning: SCENARIO_PROFILE.tuning });

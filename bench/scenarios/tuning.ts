@@ -2,7 +2,7 @@
  * Tuning: the target measurements (300 ms model, plain reply, concurrency 1 and 32) repeated for
  * each lever in one run, against the same baseline: the dev server's transfer-read throttle, worker
  * profiles (workflow cache / sticky queue, slots and pollers), and local activities for the cheap
- * steps of a turn (probe workflows in bench/workflows, since src/workflows is not ours to change).
+ * steps of a turn and for the model call (probe workflows in bench/workflows, priced before src/workflows changes).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -11,11 +11,12 @@ import type { Child } from '../lib/children';
 import { benchMessage, PLAIN, type TurnShape } from '../lib/fake-model';
 import { measureRun, type MeasuredRun } from '../lib/measure';
 import { SCENARIO_PROFILE, SERVER_PROFILE, WORKER_PROFILES, type Profile } from '../lib/profiles';
-import { table, type BenchContext, type Scenario } from '../lib/scenario';
+import { table, type BenchContext, type Scenario, scenarioParams } from '../lib/scenario';
 import { fmt, fmtSpread, percentiles, spread, type Spread } from '../lib/stats';
 import { barChart } from '../lib/svg';
 import { uniqueQueue, type BenchSystem } from '../lib/system';
-import { SERVER_UNTHROTTLED, startBenchServer } from '../lib/temporal-server';
+import { GOALS } from '../lib/targets';
+import { SERVER_ALTERNATIVES, startBenchServer } from '../lib/temporal-server';
 import { BENCH_ROLE, BENCH_TASK, baselineTurn, durableTurn, runLabel, type TurnRunner } from '../lib/turns';
 
 /** c1ZeroTurns: long enough for a sustained series (the server's read throttle lets short bursts through). */
@@ -52,7 +53,7 @@ export const tuning: Scenario<{ rows: TuningRow[] }> = {
   description:
     'The target measurements (300 ms model, plain reply, c=1 and c=32) per server setting, worker profile and local-activity probe.',
   async run(ctx: BenchContext) {
-    const p = ctx.quick ? QUICK : FULL;
+    const p = scenarioParams(ctx, FULL, QUICK);
     const sys = await ctx.system();
     const profiles = ctx.quick ? WORKER_PROFILES.slice(0, 1) : WORKER_PROFILES;
     const setups: Setup[] = [];
@@ -60,19 +61,19 @@ export const tuning: Scenario<{ rows: TuningRow[] }> = {
     const shape = PLAIN(MODEL_MS);
     const zero = PLAIN(0);
     try {
-      if (!ctx.quick) {
-        // The same worker and API on a second dev server with the transfer-read throttle raised.
-        const db = path.join(ctx.outDir, 'temporal-unthrottled.db');
+      // The same worker and API on a dev server of its own per alternative server setting.
+      for (const profile of ctx.quick ? [] : SERVER_ALTERNATIVES) {
+        const db = path.join(ctx.outDir, `temporal-${profile.name.replace(/\W+/g, '-')}.db`);
         for (const f of [db, `${db}-wal`, `${db}-shm`]) fs.rmSync(f, { force: true });
-        const server = await startBenchServer({ dbFilename: db, profile: SERVER_UNTHROTTLED });
+        const server = await startBenchServer({ dbFilename: db, profile });
         stops.push(() => server.stop());
         const q = uniqueQueue('tuning-server');
         const env = { TEMPORAL_ADDRESS: server.address };
         const worker = await sys.startWorker({ taskQueue: q, tuning: SCENARIO_PROFILE.tuning, env });
         const api = await sys.startApi({ taskQueue: q, env });
         setups.push({
-          name: `server: ${SERVER_UNTHROTTLED.name}`,
-          why: `${SERVER_UNTHROTTLED.why}; worker \`${SCENARIO_PROFILE.name}\``,
+          name: `server: ${profile.name}`,
+          why: `${profile.why}; worker \`${SCENARIO_PROFILE.name}\``,
           runner: (label, sh) => durableTurn(api.url, sh, label),
           temporalPid: server.process.pid,
           workers: [worker],
@@ -186,15 +187,15 @@ async function probeSetups(sys: BenchSystem): Promise<Setup[]> {
     probeTurn(sys.client, q, workflowType, label, shape);
   return [
     {
-      name: 'probe: plain turn, all regular activities',
-      why: "agentTurn's activity sequence for a plain reply as it is today (a check that the probe matches the real turn)",
-      runner: probe('probeRegularTurn'),
+      name: "probe: today's turn shape",
+      why: 'AgentTurn v2 for a plain reply: resolveTask, loadWorkspace and listTurnTools concurrently as local activities, the model a regular activity, postReply local (the reference for the next row)',
+      runner: probe('probeTurnToday'),
       workers: [worker],
     },
     {
-      name: 'probe: plain turn, setup and reply as local activities',
-      why: 'proposed: resolveTask, loadWorkspace, listTools and postReply as local activities (cheap, idempotent); the model stays a regular activity',
-      runner: probe('probeLocalSetupTurn'),
+      name: 'probe: model call as a local activity too',
+      why: 'the same with callModel as a local activity (no heartbeat; same timeouts and retries): a plain turn becomes one workflow task',
+      runner: probe('probeLocalModelTurn'),
       workers: [worker],
     },
   ];
@@ -291,7 +292,7 @@ function render(rows: TuningRow[]) {
         values: rows.map((r) => ({ value: r.ratioC32.median, lo: r.ratioC32.min, hi: r.ratioC32.max })),
       },
     ],
-    reference: { value: 1.15, label: 'target c=1: 1.15' },
+    reference: { value: GOALS.c1P50Ratio, label: `target c=1: ${GOALS.c1P50Ratio}` },
   });
   const legend = rows.map((r, i) => `#${i + 1} ${r.setup}`).join(' · ');
   return {

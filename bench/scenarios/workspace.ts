@@ -8,7 +8,7 @@ import path from 'node:path';
 import { createWorkspace } from '../../src/clients/workspace';
 import { dailyMemoryFile, memoryDates } from '../../src/clients/workspace/memory';
 import { REPO_ROOT } from '../../scripts/lib/temporal-dev-server';
-import { table, type BenchContext, type Scenario } from '../lib/scenario';
+import { table, type BenchContext, type Scenario, scenarioParams } from '../lib/scenario';
 import { fmt, fmtSpread, percentiles, spread, type Spread } from '../lib/stats';
 import { barChart } from '../lib/svg';
 
@@ -37,7 +37,7 @@ export const workspaceScenario: Scenario<{
   description:
     'System-prompt assembly for a small and a large workspace (200 skills, 2 MB of memory), cold and cached.',
   async run(ctx: BenchContext) {
-    const p = ctx.quick ? QUICK : FULL;
+    const p = scenarioParams(ctx, FULL, QUICK);
     const small = path.join(REPO_ROOT, 'workspace');
     const large = path.join(ctx.outDir, 'workspace-large');
     const diskBytes = writeLargeWorkspace(small, large, p.skills, p.memoryBytes);

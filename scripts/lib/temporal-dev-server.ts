@@ -44,19 +44,37 @@ export interface DevServerOptions {
   /** The Temporal UI decodes payloads through this codec server (`--ui-codec-endpoint`). */
   uiCodecEndpoint?: string;
   startTimeoutMs?: number;
-  /** `--dynamic-config-value name=<JSON value>` pairs (e.g. the bench's unthrottled profile). */
+  /** `--dynamic-config-value name=<JSON value>` pairs, over DEV_DYNAMIC_CONFIG (e.g. the bench's stock-throttle profile). */
   dynamicConfig?: Record<string, string | number | boolean>;
+  /** `--sqlite-pragma` values for a file database, instead of DEV_SQLITE_PRAGMAS (the bench measures `{}`). */
+  sqlitePragmas?: Record<string, string>;
 }
 
 /**
- * Set on every dev server (make dev, the tests): the server flags a workflow whose workflow tasks
- * failed this many times in a row with the TemporalReportedProblems search attribute, which
- * GET /health?deep=true and the worker's gauge read. Self-hosted servers leave it off (0) unless
- * told; Temporal Cloud sets it.
+ * The dynamic config of every dev server (make dev, the tests, the bench), in this one place.
+ * bench/TUNING.md has the measurements behind each value.
  */
-export const DEV_DYNAMIC_CONFIG = {
+export const DEV_DYNAMIC_CONFIG: Record<string, string | number | boolean> = {
+  // The server flags a workflow whose workflow tasks failed this many times in a row with the
+  // TemporalReportedProblems search attribute, which GET /health?deep=true and the worker's gauge
+  // read. Self-hosted servers leave it off (0) unless told; Temporal Cloud sets it.
   'system.numConsecutiveWorkflowTaskProblemsToTriggerSearchAttribute': 2,
+  // The dev server has one history shard, and a shard reads its transfer queue (which hands a
+  // scheduled workflow or activity task to matching) at most 20 times a second by default: in a
+  // series of fast turns every workflow task waited ~25 ms for that read. A cluster spreads
+  // workflows over many shards, where the limit rarely binds; on one shard it is pure delay.
+  'history.transferProcessorMaxPollRPS': 1000,
+  // The same limit on the timer queue (activity timeouts, workflow timers, retries' backoff).
+  'history.timerProcessorMaxPollRPS': 1000,
 };
+
+/**
+ * SQLite pragmas for a dev server with a database file (make dev, the bench, the reliability
+ * suite): write-ahead logging with `synchronous=NORMAL` commits without an fsync per transaction
+ * and stays consistent when the server is killed (only an OS crash or power loss can drop the
+ * last commits — a dev server's trade). The in-memory database of the jest run ignores them.
+ */
+export const DEV_SQLITE_PRAGMAS: Record<string, string> = { journal_mode: 'WAL', synchronous: 'NORMAL' };
 
 export async function startDevServer(opts: DevServerOptions = {}): Promise<DevServer> {
   const cli = temporalCliPath();
@@ -75,6 +93,12 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
     ...(opts.uiPort ? ['--ui-port', String(opts.uiPort)] : ['--headless']),
     ...(opts.uiCodecEndpoint ? ['--ui-codec-endpoint', opts.uiCodecEndpoint] : []),
     ...(opts.dbFilename ? ['--db-filename', opts.dbFilename] : []),
+    ...(opts.dbFilename
+      ? Object.entries(opts.sqlitePragmas ?? DEV_SQLITE_PRAGMAS).flatMap(([k, v]) => [
+          '--sqlite-pragma',
+          `${k}=${v}`,
+        ])
+      : []),
     ...devServerSearchAttributeArgs(),
     ...Object.entries({ ...DEV_DYNAMIC_CONFIG, ...opts.dynamicConfig }).flatMap(([k, v]) => [
       '--dynamic-config-value',

@@ -58,6 +58,20 @@ export class TurnControlService {
     private readonly missionControl: MissionControlClient,
   ) {}
 
+  /**
+   * Whether a turn waits for a person, from its ClasperAwaitingApproval search attribute (upserted
+   * in the same workflow task as the wait begins). A describe is answered by the server alone; the
+   * `progress` query a synchronous send used to poll every 300 ms also woke the worker for each
+   * in-flight request. False when it cannot say (the send keeps waiting for the result).
+   */
+  async awaitingApproval(handle: WorkflowHandle): Promise<boolean> {
+    try {
+      return (await handle.describe()).typedSearchAttributes.get(ClasperAwaitingApproval) === true;
+    } catch {
+      return false;
+    }
+  }
+
   /** The calls a running turn waits on; [] when it waits on none (or cannot say). */
   async pendingApprovals(handle: WorkflowHandle): Promise<PendingApproval[]> {
     try {

@@ -5,6 +5,30 @@
 import { InvalidTimezoneError } from './errors';
 
 /**
+ * Building an Intl.DateTimeFormat costs far more than formatting with one (ICU loads the zone and
+ * the pattern), and every turn's prompt built three besides the zone check. Formatters are pure,
+ * so one per zone and style is kept. Callers pass the canonical zone from resolveTimezone, so the
+ * map holds at most a few per IANA zone; the cap only guards against a caller that does not.
+ */
+const formatters = new Map<string, Intl.DateTimeFormat>();
+const MAX_FORMATTERS = 2_000;
+function formatter(style: keyof typeof STYLES, timeZone: string): Intl.DateTimeFormat {
+  const key = `${style} ${timeZone}`;
+  let f = formatters.get(key);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', { timeZone, ...STYLES[style] });
+    if (formatters.size >= MAX_FORMATTERS) formatters.clear();
+    formatters.set(key, f);
+  }
+  return f;
+}
+const STYLES = {
+  ymd: { year: 'numeric', month: '2-digit', day: '2-digit' },
+  date: { weekday: 'long', year: 'numeric', month: 'long', day: 'numeric' },
+  time: { hour: 'numeric', minute: '2-digit', hour12: true },
+} satisfies Record<string, Intl.DateTimeFormatOptions>;
+
+/**
  * The zone for a turn: the request's `metadata.timezone`, else the configured default, else UTC.
  * Returns the canonical IANA spelling; an unknown zone is an InvalidTimezoneError (a 400), never
  * the RangeError Intl would throw.
@@ -12,6 +36,7 @@ import { InvalidTimezoneError } from './errors';
 export function resolveTimezone(requested: string | undefined, fallback: string | undefined): string {
   const tz = requested?.trim() || fallback?.trim() || 'UTC';
   try {
+    // Not cached: the request's spelling is arbitrary (Intl accepts any letter case), the answer canonical.
     return new Intl.DateTimeFormat('en-US', { timeZone: tz }).resolvedOptions().timeZone;
   } catch {
     throw new InvalidTimezoneError(tz);
@@ -20,12 +45,7 @@ export function resolveTimezone(requested: string | undefined, fallback: string 
 
 /** `YYYY-MM-DD` of `now` on the wall calendar of `timeZone`. */
 export function calendarDate(now: Date, timeZone: string): string {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-  }).formatToParts(now);
+  const parts = formatter('ymd', timeZone).formatToParts(now);
   const get = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? '';
   return `${get('year')}-${get('month')}-${get('day')}`;
 }
@@ -42,19 +62,8 @@ export function previousDate(date: string): string {
  * text is the same on every Node build.
  */
 export function timeBlock(now: Date, timeZone: string): string {
-  const date = new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    weekday: 'long',
-    year: 'numeric',
-    month: 'long',
-    day: 'numeric',
-  }).format(now);
-  const time = new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    hour: 'numeric',
-    minute: '2-digit',
-    hour12: true,
-  })
+  const date = formatter('date', timeZone).format(now);
+  const time = formatter('time', timeZone)
     .format(now)
     .replace(/[\u202f\u00a0]/g, ' ');
   return `## Current Time\n\n- Date: ${date}\n- Time: ${time}\n- Timezone: ${timeZone}`;

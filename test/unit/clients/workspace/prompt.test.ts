@@ -143,6 +143,19 @@ describe('time context', () => {
     expect((await noDefault.buildSystemPrompt()).systemPrompt).toContain('- Timezone: UTC');
   });
 
+  it('a zone in any letter case is named canonically, and each zone keeps its own clock across turns', async () => {
+    const ws = workspaceAt(tempDir({ 'SOUL.md': 'P' }), { includeTimeContext: true, now: () => MONDAY_EVENING_LA });
+    // Formatters are reused per zone: alternate zones so a reused one cannot answer for another.
+    for (let turn = 0; turn < 2; turn++) {
+      expect((await ws.buildSystemPrompt({ timezone: 'asia/TOKYO' })).systemPrompt).toContain(
+        '- Time: 12:41 PM\n- Timezone: Asia/Tokyo',
+      );
+      expect((await ws.buildSystemPrompt({ timezone: 'America/Los_Angeles' })).systemPrompt).toContain(
+        '- Date: Monday, November 23, 2026\n- Time: 7:41 PM\n- Timezone: America/Los_Angeles',
+      );
+    }
+  });
+
   it('leaves the time block out when includeTimeContext is false', async () => {
     const { systemPrompt } = await workspaceAt(tempDir({ 'SOUL.md': 'P' })).buildSystemPrompt({
       timezone: 'Asia/Tokyo',
