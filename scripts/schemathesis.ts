@@ -12,7 +12,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { type AddressInfo } from 'node:net';
-import { bundleWorkflowCode } from '@temporalio/worker';
+import { bundleClasperWorkflows } from '../src/worker/workflow-bundle';
 import { REPO_ROOT } from './lib/temporal-dev-server';
 import { startScenarioStack } from '../test/reliability/lib/scenario-stack';
 
@@ -32,8 +32,7 @@ async function main(): Promise<void> {
   fs.mkdirSync(outDir, { recursive: true });
   const bundlePath = path.join(outDir, 'workflow-bundle.js');
   const noop = () => undefined;
-  const { code } = await bundleWorkflowCode({
-    workflowsPath: path.join(REPO_ROOT, 'src/workflows/index.ts'),
+  const code = await bundleClasperWorkflows({
     logger: { trace: noop, debug: noop, info: noop, warn: console.warn, error: console.error, log: noop },
   });
   fs.writeFileSync(bundlePath, code);

@@ -178,7 +178,10 @@ export class MissionControlClient {
 
   async ackNotification(notificationId: BackendId, userId: string, opts: CallOptions = {}): Promise<void> {
     const path = `${MC}/dispatch/notifications/${encodeURIComponent(String(notificationId))}/deliver`;
-    await this.call({ kind: 'internal' }, 'POST', path, anyJson, opts, { query: { user_id: userId } });
+    await this.call({ kind: 'internal' }, 'POST', path, anyJson, opts, {
+      query: { user_id: userId },
+      route: `${MC}/dispatch/notifications/{id}/deliver`,
+    });
   }
 
   heartbeat(id: AgentIdentity, opts: CallOptions = {}): Promise<unknown> {
@@ -276,7 +279,7 @@ export class MissionControlClient {
     path: string,
     schema: S,
     opts: CallOptions,
-    extra: { query?: Query; body?: unknown; extraHeaders?: Record<string, string> } = {},
+    extra: { query?: Query; body?: unknown; extraHeaders?: Record<string, string>; route?: string } = {},
   ): Promise<z.output<S>> {
     const credential =
       auth.kind === 'agent'
