@@ -4,7 +4,7 @@ SHELL := /bin/bash
 
 NODE_STAMP := node_modules/.package-lock.json
 
-.PHONY: help install temporal-cli chromium dev dev-local test typecheck lint format-check build jest test-local-llm local-llm \
+.PHONY: help install temporal-cli chromium promtool dev dev-local test typecheck lint format-check build jest test-local-llm local-llm \
 	bench reliability clean cluster cluster-stop cluster-clean test-cluster cluster-faults
 
 help:
@@ -35,6 +35,11 @@ temporal-cli:
 chromium:
 	@bash scripts/ensure-chromium.sh >/dev/null
 
+# Prometheus's promtool (unpacked from Debian's prometheus package into .tools/) for the check of
+# the alert rules under deploy/ (test/integration/deploy/alert-rules.test.ts).
+promtool:
+	@bash scripts/ensure-promtool.sh >/dev/null
+
 typecheck: $(NODE_STAMP)
 	npx tsc -p tsconfig.json --noEmit
 
@@ -49,7 +54,7 @@ build: $(NODE_STAMP)
 	npm run -s build
 	npm run -s build:workflows
 
-jest: install chromium
+jest: install chromium promtool
 	npx jest
 
 test: install typecheck lint format-check build jest
