@@ -37,6 +37,16 @@ export interface SendRefusal {
   running_turn_id?: string;
 }
 
+/** What starting a send's turn needs: the same for POST send and POST stream. */
+export interface SendTurnDeps {
+  config: Config;
+  turns: TurnService;
+  sessions: SessionService;
+  budgets: BudgetService;
+  metrics?: TurnMetrics;
+  admit: () => Promise<Admission>;
+}
+
 /**
  * POST send and POST stream alike: the body's turn submitted to its session (or, with sessions
  * off, started directly) and counted; or the 400 message, the 409 of `reject`, or the 429 (with
@@ -45,14 +55,7 @@ export interface SendRefusal {
 export async function startSendTurn(
   body: SendBody,
   idempotencyKey: string | undefined,
-  deps: {
-    config: Config;
-    turns: TurnService;
-    sessions: SessionService;
-    budgets: BudgetService;
-    metrics?: TurnMetrics;
-    admit: () => Promise<Admission>;
-  },
+  deps: SendTurnDeps,
   opts: { stream?: boolean } = {},
 ): Promise<SendStart> {
   const built = turnInputFromSend(body, deps.config);

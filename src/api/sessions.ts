@@ -14,10 +14,9 @@ import {
   type Client,
   type WorkflowHandle,
 } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
 import { timeoutSettings, USER_ID_PATTERN, type Config } from '../config';
 import { ClasperAgentRole, ClasperSessionKey, ClasperUserId } from '../shared/search-attributes';
-import { describeFailure, failureType } from '../shared/failures';
+import { describeFailure, failureType, rootFailureDetails } from '../shared/failures';
 import {
   makeSessionWorkflowId,
   SessionError,
@@ -228,7 +227,7 @@ export class SessionService {
       if (!(err instanceof WorkflowUpdateFailedError)) throw err;
       const type = failureType(err.cause);
       if (type === SessionError.Busy) {
-        const details = err.cause instanceof ApplicationFailure ? err.cause.details?.[0] : undefined;
+        const details = rootFailureDetails(err.cause, SessionError.Busy);
         const running = (details as { running_turn_id?: string } | undefined)?.running_turn_id;
         return {
           kind: 'refused',

@@ -24,7 +24,7 @@ import type { TurnMetrics } from './metrics';
 import { TurnResultSchema } from './schemas/agents';
 import { statusUrlOf } from './send-input';
 import { SSE_HEADERS, SseWriter } from './sse';
-import type { TurnOutcome, TurnService } from './turns';
+import { sleepUnlessAborted, type TurnOutcome, type TurnService } from './turns';
 
 /** Poll quickly while the log grows (time to first token), slowly when the turn is quiet. */
 export const STREAM_POLL_MIN_MS = 50;
@@ -83,7 +83,7 @@ export async function streamTurn(
       if (ended) break;
       // Until the first text arrives the client waits for its first token: no backing off then.
       wait = relayed > 0 || !relay.textSeen ? STREAM_POLL_MIN_MS : Math.min(wait * 2, STREAM_POLL_MAX_MS);
-      await Promise.race([finished, delay(wait, stop)]);
+      await Promise.race([finished, sleepUnlessAborted(wait, stop)]);
       sse.keepAlive(KEEP_ALIVE_IDLE_MS);
     }
     await finished;
@@ -190,16 +190,4 @@ function headersSetSoFar(headers: Record<string, unknown>): OutgoingHttpHeaders 
       out[name] = value as OutgoingHttpHeaders[string];
   }
   return out;
-}
-
-function delay(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 }

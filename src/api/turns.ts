@@ -253,7 +253,8 @@ function timedOutOutcome(desc: WorkflowExecutionDescription): WorkflowOutcome<ne
 /** How often a synchronous send checks whether its turn started waiting for an approval. */
 const WAITING_CHECK_MS = 300;
 
-function sleepUnlessAborted(ms: number, signal: AbortSignal): Promise<void> {
+/** Resolves after `ms`, or at once when `signal` aborts (never rejects). */
+export function sleepUnlessAborted(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const done = () => {
       clearTimeout(timer);

@@ -18,10 +18,10 @@ import {
   type SendBody,
 } from '../schemas/agents';
 import { ErrorSchema, errorResponses } from '../schemas/common';
-import { startSendTurn, statusUrlOf } from '../send-input';
+import { startSendTurn, statusUrlOf, type SendTurnDeps } from '../send-input';
 import type { BudgetService } from '../budgets';
 import type { SessionService } from '../sessions';
-import type { Admission, TurnRateLimiter } from '../rate-limit';
+import type { TurnRateLimiter } from '../rate-limit';
 import { abortOnClose, streamTurn } from '../stream-turn';
 import { sendRefusal } from './refusal';
 import type { TurnService } from '../turns';
@@ -118,15 +118,7 @@ export async function startAndStream(
   reply: FastifyReply,
   body: SendBody,
   idempotencyKey: string | undefined,
-  deps: {
-    config: Config;
-    turns: TurnService;
-    sessions: SessionService;
-    budgets: BudgetService;
-    metrics?: TurnMetrics;
-    shutdown: AbortSignal;
-    admit: () => Promise<Admission>;
-  },
+  deps: SendTurnDeps & { shutdown: AbortSignal },
 ): Promise<FastifyReply> {
   const deadline = Date.now() + deps.config.server.sendTimeoutSec * 1000;
   const started = await startSendTurn(body, idempotencyKey, deps, { stream: true });
