@@ -36,7 +36,7 @@ export async function describeDispatchLag(
 
   const running = schedule.info.runningActions[0];
   const lastPoll = running
-    ? await heartbeatStats(client, running.workflow.workflowId, running.workflow.firstExecutionRunId)
+    ? await heartbeatStats(client, running.workflow.workflowId)
     : await resultStats(client, schedule.info.recentActions.at(-1)?.action.workflow);
   if (!lastPoll) {
     // Nothing reported yet: a run that just started, or none since the schedule was created.
@@ -62,12 +62,12 @@ export async function describeDispatchLag(
   return { status: 'ok', lastPoll, intervalSec };
 }
 
-async function heartbeatStats(
-  client: Client,
-  workflowId: string,
-  runId: string,
-): Promise<DispatchPollStats | undefined> {
-  const { raw } = await client.workflow.getHandle(workflowId, runId).describe();
+/**
+ * Handles without a run id: a run that continued as new is the same action of the schedule, and
+ * its latest run is the one polling (or holding the result). Each action has its own workflow id.
+ */
+async function heartbeatStats(client: Client, workflowId: string): Promise<DispatchPollStats | undefined> {
+  const { raw } = await client.workflow.getHandle(workflowId).describe();
   const pending = raw.pendingActivities?.find((a) => a.activityType?.name === 'awaitDeliveries');
   const payloads = pending?.heartbeatDetails?.payloads;
   if (!payloads?.length) return undefined;
@@ -81,10 +81,10 @@ async function heartbeatStats(
 
 async function resultStats(
   client: Client,
-  run: { workflowId: string; firstExecutionRunId: string } | undefined,
+  run: { workflowId: string } | undefined,
 ): Promise<DispatchPollStats | undefined> {
   if (!run) return undefined;
-  const handle = client.workflow.getHandle(run.workflowId, run.firstExecutionRunId);
+  const handle = client.workflow.getHandle(run.workflowId);
   if ((await handle.describe()).status.name !== 'COMPLETED') return undefined;
   const result = (await handle.result()) as DispatchResult;
   return result.lastPoll;
