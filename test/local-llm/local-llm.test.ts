@@ -85,7 +85,7 @@ it('a turn offered tools completes its durable loop: every tool call runs and is
   if (body.status === 'ok') expect(String(body.response).trim().length).toBeGreaterThan(0);
 });
 
-it("make dev-local's demo message: the model acts, reads its tools' results and writes the reply", async () => {
+it("make dev-local's demo message: the turn ends in the model's own words within one tool round, and the reply is posted", async () => {
   // The message `make dev` prints under "Try:". The local server asks for words after one round
   // of tool calls (LOCAL_LLM_TOOL_ROUNDS, scripts/local_llm_server.py), so the turn ends with the
   // model's own answer, not at the runtime's step cap; what it says is the model's judgement.

@@ -61,10 +61,10 @@ describe("the README's list queries", () => {
 
   it('every query is accepted by the server', async () => {
     for (const [what, query] of readmeQueries()) {
-      await expect(stack.client.workflow.count(query)).resolves.toEqual(
-        expect.objectContaining({ count: expect.any(Number) }),
-      );
-      expect(what).not.toBe('');
+      await expect(stack.client.workflow.count(query).then((r) => [what, typeof r.count])).resolves.toEqual([
+        what,
+        'number',
+      ]);
     }
   });
 
